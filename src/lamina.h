@@ -1,0 +1,244 @@
+/* lamina: the one description of a sandbox and the tiny interface of each layer.
+ *
+ * Every layer lives in its own file in src/ and exposes one or two functions that take the
+ * config and an error out-parameter.  Library functions return 0 or a negative value and fill
+ * struct lm_err; only cmd/ prints.  */
+#ifndef LAMINA_H
+#define LAMINA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define LM_VERSION "0.1.0"
+
+/* Exit statuses (../shared/DESIGN.md). */
+enum {
+	LM_EXIT_TIMEOUT = 124,
+	LM_EXIT_FAILURE = 125, /* lamina itself failed or was misused */
+	LM_EXIT_NOEXEC = 126,  /* program found but not executable */
+	LM_EXIT_NOTFOUND = 127,
+};
+
+/* ---- errors ---------------------------------------------------------------------------- */
+struct lm_err {
+	int errnum;      /* errno of the failing call, 0 when not a syscall failure */
+	int exit_code;   /* exit status lamina should end with (125 unless 126/127) */
+	char msg[1024];  /* "layer: what failed: strerror", without the "lamina: " prefix */
+};
+
+/* Fill *e with "layer: fmt..." (and ": strerror(errnum)" when errnum != 0); returns -1. */
+int lm_error(struct lm_err *e, int errnum, const char *layer, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ---- cleanup helpers (after bubblewrap / crun) ---------------------------------------- */
+void lm_freep(void *p);
+void lm_closep(int *fd);
+void lm_strvfreep(char ***v);
+#define cleanup_free __attribute__((cleanup(lm_freep)))
+#define cleanup_close __attribute__((cleanup(lm_closep)))
+#define cleanup_strv __attribute__((cleanup(lm_strvfreep)))
+static inline void *lm_steal_pointer(void *pp)
+{
+	void **p = (void **)pp;
+	void *r = *p;
+	*p = NULL;
+	return r;
+}
+#define steal_pointer(pp) lm_steal_pointer(pp)
+static inline int lm_steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+/* ---- layers that can be removed for the demo (never from a profile) -------------------- */
+enum lm_layer {
+	LM_LAYER_USERNS = 1u << 0,   /* the user namespace cannot be removed; kept for naming */
+	LM_LAYER_NAMESPACES = 1u << 1, /* pid, net, ipc, uts, cgroup namespaces */
+	LM_LAYER_PIVOT = 1u << 2,    /* the pivot into the minimal root */
+	LM_LAYER_CAPS = 1u << 3,     /* capability drop */
+	LM_LAYER_NNP = 1u << 4,      /* no_new_privs */
+	LM_LAYER_RLIMITS = 1u << 5,
+	LM_LAYER_SECCOMP = 1u << 6,
+	LM_LAYER_STDFD = 1u << 7,    /* the std-fd seccomp rules */
+	LM_LAYER_NETNS = 1u << 8,    /* only the network namespace */
+	LM_LAYER_SESSION = 1u << 9,  /* the new session (setsid) */
+	LM_LAYER_FDS = 1u << 10,     /* closing inherited fds */
+	LM_LAYER_ENV = 1u << 11,     /* clearing the environment */
+	LM_LAYER_LANDLOCK = 1u << 12,
+};
+/* Name <-> bit; names are lower-case words ("seccomp", "caps", ...). */
+int lm_layer_from_name(const char *name, unsigned *bit);
+const char *lm_layer_name(unsigned bit);
+extern const char *const lm_layer_names[]; /* NULL-terminated, in bit order */
+
+/* ---- mounts ---------------------------------------------------------------------------- */
+enum lm_mount_kind { LM_MOUNT_RO_BIND, LM_MOUNT_BIND, LM_MOUNT_TMPFS };
+struct lm_mount {
+	enum lm_mount_kind kind;
+	char *src; /* host path, NULL for tmpfs */
+	char *dst; /* absolute path inside the sandbox */
+};
+
+/* ---- rlimits --------------------------------------------------------------------------- */
+#define LM_NRLIMITS 16 /* RLIMIT_NLIMITS on Linux */
+struct lm_rlimit {
+	bool set;         /* requested (profile or command line) */
+	bool hard_set;    /* an explicit hard value was given */
+	rlim_t soft, hard;
+};
+
+/* ---- seccomp policy (filled by profile.c, fed to libseccomp by seccomp.c) -------------- */
+enum lm_action_kind {
+	LM_ACT_ALLOW,
+	LM_ACT_ERRNO,
+	LM_ACT_KILL_PROCESS,
+	LM_ACT_KILL_THREAD,
+	LM_ACT_TRAP,
+	LM_ACT_LOG,
+	LM_ACT_NOTIFY,
+};
+struct lm_action {
+	enum lm_action_kind kind;
+	int errnum; /* for LM_ACT_ERRNO */
+};
+enum lm_cmp { LM_CMP_EQ, LM_CMP_NE, LM_CMP_LT, LM_CMP_LE, LM_CMP_GT, LM_CMP_GE, LM_CMP_MASKED_EQ };
+struct lm_cond {
+	unsigned arg; /* 0..5 */
+	enum lm_cmp op;
+	uint64_t mask;  /* for LM_CMP_MASKED_EQ: (arg & mask) == value */
+	uint64_t value;
+};
+#define LM_MAX_CONDS 6
+struct lm_rule {
+	struct lm_action action;
+	char *syscall;   /* name as written */
+	int nr;          /* native syscall number (libseccomp resolution) */
+	struct lm_cond conds[LM_MAX_CONDS];
+	unsigned nconds;
+	char *file;      /* where the rule was written: FILE:LINE, for reports */
+	unsigned line;
+};
+struct lm_seccomp_policy {
+	bool present;            /* a profile with seccomp rules was loaded */
+	char *name;              /* profile name ("default") or path */
+	char *path;              /* file it came from */
+	struct lm_action default_action;
+	unsigned default_line;   /* line of the default directive, 0 when implicit */
+	struct lm_rule *rules;
+	size_t nrules;
+	bool stdfd;              /* the std-fd layer (close/dup2/dup3/close_range on 0-2) */
+	bool allow_dup2_1_2;     /* the seed's one exception to the std-fd layer */
+	uint8_t sha256[32];      /* digest of the profile's full text (with includes), for the BPF cache */
+	bool digest_set;
+};
+
+/* ---- environment ------------------------------------------------------------------------ */
+struct lm_envop {
+	bool unset;
+	char *key, *value;
+};
+
+/* ---- the one description of a sandbox -------------------------------------------------- */
+struct lm_config {
+	/* payload */
+	char **argv;            /* PROGRAM ARGS..., NULL-terminated; not owned when from main() */
+	bool argv_owned;
+
+	/* identity */
+	bool uid_set, gid_set;
+	uid_t uid;              /* inside */
+	gid_t gid;
+	uid_t host_uid;         /* as root: the unprivileged host uid the payload maps to */
+	gid_t host_gid;
+
+	/* namespaces / root */
+	bool share_net;
+	char *hostname;         /* default "lamina" */
+	char *rootfs;           /* NULL: the built-in minimal root */
+	char *chdir;            /* working directory inside, default "/" (or $HOME when it exists?) */
+	struct lm_mount *mounts;
+	size_t nmounts;
+
+	/* resources */
+	struct lm_rlimit rlimits[LM_NRLIMITS];
+	double timeout;         /* seconds; 0 = none */
+
+	/* environment */
+	bool keep_env;
+	struct lm_envop *envops;
+	size_t nenvops;
+
+	/* seccomp */
+	struct lm_seccomp_policy seccomp;
+	bool report;            /* violation reports through user notification */
+
+	/* misc */
+	bool verbose;
+	unsigned disabled_layers; /* LM_LAYER_* bits, from --unsafe-disable-layer only */
+	char *profile_name;     /* as given to -p, for messages */
+};
+
+void lm_config_init(struct lm_config *c);
+void lm_config_free(struct lm_config *c);
+int lm_config_add_mount(struct lm_config *c, enum lm_mount_kind kind, const char *src,
+			const char *dst, struct lm_err *e);
+int lm_config_add_envop(struct lm_config *c, bool unset, const char *key, const char *value,
+			struct lm_err *e);
+void lm_seccomp_policy_free(struct lm_seccomp_policy *p);
+
+/* ---- parsing helpers shared by cmd/ and profile.c ------------------------------------- */
+/* "123", "64K", "1G", "unlimited"; size suffixes only where allow_suffix. */
+int lm_parse_u64(const char *s, uint64_t max, bool allow_suffix, uint64_t *out);
+/* "nofile=256", "as=1G:2G", "core=0" into c->rlimits (validated later against the caller's hard
+ * limits by rlimit_check()). */
+int lm_parse_rlimit(const char *spec, struct lm_config *c, struct lm_err *e);
+int lm_rlimit_from_name(const char *name); /* -1 when unknown */
+const char *lm_rlimit_name(int resource);
+
+/* ---- layers ---------------------------------------------------------------------------- */
+/* rlimit.c: resolve defaults and requests against the caller's limits (supervisor, before
+ * clone) and apply them (payload, before exec). */
+int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struct lm_err *e);
+int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS], struct lm_err *e);
+
+/* userns.c: write the maps of the child (supervisor side) and settle the ids (payload). */
+int lm_userns_write_maps(const struct lm_config *c, pid_t child, struct lm_err *e);
+int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e);
+
+/* mount.c: build the root and pivot into it (init, inside the new mount namespace). */
+int lm_mount_apply(const struct lm_config *c, struct lm_err *e);
+int lm_mount_check(const struct lm_config *c, struct lm_err *e); /* before clone: sources */
+
+/* net.c: bring lo up in the new network namespace. */
+int lm_net_apply(const struct lm_config *c, struct lm_err *e);
+
+/* caps.c: empty every capability set; no_new_privs; non-dumpable. */
+int lm_caps_drop(const struct lm_config *c, struct lm_err *e);
+
+/* env.c: build the payload's environment (caller owns the returned vector). */
+char **lm_env_build(const struct lm_config *c, char **environ_in, struct lm_err *e);
+
+/* seccomp.c: load the policy (last step before exec).  listener_fd receives the user
+ * notification fd when c->report, else -1. */
+int lm_seccomp_apply(const struct lm_config *c, int *listener_fd, struct lm_err *e);
+
+/* profile.c: load a profile (shipped name or path) into c: its settings and its seccomp
+ * policy.  Errors are "FILE:LINE:COL: message".  Command-line options are applied after it. */
+int lm_profile_load(const char *name_or_path, struct lm_config *c, struct lm_err *e);
+/* The directory the shipped profiles are read from ($LAMINA_PROFILE_DIR, the installed
+ * directory, or the source tree's profiles/ for an uninstalled build). */
+const char *lm_profile_dir(void);
+
+/* supervise.c: run the whole sandbox; returns the exit status lamina should end with. */
+int lm_run(struct lm_config *c, struct lm_err *e);
+
+/* verbose output: "lamina: LAYER: ..." on stderr when c->verbose. */
+void lm_verbose(const struct lm_config *c, const char *layer, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
