@@ -181,6 +181,11 @@ struct lm_config {
 	bool verbose;
 	unsigned disabled_layers; /* LM_LAYER_* bits, from --unsafe-disable-layer only */
 	char *profile_name;     /* as given to -p, for messages */
+
+	/* filled by the supervisor before clone */
+	bool caller_is_root;    /* euid 0: the payload is mapped to host_uid/host_gid */
+	uid_t caller_uid;
+	gid_t caller_gid;
 };
 
 void lm_config_init(struct lm_config *c);
@@ -240,5 +245,14 @@ int lm_run(struct lm_config *c, struct lm_err *e);
 /* verbose output: "lamina: LAYER: ..." on stderr when c->verbose. */
 void lm_verbose(const struct lm_config *c, const char *layer, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* profile.c: parse a profile held in memory (the fuzzer's entry point); filename is used in
+ * messages and to resolve relative includes.  Same errors as lm_profile_load. */
+int lm_profile_parse_buffer(const char *text, size_t len, const char *filename,
+			    struct lm_config *c, struct lm_err *e);
+
+/* seccomp.c: write the pseudo-filter code (seccomp_export_pfc) of the filters lamina would load
+ * for c (the profile's and the built-in ones) to fd; for `lamina check --pfc`. */
+int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e);
 
 #endif

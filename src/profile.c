@@ -1,0 +1,1736 @@
+/* profile.c: the profile parser.
+ *
+ * A profile is a text file, one directive a line (profiles/README.md is the reference).  This
+ * file turns it into settings of struct lm_config and into c->seccomp, a plain description of
+ * the rules; it never talks to libseccomp except to resolve syscall names, so it can be fuzzed
+ * and unit-tested without loading a filter (seccomp.c feeds the policy to libseccomp).
+ *
+ * Errors are "FILE:LINE:COL: message" with exit status 125.  Nothing here truncates a line or
+ * a token: the text is walked in place and copied with its exact length where kept.  */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <seccomp.h>
+
+#include "lamina.h"
+#include "lm_paths.h"
+#include "profile.h"
+
+/* ---- SHA-256 ------------------------------------------------------------------------------ */
+static const uint32_t sha256_k[64] = {
+	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+	0xc67178f2,
+};
+
+static inline uint32_t ror32(uint32_t x, unsigned n)
+{
+	return (x >> n) | (x << (32 - n));
+}
+
+static void sha256_block(struct lm_sha256 *s, const uint8_t *p)
+{
+	uint32_t w[64], a, b, c, d, e, f, g, h;
+	for (int i = 0; i < 16; i++)
+		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+	for (int i = 16; i < 64; i++) {
+		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+		uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+	}
+	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+	e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+	for (int i = 0; i < 64; i++) {
+		uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
+			      sha256_k[i] + w[i];
+		uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+	}
+	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
+	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+void lm_sha256_init(struct lm_sha256 *s)
+{
+	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+	memcpy(s->h, iv, sizeof iv);
+	s->nbytes = 0;
+	s->nbuf = 0;
+}
+
+void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	s->nbytes += len;
+	while (len > 0) {
+		size_t n = 64 - s->nbuf;
+		if (n > len)
+			n = len;
+		memcpy(s->buf + s->nbuf, p, n);
+		s->nbuf += n, p += n, len -= n;
+		if (s->nbuf == 64) {
+			sha256_block(s, s->buf);
+			s->nbuf = 0;
+		}
+	}
+}
+
+void lm_sha256_final(struct lm_sha256 *s, uint8_t out[32])
+{
+	uint64_t bits = s->nbytes * 8;
+	uint8_t pad = 0x80, zero = 0, len[8];
+	lm_sha256_update(s, &pad, 1);
+	while (s->nbuf != 56)
+		lm_sha256_update(s, &zero, 1);
+	for (int i = 0; i < 8; i++)
+		len[i] = (uint8_t)(bits >> (56 - 8 * i));
+	lm_sha256_update(s, len, 8);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)(s->h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)s->h[i];
+	}
+}
+
+/* ---- named constants ------------------------------------------------------------------------
+ * Values come from the system headers, so a name always means what the kernel means. */
+struct lm_const {
+	const char *name;
+	uint64_t value;
+};
+#define K(x) {#x, (uint64_t)(int64_t)(x)}
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+static const struct lm_const lm_consts[] = {
+	/* clone(2) / unshare(2) flags */
+	K(CLONE_VM), K(CLONE_FS), K(CLONE_FILES), K(CLONE_SIGHAND), K(CLONE_PIDFD),
+	K(CLONE_PTRACE), K(CLONE_VFORK), K(CLONE_PARENT), K(CLONE_THREAD), K(CLONE_NEWNS),
+	K(CLONE_SYSVSEM), K(CLONE_SETTLS), K(CLONE_PARENT_SETTID), K(CLONE_CHILD_CLEARTID),
+	K(CLONE_DETACHED), K(CLONE_UNTRACED), K(CLONE_CHILD_SETTID), K(CLONE_NEWCGROUP),
+	K(CLONE_NEWUTS), K(CLONE_NEWIPC), K(CLONE_NEWUSER), K(CLONE_NEWPID), K(CLONE_NEWNET),
+	K(CLONE_IO), K(CLONE_NEWTIME),
+	/* ioctl(2) requests */
+	K(TIOCSTI), K(TIOCLINUX), K(TCGETS), K(TCSETS), K(TCSETSW), K(TCSETSF), K(TIOCGWINSZ),
+	K(TIOCSWINSZ), K(TIOCGPGRP), K(TIOCSPGRP), K(TIOCSCTTY), K(TIOCNOTTY), K(TIOCGSID),
+	K(TIOCCONS), K(TIOCSETD), K(TIOCGPTN), K(TIOCSPTLCK), K(FIONREAD), K(FIONBIO), K(FIOCLEX),
+	K(FIONCLEX), K(FIOASYNC),
+	/* socket(2) families and types */
+	K(AF_UNSPEC), K(AF_UNIX), K(AF_LOCAL), K(AF_INET), K(AF_INET6), K(AF_NETLINK), K(AF_PACKET),
+	K(AF_KEY), K(AF_BLUETOOTH), K(AF_ALG), K(AF_VSOCK), K(AF_CAN), K(AF_TIPC), K(AF_RDS),
+	K(AF_LLC), K(AF_APPLETALK), K(AF_AX25), K(AF_IPX), K(AF_X25), K(AF_DECnet), K(AF_XDP),
+	K(AF_NFC), K(AF_IEEE802154), K(AF_PPPOX), K(AF_ATMPVC), K(AF_ATMSVC), K(AF_ROSE),
+	K(AF_NETROM), K(AF_SMC), K(AF_QIPCRTR), K(AF_MCTP),
+	K(SOCK_STREAM), K(SOCK_DGRAM), K(SOCK_RAW), K(SOCK_RDM), K(SOCK_SEQPACKET), K(SOCK_PACKET),
+	K(SOCK_NONBLOCK), K(SOCK_CLOEXEC),
+	/* open(2) flags */
+	K(O_RDONLY), K(O_WRONLY), K(O_RDWR), K(O_ACCMODE), K(O_CREAT), K(O_EXCL), K(O_NOCTTY),
+	K(O_TRUNC), K(O_APPEND), K(O_NONBLOCK), K(O_DSYNC), K(O_SYNC), K(O_DIRECTORY), K(O_NOFOLLOW),
+	K(O_CLOEXEC), K(O_PATH), K(O_TMPFILE), K(O_DIRECT), K(O_NOATIME), K(O_LARGEFILE),
+	K(AT_FDCWD), K(AT_EMPTY_PATH), K(AT_SYMLINK_NOFOLLOW), K(AT_SYMLINK_FOLLOW), K(AT_REMOVEDIR),
+	K(AT_EACCESS), K(AT_NO_AUTOMOUNT),
+	/* prctl(2) options */
+	K(PR_SET_PDEATHSIG), K(PR_GET_PDEATHSIG), K(PR_GET_DUMPABLE), K(PR_SET_DUMPABLE),
+	K(PR_GET_KEEPCAPS), K(PR_SET_KEEPCAPS), K(PR_SET_NAME), K(PR_GET_NAME), K(PR_GET_SECCOMP),
+	K(PR_SET_SECCOMP), K(PR_CAPBSET_READ), K(PR_CAPBSET_DROP), K(PR_GET_SECUREBITS),
+	K(PR_SET_SECUREBITS), K(PR_GET_TIMERSLACK), K(PR_SET_TIMERSLACK), K(PR_SET_TSC),
+	K(PR_GET_TSC), K(PR_MCE_KILL), K(PR_MCE_KILL_GET), K(PR_SET_MM), K(PR_SET_PTRACER),
+	K(PR_SET_CHILD_SUBREAPER), K(PR_GET_CHILD_SUBREAPER), K(PR_SET_NO_NEW_PRIVS),
+	K(PR_GET_NO_NEW_PRIVS), K(PR_GET_TID_ADDRESS), K(PR_SET_THP_DISABLE),
+	K(PR_GET_THP_DISABLE), K(PR_CAP_AMBIENT), K(PR_SET_FP_MODE), K(PR_GET_FP_MODE),
+	K(PR_SET_SPECULATION_CTRL), K(PR_GET_SPECULATION_CTRL), K(PR_SET_VMA),
+	K(PR_SET_IO_FLUSHER), K(PR_GET_IO_FLUSHER), K(PR_SET_SYSCALL_USER_DISPATCH),
+	K(PR_SET_TAGGED_ADDR_CTRL), K(PR_GET_TAGGED_ADDR_CTRL),
+	/* personality(2) */
+	K(PER_LINUX), K(PER_LINUX_32BIT), K(PER_LINUX32), K(PER_LINUX32_3GB), K(PER_BSD),
+	K(UNAME26), K(ADDR_NO_RANDOMIZE), K(FDPIC_FUNCPTRS), K(MMAP_PAGE_ZERO),
+	K(ADDR_COMPAT_LAYOUT), K(READ_IMPLIES_EXEC), K(ADDR_LIMIT_32BIT), K(SHORT_INODE),
+	K(WHOLE_SECONDS), K(STICKY_TIMEOUTS), K(ADDR_LIMIT_3GB),
+	/* mmap(2) / mprotect(2) */
+	K(PROT_NONE), K(PROT_READ), K(PROT_WRITE), K(PROT_EXEC), K(PROT_GROWSDOWN), K(PROT_GROWSUP),
+	K(MAP_SHARED), K(MAP_PRIVATE), K(MAP_FIXED), K(MAP_ANONYMOUS), K(MAP_GROWSDOWN),
+	K(MAP_NORESERVE), K(MAP_POPULATE), K(MAP_STACK), K(MAP_HUGETLB), K(MAP_FIXED_NOREPLACE),
+	/* getrandom(2) */
+	K(GRND_NONBLOCK), K(GRND_RANDOM), K(GRND_INSECURE),
+	/* fcntl(2) */
+	K(F_DUPFD), K(F_DUPFD_CLOEXEC), K(F_GETFD), K(F_SETFD), K(F_GETFL), K(F_SETFL), K(F_GETLK),
+	K(F_SETLK), K(F_SETLKW), K(F_SETOWN), K(F_GETOWN), K(F_SETSIG), K(F_GETSIG), K(F_SETPIPE_SZ),
+	K(F_GETPIPE_SZ), K(F_ADD_SEALS), K(F_GET_SEALS), K(FD_CLOEXEC),
+	/* signals, for kill(2)/tgkill(2) rules */
+	K(SIGHUP), K(SIGINT), K(SIGQUIT), K(SIGILL), K(SIGTRAP), K(SIGABRT), K(SIGBUS), K(SIGFPE),
+	K(SIGKILL), K(SIGUSR1), K(SIGSEGV), K(SIGUSR2), K(SIGPIPE), K(SIGALRM), K(SIGTERM),
+	K(SIGCHLD), K(SIGCONT), K(SIGSTOP), K(SIGTSTP), K(SIGTTIN), K(SIGTTOU), K(SIGSYS),
+	/* resources, for prlimit64(2) rules */
+	K(RLIMIT_CPU), K(RLIMIT_FSIZE), K(RLIMIT_DATA), K(RLIMIT_STACK), K(RLIMIT_CORE),
+	K(RLIMIT_RSS), K(RLIMIT_NPROC), K(RLIMIT_NOFILE), K(RLIMIT_MEMLOCK), K(RLIMIT_AS),
+	K(RLIMIT_LOCKS), K(RLIMIT_SIGPENDING), K(RLIMIT_MSGQUEUE), K(RLIMIT_NICE),
+	K(RLIMIT_RTPRIO), K(RLIMIT_RTTIME),
+	/* wait4(2)/waitid(2) */
+	K(WNOHANG), K(WUNTRACED), K(WCONTINUED), K(WEXITED), K(WSTOPPED), K(WNOWAIT), K(P_ALL),
+	K(P_PID), K(P_PGID), K(P_PIDFD),
+	/* the standard fds */
+	K(STDIN_FILENO), K(STDOUT_FILENO), K(STDERR_FILENO),
+};
+#undef K
+
+static const struct lm_const *const_lookup(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof lm_consts / sizeof lm_consts[0]; i++)
+		if (strlen(lm_consts[i].name) == len && memcmp(lm_consts[i].name, name, len) == 0)
+			return &lm_consts[i];
+	return NULL;
+}
+
+/* errno names come from glibc (strerrorname_np), which knows every one the kernel has. */
+const char *lm_errno_name(int errnum)
+{
+	if (errnum <= 0 || errnum > 4095)
+		return NULL;
+	return strerrorname_np(errnum);
+}
+
+static int errno_lookup(const char *name, size_t len)
+{
+	for (int i = 1; i < 256; i++) {
+		const char *n = strerrorname_np(i);
+		if (n && strlen(n) == len && memcmp(n, name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* ---- suggestions ------------------------------------------------------------------------- */
+/* Levenshtein distance, bounded: names longer than 64 bytes get no suggestion (a huge token
+ * must not cost quadratic time). */
+static unsigned edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	unsigned row[66];
+	if (la > 64 || lb > 64)
+		return UINT_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (tolower((unsigned char)a[i - 1]) !=
+						tolower((unsigned char)b[j - 1]));
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+struct suggest {
+	const char *word;
+	size_t len;
+	unsigned best;
+	char name[64];
+};
+
+static void suggest_init(struct suggest *s, const char *word, size_t len)
+{
+	s->word = word;
+	s->len = len;
+	s->best = UINT_MAX;
+	s->name[0] = '\0';
+}
+
+static void suggest_try(struct suggest *s, const char *cand)
+{
+	size_t lc = strlen(cand);
+	unsigned d = edit_distance(s->word, s->len, cand, lc);
+	/* Close enough to be a typo: at most a third of the word (and at least 2) edits. */
+	unsigned limit = s->len / 3 > 2 ? (unsigned)(s->len / 3) : 2;
+	if (d <= limit && d < s->best && lc < sizeof s->name) {
+		s->best = d;
+		memcpy(s->name, cand, lc + 1);
+	}
+}
+
+/* ---- parser state -------------------------------------------------------------------------- */
+#define MAX_INCLUDE_DEPTH 16
+#define MAX_FILES 64
+
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct pstate {
+	struct lm_config *c;
+	struct lm_err *e;
+	struct lm_profile_info *info;
+	struct lm_sha256 sha;
+	struct file_id stack[MAX_INCLUDE_DEPTH + 1];
+	unsigned depth;
+	unsigned nfiles;
+	size_t *rgroup; /* parallel to c->seccomp.rules */
+	size_t rgroup_cap;
+	size_t rules_cap;
+	size_t cur_group;
+	bool default_seen;
+	struct lm_profile_info own_info; /* used when the caller passes no info */
+};
+
+/* One file being parsed and the cursor within its current line. */
+struct src {
+	const char *name; /* as shown in messages */
+	char *dir;        /* for relative includes */
+	const char *text;
+	size_t len;
+	bool top;
+	unsigned line;
+	const char *ls, *le; /* current line [ls, le) */
+	const char *p;       /* cursor */
+};
+
+static unsigned col_of(const struct src *s, const char *p)
+{
+	return (unsigned)(p - s->ls) + 1;
+}
+
+/* "FILE:LINE:COL: message"; exit status 125.  The message is built in a heap buffer so that a
+ * long token never overflows; only the final copy into lm_err is bounded. */
+__attribute__((format(printf, 4, 5))) static int perr(struct pstate *st, const struct src *s,
+						      const char *at, const char *fmt, ...)
+{
+	va_list ap;
+	char *m = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	st->e->errnum = 0;
+	st->e->exit_code = LM_EXIT_FAILURE;
+	snprintf(st->e->msg, sizeof st->e->msg, "%s:%u:%u: %s", s->name, s->line, col_of(s, at),
+		 m ? m : "out of memory");
+	free(m);
+	return -1;
+}
+
+/* A token quoted in a message: at most 60 bytes of it, so a 1 MiB token stays readable. */
+#define TOK_FMT "'%.*s%s'"
+#define TOK_ARG(p, n) (int)((n) > 60 ? 60 : (n)), (p), ((n) > 60 ? "..." : "")
+
+static void skip_ws(struct src *s)
+{
+	while (s->p < s->le && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool at_eol(struct src *s)
+{
+	skip_ws(s);
+	return s->p >= s->le || *s->p == '#';
+}
+
+static bool is_ident_start(char ch)
+{
+	return isalpha((unsigned char)ch) || ch == '_';
+}
+
+static bool is_ident(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '_';
+}
+
+/* An identifier at the cursor ([A-Za-z_][A-Za-z0-9_]*, with '-' too when hyphen). */
+static size_t ident_len(const struct src *s, const char *p, bool hyphen)
+{
+	const char *q = p;
+	if (q >= s->le || !is_ident_start(*q))
+		return 0;
+	while (q < s->le && (is_ident(*q) || (hyphen && *q == '-')))
+		q++;
+	return (size_t)(q - p);
+}
+
+static int expect_eol(struct pstate *st, struct src *s, const char *what)
+{
+	if (at_eol(s))
+		return 0;
+	return perr(st, s, s->p, "unexpected %s after %s (a directive takes one line)",
+		    *s->p == '"' ? "quoted text" : "text", what);
+}
+
+/* A word: a "quoted string" (with \" and \\) or a run of non-blank bytes.  *out is malloc'd. */
+static int read_word(struct pstate *st, struct src *s, const char *what, char **out,
+		     const char **at)
+{
+	skip_ws(s);
+	*at = s->p;
+	if (s->p >= s->le || *s->p == '#')
+		return perr(st, s, s->p, "expected %s", what);
+	if (*s->p == '"') {
+		const char *q = s->p + 1;
+		char *buf = malloc((size_t)(s->le - q) + 1), *w = buf;
+		if (!buf)
+			return perr(st, s, s->p, "out of memory");
+		for (;;) {
+			if (q >= s->le) {
+				free(buf);
+				return perr(st, s, s->p, "unterminated quoted string (expected '\"')");
+			}
+			if (*q == '"')
+				break;
+			if (*q == '\\') {
+				if (q + 1 < s->le && (q[1] == '"' || q[1] == '\\')) {
+					*w++ = q[1];
+					q += 2;
+					continue;
+				}
+				free(buf);
+				return perr(st, s, q,
+					    "unknown escape in quoted string (only \\\" and \\\\)");
+			}
+			*w++ = *q++;
+		}
+		*w = '\0';
+		s->p = q + 1;
+		if (s->p < s->le && *s->p != ' ' && *s->p != '\t' && *s->p != '\r' &&
+		    *s->p != '#') {
+			free(buf);
+			return perr(st, s, s->p, "expected a blank after the closing quote");
+		}
+		*out = buf;
+		return 0;
+	}
+	const char *b = s->p;
+	while (s->p < s->le && *s->p != ' ' && *s->p != '\t' && *s->p != '\r')
+		s->p++;
+	*out = strndup(b, (size_t)(s->p - b));
+	if (!*out)
+		return perr(st, s, b, "out of memory");
+	return 0;
+}
+
+/* ---- numbers and constants ----------------------------------------------------------------- */
+/* NUMBER (decimal, 0x hex, 0 octal, optionally negative: two's complement) or CONSTANT. */
+static int parse_term(struct pstate *st, struct src *s, uint64_t *out)
+{
+	skip_ws(s);
+	const char *b = s->p;
+	bool neg = false;
+	if (s->p < s->le && *s->p == '-') {
+		neg = true;
+		s->p++;
+	}
+	if (s->p < s->le && isdigit((unsigned char)*s->p)) {
+		int base = 10;
+		const char *d = s->p;
+		if (*d == '0' && d + 1 < s->le && (d[1] == 'x' || d[1] == 'X')) {
+			base = 16;
+			d += 2;
+		} else if (*d == '0') {
+			base = 8;
+		}
+		const char *q = d;
+		uint64_t v = 0;
+		bool overflow = false;
+		while (q < s->le && isxdigit((unsigned char)*q)) {
+			int dv = isdigit((unsigned char)*q) ? *q - '0'
+							   : tolower((unsigned char)*q) - 'a' + 10;
+			if (dv >= base)
+				return perr(st, s, q, "invalid digit '%c' in a base-%d number", *q,
+					    base);
+			if (v > (UINT64_MAX - (uint64_t)dv) / (uint64_t)base)
+				overflow = true;
+			v = v * (uint64_t)base + (uint64_t)dv;
+			q++;
+		}
+		if (base == 16 && q == d)
+			return perr(st, s, b, "expected hex digits after '0x'");
+		if (q < s->le && is_ident(*q))
+			return perr(st, s, q, "invalid character '%c' in a number", *q);
+		if (overflow)
+			return perr(st, s, b, "number %.*s does not fit in 64 bits",
+				    (int)(q - b > 60 ? 60 : q - b), b);
+		s->p = q;
+		*out = neg ? (uint64_t)0 - v : v;
+		return 0;
+	}
+	if (neg)
+		return perr(st, s, s->p, "expected a number after '-'");
+	size_t n = ident_len(s, s->p, false);
+	if (n == 0)
+		return perr(st, s, s->p, "expected a number or a constant name");
+	const struct lm_const *k = const_lookup(s->p, n);
+	if (!k) {
+		struct suggest sg;
+		suggest_init(&sg, s->p, n);
+		for (size_t i = 0; i < sizeof lm_consts / sizeof lm_consts[0]; i++)
+			suggest_try(&sg, lm_consts[i].name);
+		if (sg.name[0])
+			return perr(st, s, s->p, "unknown constant " TOK_FMT " (did you mean %s?)",
+				    TOK_ARG(s->p, n), sg.name);
+		return perr(st, s, s->p,
+			    "unknown constant " TOK_FMT " (expected a number or a name such as "
+			    "CLONE_NEWUSER, TIOCSTI, AF_PACKET, O_WRONLY)",
+			    TOK_ARG(s->p, n));
+	}
+	s->p += n;
+	*out = k->value;
+	return 0;
+}
+
+/* TERM ('|' TERM)*: constants OR'ed together. */
+static int parse_value(struct pstate *st, struct src *s, uint64_t *out)
+{
+	uint64_t v;
+	if (parse_term(st, s, &v) < 0)
+		return -1;
+	for (;;) {
+		skip_ws(s);
+		if (s->p < s->le && *s->p == '|' && !(s->p + 1 < s->le && s->p[1] == '|')) {
+			uint64_t w;
+			s->p++;
+			if (parse_term(st, s, &w) < 0)
+				return -1;
+			v |= w;
+			continue;
+		}
+		break;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- actions --------------------------------------------------------------------------------- */
+const char *lm_action_str(const struct lm_action *a, char *buf, size_t len)
+{
+	const char *n = NULL;
+	switch (a->kind) {
+	case LM_ACT_ALLOW:
+		n = "allow";
+		break;
+	case LM_ACT_ERRNO: {
+		const char *en = lm_errno_name(a->errnum);
+		if (en)
+			snprintf(buf, len, "errno(%s)", en);
+		else
+			snprintf(buf, len, "errno(%d)", a->errnum);
+		return buf;
+	}
+	case LM_ACT_KILL_PROCESS:
+		n = "kill-process";
+		break;
+	case LM_ACT_KILL_THREAD:
+		n = "kill-thread";
+		break;
+	case LM_ACT_TRAP:
+		n = "trap";
+		break;
+	case LM_ACT_LOG:
+		n = "log";
+		break;
+	case LM_ACT_NOTIFY:
+		n = "notify";
+		break;
+	}
+	snprintf(buf, len, "%s", n ? n : "?");
+	return buf;
+}
+
+static const struct {
+	const char *name;
+	enum lm_action_kind kind;
+} action_words[] = {
+	{"allow", LM_ACT_ALLOW},
+	{"errno", LM_ACT_ERRNO},
+	{"kill-process", LM_ACT_KILL_PROCESS},
+	{"kill-thread", LM_ACT_KILL_THREAD},
+	{"trap", LM_ACT_TRAP},
+	{"log", LM_ACT_LOG},
+	{"notify", LM_ACT_NOTIFY},
+};
+
+static bool is_action_word(const char *w, size_t n)
+{
+	for (size_t i = 0; i < sizeof action_words / sizeof action_words[0]; i++)
+		if (strlen(action_words[i].name) == n && memcmp(action_words[i].name, w, n) == 0)
+			return true;
+	return false;
+}
+
+/* ACTION at the cursor: allow | errno(NAME|N) | kill-process | kill-thread | trap | log | notify */
+static int parse_action(struct pstate *st, struct src *s, struct lm_action *a)
+{
+	skip_ws(s);
+	const char *b = s->p;
+	size_t n = ident_len(s, b, true);
+	if (n == 0)
+		return perr(st, s, b,
+			    "expected an action (allow, errno(NAME), kill-process, kill-thread, trap, "
+			    "log, notify)");
+	for (size_t i = 0; i < sizeof action_words / sizeof action_words[0]; i++) {
+		if (strlen(action_words[i].name) != n || memcmp(action_words[i].name, b, n) != 0)
+			continue;
+		a->kind = action_words[i].kind;
+		a->errnum = 0;
+		s->p = b + n;
+		if (a->kind != LM_ACT_ERRNO)
+			return 0;
+		if (s->p >= s->le || *s->p != '(')
+			return perr(st, s, s->p, "expected '(' after errno, as in errno(EPERM)");
+		s->p++;
+		skip_ws(s);
+		const char *v = s->p;
+		size_t vn = ident_len(s, v, false);
+		if (vn > 0) {
+			int en = errno_lookup(v, vn);
+			if (en < 0) {
+				struct suggest sg;
+				suggest_init(&sg, v, vn);
+				for (int k = 1; k < 256; k++)
+					if (strerrorname_np(k))
+						suggest_try(&sg, strerrorname_np(k));
+				return perr(st, s, v, "unknown errno name " TOK_FMT "%s%s%s",
+					    TOK_ARG(v, vn), sg.name[0] ? " (did you mean " : "",
+					    sg.name, sg.name[0] ? "?)" : " (expected EPERM, EACCES, ...)");
+			}
+			a->errnum = en;
+			s->p = v + vn;
+		} else {
+			uint64_t num;
+			if (s->p < s->le && *s->p == '-')
+				return perr(st, s, s->p, "errno value must be 0..4095");
+			if (parse_term(st, s, &num) < 0)
+				return -1;
+			if (num > 4095)
+				return perr(st, s, v, "errno value must be 0..4095");
+			a->errnum = (int)num;
+		}
+		skip_ws(s);
+		if (s->p >= s->le || *s->p != ')')
+			return perr(st, s, s->p, "expected ')' to close errno(");
+		s->p++;
+		return 0;
+	}
+	if (n == 4 && memcmp(b, "kill", 4) == 0)
+		return perr(st, s, b, "unknown action 'kill' (write kill-process or kill-thread)");
+	struct suggest sg;
+	suggest_init(&sg, b, n);
+	for (size_t i = 0; i < sizeof action_words / sizeof action_words[0]; i++)
+		suggest_try(&sg, action_words[i].name);
+	return perr(st, s, b, "unknown action " TOK_FMT "%s%s%s", TOK_ARG(b, n),
+		    sg.name[0] ? " (did you mean " : "", sg.name,
+		    sg.name[0] ? "?)"
+			       : " (expected allow, errno(NAME), kill-process, kill-thread, trap, log "
+				 "or notify)");
+}
+
+/* ---- syscalls -------------------------------------------------------------------------------- */
+static int resolve_syscall(struct pstate *st, struct src *s, const char *name, size_t n, int *nr)
+{
+	char *z = strndup(name, n);
+	if (!z)
+		return perr(st, s, name, "out of memory");
+	int r = seccomp_syscall_resolve_name(z);
+	free(z);
+	if (r != __NR_SCMP_ERROR) {
+		*nr = r;
+		return 0;
+	}
+	/* Suggest the closest native syscall name: walk the native table by number. */
+	struct suggest sg;
+	suggest_init(&sg, name, n);
+	for (int i = 0; i < 1024; i++) {
+		char *cand = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, i);
+		if (cand) {
+			suggest_try(&sg, cand);
+			free(cand);
+		}
+	}
+	if (sg.name[0])
+		return perr(st, s, name, "unknown system call " TOK_FMT " (did you mean %s?)",
+			    TOK_ARG(name, n), sg.name);
+	return perr(st, s, name, "unknown system call " TOK_FMT, TOK_ARG(name, n));
+}
+
+/* ---- rules ----------------------------------------------------------------------------------- */
+static bool cond_eq(const struct lm_cond *a, const struct lm_cond *b)
+{
+	return a->arg == b->arg && a->op == b->op && a->value == b->value &&
+	       (a->op != LM_CMP_MASKED_EQ || a->mask == b->mask);
+}
+
+/* Every condition of a is also one of b's. */
+static bool conds_subset(const struct lm_rule *a, const struct lm_rule *b)
+{
+	for (unsigned i = 0; i < a->nconds; i++) {
+		bool found = false;
+		for (unsigned j = 0; j < b->nconds && !found; j++)
+			found = cond_eq(&a->conds[i], &b->conds[j]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static bool action_eq(const struct lm_action *a, const struct lm_action *b)
+{
+	return a->kind == b->kind && (a->kind != LM_ACT_ERRNO || a->errnum == b->errnum);
+}
+
+static void rule_free(struct lm_rule *r)
+{
+	free(r->syscall);
+	free(r->file);
+	r->syscall = r->file = NULL;
+}
+
+static void remove_rule(struct pstate *st, size_t i)
+{
+	struct lm_seccomp_policy *p = &st->c->seccomp;
+	rule_free(&p->rules[i]);
+	memmove(&p->rules[i], &p->rules[i + 1], (p->nrules - i - 1) * sizeof p->rules[0]);
+	memmove(&st->rgroup[i], &st->rgroup[i + 1], (p->nrules - i - 1) * sizeof st->rgroup[0]);
+	p->nrules--;
+}
+
+/* Add rule r (its strings are taken over, also on failure).
+ *
+ * libseccomp quietly drops a rule whose conditions are a superset of another rule's for the
+ * same call with a different action (an unconditional `allow ioctl` swallows a later
+ * `errno(EPERM) ioctl if a1 == TIOCSTI`), and refuses two rules with the same conditions and
+ * different actions.  Rather than let a rule vanish, the parser decides here:
+ *  - within one file such a conflict is an error;
+ *  - a rule overriding an included file's rule for the same call wins when it is at least as
+ *    broad (later settings win, as with the other directives); a narrower rule cannot carve an
+ *    exception out of an included broader one and is an error that points to `reset`. */
+static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_rule *r)
+{
+	struct lm_seccomp_policy *p = &st->c->seccomp;
+	for (size_t i = 0; i < p->nrules;) {
+		struct lm_rule *o = &p->rules[i];
+		if (o->nr != r->nr) {
+			i++;
+			continue;
+		}
+		bool o_in_r = conds_subset(o, r), r_in_o = conds_subset(r, o);
+		bool same_file = strcmp(o->file, r->file) == 0;
+		if (action_eq(&o->action, &r->action)) {
+			if (o_in_r && r_in_o) { /* the same rule twice */
+				rule_free(r);
+				return 0;
+			}
+			i++;
+			continue;
+		}
+		if (!o_in_r && !r_in_o) {
+			i++;
+			continue;
+		}
+		char ao[64], ar[64];
+		lm_action_str(&o->action, ao, sizeof ao);
+		lm_action_str(&r->action, ar, sizeof ar);
+		if (same_file || (o_in_r && !r_in_o)) {
+			int ret;
+			if (o_in_r && r_in_o)
+				ret = perr(st, s, at,
+					   "conflicting rules for %s: %s here, %s at %s:%u with the "
+					   "same conditions",
+					   r->syscall, ar, ao, o->file, o->line);
+			else if (o_in_r)
+				ret = perr(st, s, at,
+					   "%s here would never apply: the broader rule '%s %s' at "
+					   "%s:%u already decides every call it matches%s",
+					   ar, ao, o->syscall, o->file, o->line,
+					   same_file ? "" : " (write 'reset SYSCALL' first to replace "
+							    "the included rules)");
+			else
+				ret = perr(st, s, at,
+					   "this broader rule would hide the %s rule for %s at %s:%u "
+					   "(libseccomp keeps only the broader one); add conditions or "
+					   "remove one of them",
+					   ao, o->syscall, o->file, o->line);
+			rule_free(r);
+			return ret;
+		}
+		/* r is at least as broad as an included rule o: r replaces it. */
+		remove_rule(st, i);
+	}
+	if (p->nrules == st->rules_cap) {
+		size_t ncap = st->rules_cap ? st->rules_cap * 2 : 64;
+		struct lm_rule *nr = realloc(p->rules, ncap * sizeof *nr);
+		if (!nr) {
+			rule_free(r);
+			return perr(st, s, at, "out of memory");
+		}
+		p->rules = nr;
+		size_t *ng = realloc(st->rgroup, ncap * sizeof *ng);
+		if (!ng) {
+			rule_free(r);
+			return perr(st, s, at, "out of memory");
+		}
+		st->rgroup = ng;
+		st->rules_cap = ncap;
+	}
+	st->rgroup[p->nrules] = st->cur_group;
+	p->rules[p->nrules++] = *r;
+	return 0;
+}
+
+static const char *cmp_str(enum lm_cmp op)
+{
+	switch (op) {
+	case LM_CMP_EQ:
+	case LM_CMP_MASKED_EQ:
+		return "==";
+	case LM_CMP_NE:
+		return "!=";
+	case LM_CMP_LT:
+		return "<";
+	case LM_CMP_LE:
+		return "<=";
+	case LM_CMP_GT:
+		return ">";
+	case LM_CMP_GE:
+		return ">=";
+	}
+	return "?";
+}
+
+char *lm_rule_str(const struct lm_rule *r)
+{
+	char act[64], *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	if (!f)
+		return NULL;
+	fprintf(f, "%s %s", lm_action_str(&r->action, act, sizeof act), r->syscall);
+	for (unsigned i = 0; i < r->nconds; i++) {
+		const struct lm_cond *cd = &r->conds[i];
+		fprintf(f, "%s a%u ", i ? " &&" : " if", cd->arg);
+		if (cd->op == LM_CMP_MASKED_EQ)
+			fprintf(f, "& 0x%" PRIx64 " ", cd->mask);
+		if (cd->value < 4096)
+			fprintf(f, "%s %" PRIu64, cmp_str(cd->op), cd->value);
+		else
+			fprintf(f, "%s 0x%" PRIx64, cmp_str(cd->op), cd->value);
+	}
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* COND: aN OP VALUE | aN & MASK == VALUE */
+static int parse_cond(struct pstate *st, struct src *s, struct lm_cond *cd)
+{
+	skip_ws(s);
+	const char *b = s->p;
+	size_t n = ident_len(s, b, false);
+	if (n != 2 || b[0] != 'a' || b[1] < '0' || b[1] > '5')
+		return perr(st, s, b, "expected an argument a0..a5");
+	cd->arg = (unsigned)(b[1] - '0');
+	s->p += 2;
+	cd->mask = UINT64_MAX;
+	skip_ws(s);
+	bool masked = false;
+	if (s->p < s->le && *s->p == '&' && !(s->p + 1 < s->le && s->p[1] == '&')) {
+		s->p++;
+		if (parse_value(st, s, &cd->mask) < 0)
+			return -1;
+		masked = true;
+		skip_ws(s);
+	}
+	const char *op = s->p;
+	size_t rem = (size_t)(s->le - s->p);
+	if (rem >= 2 && memcmp(op, "==", 2) == 0)
+		cd->op = LM_CMP_EQ, s->p += 2;
+	else if (rem >= 2 && memcmp(op, "!=", 2) == 0)
+		cd->op = LM_CMP_NE, s->p += 2;
+	else if (rem >= 2 && memcmp(op, "<=", 2) == 0)
+		cd->op = LM_CMP_LE, s->p += 2;
+	else if (rem >= 2 && memcmp(op, ">=", 2) == 0)
+		cd->op = LM_CMP_GE, s->p += 2;
+	else if (rem >= 1 && *op == '<')
+		cd->op = LM_CMP_LT, s->p += 1;
+	else if (rem >= 1 && *op == '>')
+		cd->op = LM_CMP_GT, s->p += 1;
+	else if (rem >= 1 && *op == '=')
+		return perr(st, s, op, "expected '==' (a single '=' is not a comparison)");
+	else
+		return perr(st, s, op, "expected a comparison (==, !=, <, <=, >, >=)%s",
+			    masked ? "" : " or '& MASK =='");
+	if (masked && cd->op != LM_CMP_EQ)
+		return perr(st, s, op, "a masked comparison must be '==' (libseccomp has only "
+				       "masked equality)");
+	const char *vat = (skip_ws(s), s->p);
+	if (parse_value(st, s, &cd->value) < 0)
+		return -1;
+	if (masked) {
+		cd->op = LM_CMP_MASKED_EQ;
+		/* A negative 32-bit constant (AT_FDCWD) compared through the 32-bit mask means its
+		 * low 32 bits: that is what the kernel reads from a 32-bit argument. */
+		if (cd->mask == 0xffffffffu && cd->value >= 0xffffffff80000000u)
+			cd->value &= 0xffffffffu;
+		if (cd->value & ~cd->mask)
+			return perr(st, s, vat,
+				    "value 0x%" PRIx64 " has bits outside the mask 0x%" PRIx64
+				    ": the comparison could never be true",
+				    cd->value, cd->mask);
+	}
+	return 0;
+}
+
+/* ACTION SYSCALL... [if COND [&& COND]...] */
+static int parse_rule(struct pstate *st, struct src *s)
+{
+	struct lm_action act;
+	if (parse_action(st, s, &act) < 0)
+		return -1;
+	struct {
+		const char *p;
+		size_t n;
+		int nr;
+	} *calls = NULL;
+	size_t ncalls = 0, cap = 0;
+	int ret = -1;
+	struct lm_cond conds[LM_MAX_CONDS];
+	unsigned nconds = 0;
+
+	if (s->p < s->le && *s->p != ' ' && *s->p != '\t' && *s->p != '\r' && *s->p != '#') {
+		ret = perr(st, s, s->p, "expected a blank after the action");
+		goto out;
+	}
+	for (;;) {
+		if (at_eol(s))
+			break;
+		size_t n = ident_len(s, s->p, false);
+		if (n == 2 && memcmp(s->p, "if", 2) == 0 && ncalls > 0)
+			break;
+		if (n == 0) {
+			ret = perr(st, s, s->p, "expected a system call name");
+			goto out;
+		}
+		if (s->p + n < s->le && !strchr(" \t\r#", s->p[n])) {
+			ret = perr(st, s, s->p + n, "unexpected '%c' after the system call name",
+				   s->p[n]);
+			goto out;
+		}
+		if (ncalls == cap) {
+			cap = cap ? cap * 2 : 8;
+			void *nc = realloc(calls, cap * sizeof *calls);
+			if (!nc) {
+				ret = perr(st, s, s->p, "out of memory");
+				goto out;
+			}
+			calls = nc;
+		}
+		calls[ncalls].p = s->p;
+		calls[ncalls].n = n;
+		if (resolve_syscall(st, s, s->p, n, &calls[ncalls].nr) < 0)
+			goto out;
+		ncalls++;
+		s->p += n;
+	}
+	if (ncalls == 0) {
+		ret = perr(st, s, s->p, "expected a system call name after the action");
+		goto out;
+	}
+	if (!at_eol(s)) { /* "if" */
+		s->p += 2;
+		for (;;) {
+			if (nconds == LM_MAX_CONDS) {
+				ret = perr(st, s, s->p, "too many conditions (at most %d)",
+					   LM_MAX_CONDS);
+				goto out;
+			}
+			const char *cat = (skip_ws(s), s->p);
+			if (parse_cond(st, s, &conds[nconds]) < 0)
+				goto out;
+			for (unsigned i = 0; i < nconds; i++)
+				if (conds[i].arg == conds[nconds].arg) {
+					ret = perr(st, s, cat,
+						   "a%u is compared twice; libseccomp allows one "
+						   "comparison per argument in a rule (write two rules)",
+						   conds[i].arg);
+					goto out;
+				}
+			nconds++;
+			if (at_eol(s))
+				break;
+			if (s->le - s->p >= 2 && s->p[0] == '&' && s->p[1] == '&') {
+				s->p += 2;
+				continue;
+			}
+			ret = perr(st, s, s->p, "expected '&&' or the end of the line");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < ncalls; i++) {
+		struct lm_rule r = {.action = act, .nr = calls[i].nr, .nconds = nconds,
+				    .line = s->line};
+		memcpy(r.conds, conds, sizeof conds);
+		r.syscall = strndup(calls[i].p, calls[i].n);
+		r.file = strdup(s->name);
+		if (!r.syscall || !r.file) {
+			rule_free(&r);
+			ret = perr(st, s, calls[i].p, "out of memory");
+			goto out;
+		}
+		if (add_rule(st, s, calls[i].p, &r) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(calls);
+	return ret;
+}
+
+/* ---- settings --------------------------------------------------------------------------------- */
+/* Re-anchor an error from a lead helper (lm_parse_rlimit, lm_config_add_mount, ...) at the
+ * directive that caused it. */
+static int rewrap(struct pstate *st, struct src *s, const char *at)
+{
+	char *m = strdup(st->e->msg);
+	int r = perr(st, s, at, "%s", m ? m : "invalid setting");
+	free(m);
+	return r;
+}
+
+static int set_string(struct pstate *st, struct src *s, const char *at, char **field,
+		      char *value)
+{
+	(void)st, (void)s, (void)at;
+	free(*field);
+	*field = value;
+	return 0;
+}
+
+static int parse_file(struct pstate *st, const char *name, const char *text, size_t len,
+		      bool top);
+
+static char *dir_of(const char *path)
+{
+	const char *sl = strrchr(path, '/');
+	if (!sl)
+		return strdup(".");
+	if (sl == path)
+		return strdup("/");
+	return strndup(path, (size_t)(sl - path));
+}
+
+char *lm_profile_path(const char *name)
+{
+	char *p = NULL;
+	if (!name || !*name || strchr(name, '/') || name[0] == '.') {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (asprintf(&p, "%s/%s.profile", lm_profile_dir(), name) < 0)
+		return NULL;
+	return p;
+}
+
+/* Read a whole file (regular or not) up to LM_PROFILE_MAX_SIZE. */
+static int read_all(int fd, char **out, size_t *len, bool *too_big)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	*too_big = false;
+	if (!buf)
+		return -1;
+	for (;;) {
+		if (n == cap) {
+			if (cap > LM_PROFILE_MAX_SIZE) {
+				*too_big = true;
+				break;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+			free(buf);
+			errno = saved;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n > LM_PROFILE_MAX_SIZE)
+		*too_big = true;
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/* Open, check for cycles and parse one file.  at_s/at point to the include directive (NULL for
+ * the top file). */
+static int load_file(struct pstate *st, const char *path, struct src *at_s, const char *at)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		int err = errno;
+		if (at_s)
+			return perr(st, at_s, at, "include %s: %s", path, strerror(err));
+		return lm_error(st->e, err, "profile", "%s", path);
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		if (at_s)
+			return perr(st, at_s, at, "include %s: is a directory", path);
+		return lm_error(st->e, EISDIR, "profile", "%s", path);
+	}
+	for (unsigned i = 0; i < st->depth; i++)
+		if (st->stack[i].dev == sb.st_dev && st->stack[i].ino == sb.st_ino) {
+			if (at_s)
+				return perr(st, at_s, at, "include %s: include cycle (the file "
+							   "includes itself, directly or not)",
+					    path);
+			return lm_error(st->e, 0, "profile", "%s: include cycle", path);
+		}
+	if (st->depth >= MAX_INCLUDE_DEPTH)
+		return perr(st, at_s, at, "include %s: includes nested deeper than %d", path,
+			    MAX_INCLUDE_DEPTH);
+	if (st->nfiles >= MAX_FILES)
+		return perr(st, at_s, at, "include %s: more than %d files included", path,
+			    MAX_FILES);
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	bool too_big;
+	if (read_all(fd, &text, &len, &too_big) < 0) {
+		if (at_s)
+			return perr(st, at_s, at, "include %s: %s", path, strerror(errno));
+		return lm_error(st->e, errno, "profile", "%s", path);
+	}
+	if (too_big) {
+		if (at_s)
+			return perr(st, at_s, at, "include %s: larger than %d bytes: not a profile",
+				    path, LM_PROFILE_MAX_SIZE);
+		return lm_error(st->e, 0, "profile", "%s: larger than %d bytes: not a profile",
+				path, LM_PROFILE_MAX_SIZE);
+	}
+	st->stack[st->depth].dev = sb.st_dev;
+	st->stack[st->depth].ino = sb.st_ino;
+	st->depth++;
+	int r = parse_file(st, path, text, len, at_s == NULL);
+	st->depth--;
+	return r;
+}
+
+static int dir_include(struct pstate *st, struct src *s)
+{
+	char *arg = NULL;
+	const char *at;
+	if (read_word(st, s, "a profile name or path after include", &arg, &at) < 0)
+		return -1;
+	cleanup_free char *word = arg;
+	if (expect_eol(st, s, "the included profile") < 0)
+		return -1;
+	cleanup_free char *path = NULL;
+	if (!strchr(word, '/')) {
+		path = lm_profile_path(word);
+		if (!path)
+			return perr(st, s, at, "invalid profile name '%s'", word);
+	} else if (word[0] == '/') {
+		path = strdup(word);
+	} else if (asprintf(&path, "%s/%s", s->dir, word) < 0) {
+		path = NULL;
+	}
+	if (!path)
+		return perr(st, s, at, "out of memory");
+	size_t saved_group = st->cur_group;
+	st->cur_group = LM_NO_GROUP;
+	int r = load_file(st, path, s, at);
+	st->cur_group = saved_group;
+	return r;
+}
+
+static int dir_mount(struct pstate *st, struct src *s, enum lm_mount_kind kind)
+{
+	cleanup_free char *src = NULL, *dst = NULL;
+	const char *at, *dat;
+	if (kind == LM_MOUNT_TMPFS) {
+		if (read_word(st, s, "a directory inside the sandbox after tmpfs", &dst, &at) < 0)
+			return -1;
+		dat = at;
+	} else {
+		if (read_word(st, s, "a host path (SRC) and a path inside the sandbox (DST)", &src,
+			      &at) < 0)
+			return -1;
+		if (at_eol(s)) {
+			dst = strdup(src);
+			dat = at;
+			if (!dst)
+				return perr(st, s, at, "out of memory");
+		} else if (read_word(st, s, "DST", &dst, &dat) < 0) {
+			return -1;
+		}
+	}
+	if (expect_eol(st, s, "the mount") < 0)
+		return -1;
+	if (dst[0] != '/')
+		return perr(st, s, dat, "the path inside the sandbox must be absolute: '%s'", dst);
+	if (src && !src[0])
+		return perr(st, s, at, "empty host path");
+	if (lm_config_add_mount(st->c, kind, src, dst, st->e) < 0)
+		return rewrap(st, s, at);
+	return 0;
+}
+
+static int dir_rlimit(struct pstate *st, struct src *s)
+{
+	cleanup_free char *spec = NULL;
+	const char *at;
+	if (read_word(st, s, "NAME=SOFT[:HARD] after rlimit, as in nofile=256", &spec, &at) < 0)
+		return -1;
+	if (expect_eol(st, s, "the rlimit") < 0)
+		return -1;
+	if (lm_parse_rlimit(spec, st->c, st->e) < 0)
+		return rewrap(st, s, at);
+	return 0;
+}
+
+static int dir_hostname(struct pstate *st, struct src *s)
+{
+	char *name = NULL;
+	const char *at;
+	if (read_word(st, s, "a host name after hostname", &name, &at) < 0)
+		return -1;
+	size_t n = strlen(name);
+	bool ok = n > 0 && n <= 64;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isalnum((unsigned char)name[i]) || name[i] == '-' || name[i] == '.' ||
+		     name[i] == '_';
+	if (!ok) {
+		free(name);
+		return perr(st, s, at,
+			    "invalid host name (1 to 64 letters, digits, '-', '.' or '_')");
+	}
+	if (expect_eol(st, s, "the host name") < 0) {
+		free(name);
+		return -1;
+	}
+	return set_string(st, s, at, &st->c->hostname, name);
+}
+
+static int dir_chdir(struct pstate *st, struct src *s)
+{
+	char *dir = NULL;
+	const char *at;
+	if (read_word(st, s, "a directory after chdir", &dir, &at) < 0)
+		return -1;
+	if (dir[0] != '/') {
+		free(dir);
+		return perr(st, s, at, "chdir needs an absolute path inside the sandbox");
+	}
+	if (expect_eol(st, s, "the directory") < 0) {
+		free(dir);
+		return -1;
+	}
+	return set_string(st, s, at, &st->c->chdir, dir);
+}
+
+static bool valid_env_key(const char *k)
+{
+	if (!*k)
+		return false;
+	for (const char *p = k; *p; p++)
+		if (*p == '=')
+			return false;
+	return true;
+}
+
+static int dir_setenv(struct pstate *st, struct src *s, bool unset)
+{
+	cleanup_free char *k = NULL, *v = NULL;
+	const char *at, *vat;
+	if (read_word(st, s, unset ? "a variable name after unsetenv" : "NAME VALUE after setenv",
+		      &k, &at) < 0)
+		return -1;
+	if (!valid_env_key(k))
+		return perr(st, s, at, "invalid environment variable name (empty or with '=')");
+	if (!unset && read_word(st, s, "a value after the variable name (\"\" for empty)", &v,
+				&vat) < 0)
+		return -1;
+	if (expect_eol(st, s, unset ? "the variable name" : "the value") < 0)
+		return -1;
+	if (lm_config_add_envop(st->c, unset, k, v, st->e) < 0)
+		return rewrap(st, s, at);
+	return 0;
+}
+
+static int dir_network(struct pstate *st, struct src *s)
+{
+	cleanup_free char *w = NULL;
+	const char *at;
+	if (read_word(st, s, "none or host after network", &w, &at) < 0)
+		return -1;
+	if (strcmp(w, "none") == 0)
+		st->c->share_net = false;
+	else if (strcmp(w, "host") == 0)
+		st->c->share_net = true;
+	else
+		return perr(st, s, at, "expected none or host after network");
+	return expect_eol(st, s, "the network mode");
+}
+
+static int dir_timeout(struct pstate *st, struct src *s)
+{
+	cleanup_free char *w = NULL;
+	const char *at;
+	if (read_word(st, s, "a number of seconds after timeout", &w, &at) < 0)
+		return -1;
+	char *end;
+	errno = 0;
+	double t = strtod(w, &end);
+	/* Digits and at most one '.', nothing else (no "inf", "nan", hex or exponents). */
+	bool ok = *w && *end == '\0' && errno == 0;
+	for (const char *p = w; ok && *p; p++)
+		ok = isdigit((unsigned char)*p) || *p == '.';
+	if (!ok || !(t > 0) || t > 31536000.0)
+		return perr(st, s, at,
+			    "expected a positive number of seconds (at most a year) after timeout");
+	st->c->timeout = t;
+	return expect_eol(st, s, "the timeout");
+}
+
+static int dir_default(struct pstate *st, struct src *s)
+{
+	struct lm_action a;
+	if (parse_action(st, s, &a) < 0)
+		return -1;
+	if (expect_eol(st, s, "the default action") < 0)
+		return -1;
+	st->c->seccomp.default_action = a;
+	st->c->seccomp.default_line = s->line;
+	st->default_seen = true;
+	return 0;
+}
+
+static int dir_stdfd(struct pstate *st, struct src *s)
+{
+	skip_ws(s);
+	const char *at = s->p;
+	size_t n = ident_len(s, at, false);
+	if (n == 2 && memcmp(at, "on", 2) == 0) {
+		s->p += 2;
+		st->c->seccomp.stdfd = true;
+		return expect_eol(st, s, "stdfd on");
+	}
+	if (n == 3 && memcmp(at, "off", 3) == 0) {
+		s->p += 3;
+		st->c->seccomp.stdfd = false;
+		st->c->seccomp.allow_dup2_1_2 = false;
+		return expect_eol(st, s, "stdfd off");
+	}
+	if (n == 5 && memcmp(at, "allow", 5) == 0) {
+		/* The seed's one exception: dup2(1, 2), stderr joined to stdout. */
+		s->p += 5;
+		skip_ws(s);
+		const char *x = s->p;
+		static const char *const want[] = {"dup2", "(", "1", ",", "2", ")"};
+		for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+			skip_ws(s);
+			size_t wl = strlen(want[i]);
+			if ((size_t)(s->le - s->p) < wl || memcmp(s->p, want[i], wl) != 0 ||
+			    (i == 0 && s->p + wl < s->le && is_ident(s->p[wl])) ||
+			    ((i == 2 || i == 4) && s->p + wl < s->le &&
+			     isxdigit((unsigned char)s->p[wl])))
+				return perr(st, s, i == 0 ? x : s->p,
+					    "expected dup2(1, 2): the only exception the std-fd "
+					    "layer knows is the seed's dup2(1, 2)");
+			s->p += wl;
+		}
+		st->c->seccomp.allow_dup2_1_2 = true;
+		return expect_eol(st, s, "dup2(1, 2)");
+	}
+	return perr(st, s, at, "expected on, off or allow dup2(1, 2) after stdfd");
+}
+
+static int dir_reset(struct pstate *st, struct src *s)
+{
+	size_t count = 0;
+	while (!at_eol(s)) {
+		size_t n = ident_len(s, s->p, false);
+		int nr;
+		if (n == 0)
+			return perr(st, s, s->p, "expected a system call name");
+		if (resolve_syscall(st, s, s->p, n, &nr) < 0)
+			return -1;
+		for (size_t i = 0; i < st->c->seccomp.nrules;)
+			if (st->c->seccomp.rules[i].nr == nr)
+				remove_rule(st, i);
+			else
+				i++;
+		s->p += n;
+		count++;
+	}
+	if (count == 0)
+		return perr(st, s, s->p, "expected a system call name after reset");
+	return 0;
+}
+
+/* Rest of the line, trimmed (for purpose and group descriptions). */
+static char *rest_of_line(struct src *s)
+{
+	skip_ws(s);
+	const char *e = s->le;
+	while (e > s->p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	char *r = strndup(s->p, (size_t)(e - s->p));
+	s->p = s->le;
+	return r;
+}
+
+static int dir_purpose(struct pstate *st, struct src *s)
+{
+	const char *at = s->p;
+	char *text = rest_of_line(s);
+	if (!text)
+		return perr(st, s, at, "out of memory");
+	if (!text[0]) {
+		free(text);
+		return perr(st, s, at, "expected a one-line description after purpose");
+	}
+	if (!s->top) { /* an included profile's purpose is its own, not the includer's */
+		free(text);
+		return 0;
+	}
+	free(st->info->purpose);
+	st->info->purpose = text;
+	return 0;
+}
+
+static int dir_group(struct pstate *st, struct src *s)
+{
+	skip_ws(s);
+	const char *at = s->p;
+	size_t n = ident_len(s, at, true);
+	if (n == 0)
+		return perr(st, s, at, "expected a group name after group, as in 'group io: ...'");
+	s->p += n;
+	skip_ws(s);
+	if (s->p >= s->le || *s->p != ':')
+		return perr(st, s, s->p, "expected ':' and a description after the group name");
+	s->p++;
+	struct lm_profile_info *in = st->info;
+	struct lm_profile_group *ng = realloc(in->groups, (in->ngroups + 1) * sizeof *ng);
+	if (!ng)
+		return perr(st, s, at, "out of memory");
+	in->groups = ng;
+	struct lm_profile_group *g = &in->groups[in->ngroups];
+	g->name = strndup(at, n);
+	g->desc = rest_of_line(s);
+	g->file = strdup(s->name);
+	g->line = s->line;
+	if (!g->name || !g->desc || !g->file) {
+		free(g->name), free(g->desc), free(g->file);
+		return perr(st, s, at, "out of memory");
+	}
+	st->cur_group = in->ngroups++;
+	return 0;
+}
+
+static const char *const directive_words[] = {
+	"include",  "purpose", "group",     "ro-bind", "bind",     "tmpfs",   "rlimit",
+	"hostname", "chdir",   "setenv",    "unsetenv", "keep-env", "share-net", "network",
+	"timeout",  "default", "stdfd",     "reset",   "allow",    "errno",   "kill-process",
+	"kill-thread", "trap", "log",       "notify",
+};
+
+static int parse_line(struct pstate *st, struct src *s)
+{
+	if (at_eol(s))
+		return 0;
+	const char *at = s->p;
+	size_t n = ident_len(s, at, true);
+	if (n == 0)
+		return perr(st, s, at, "expected a directive or a rule");
+#define IS(w) (n == sizeof(w) - 1 && memcmp(at, w, n) == 0)
+	if (is_action_word(at, n))
+		return parse_rule(st, s);
+	if (n == 4 && memcmp(at, "kill", 4) == 0)
+		return parse_action(st, s, &(struct lm_action){0});
+	const char *after = at + n;
+	if (after < s->le && !strchr(" \t\r#", *after) && !(IS("group") && *after == ':'))
+		return perr(st, s, after, "unexpected '%c' after " TOK_FMT, *after, TOK_ARG(at, n));
+	s->p = after;
+	if (IS("include"))
+		return dir_include(st, s);
+	if (IS("purpose"))
+		return dir_purpose(st, s);
+	if (IS("group"))
+		return dir_group(st, s);
+	if (IS("ro-bind"))
+		return dir_mount(st, s, LM_MOUNT_RO_BIND);
+	if (IS("bind"))
+		return dir_mount(st, s, LM_MOUNT_BIND);
+	if (IS("tmpfs"))
+		return dir_mount(st, s, LM_MOUNT_TMPFS);
+	if (IS("rlimit"))
+		return dir_rlimit(st, s);
+	if (IS("hostname"))
+		return dir_hostname(st, s);
+	if (IS("chdir"))
+		return dir_chdir(st, s);
+	if (IS("setenv"))
+		return dir_setenv(st, s, false);
+	if (IS("unsetenv"))
+		return dir_setenv(st, s, true);
+	if (IS("keep-env")) {
+		st->c->keep_env = true;
+		return expect_eol(st, s, "keep-env");
+	}
+	if (IS("share-net")) {
+		st->c->share_net = true;
+		return expect_eol(st, s, "share-net");
+	}
+	if (IS("network"))
+		return dir_network(st, s);
+	if (IS("timeout"))
+		return dir_timeout(st, s);
+	if (IS("default"))
+		return dir_default(st, s);
+	if (IS("stdfd"))
+		return dir_stdfd(st, s);
+	if (IS("reset"))
+		return dir_reset(st, s);
+#undef IS
+	struct suggest sg;
+	suggest_init(&sg, at, n);
+	for (size_t i = 0; i < sizeof directive_words / sizeof directive_words[0]; i++)
+		suggest_try(&sg, directive_words[i]);
+	if (sg.name[0])
+		return perr(st, s, at, "unknown directive " TOK_FMT " (did you mean %s?)",
+			    TOK_ARG(at, n), sg.name);
+	return perr(st, s, at,
+		    "unknown directive " TOK_FMT " (expected a setting such as ro-bind or rlimit, "
+		    "or a rule such as 'allow read')",
+		    TOK_ARG(at, n));
+}
+
+static int parse_file(struct pstate *st, const char *name, const char *text, size_t len,
+		      bool top)
+{
+	struct src s = {.name = name, .text = text, .len = len, .top = top};
+	char **nf;
+
+	/* The digest covers every file in the order read, each prefixed by its length so that
+	 * moving text between a file and its include changes it. */
+	uint64_t l64 = len;
+	lm_sha256_update(&st->sha, &l64, sizeof l64);
+	lm_sha256_update(&st->sha, text, len);
+
+	nf = realloc(st->info->files, (st->info->nfiles + 1) * sizeof *nf);
+	if (!nf)
+		return lm_error(st->e, ENOMEM, "profile", "%s", name);
+	st->info->files = nf;
+	if (!(nf[st->info->nfiles] = strdup(name)))
+		return lm_error(st->e, ENOMEM, "profile", "%s", name);
+	st->info->nfiles++;
+	st->nfiles++;
+
+	s.dir = dir_of(name);
+	if (!s.dir)
+		return lm_error(st->e, ENOMEM, "profile", "%s", name);
+
+	int r = 0;
+	const char *p = text, *end = text + len;
+	unsigned line = 0;
+	while (p < end && r == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		s.ls = p;
+		s.le = nl ? nl : end;
+		s.p = p;
+		s.line = ++line;
+		/* A profile is text: a NUL or another control byte means a binary file (or a
+		 * mistake); report where it is rather than guessing. */
+		for (const char *q = s.ls; q < s.le; q++) {
+			unsigned char ch = (unsigned char)*q;
+			if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f) {
+				r = perr(st, &s, q,
+					 "unexpected control byte 0x%02x: a profile is a text file",
+					 ch);
+				break;
+			}
+		}
+		if (r == 0)
+			r = parse_line(st, &s);
+		p = nl ? nl + 1 : end;
+	}
+	free(s.dir);
+	return r;
+}
+
+/* ---- entry points ------------------------------------------------------------------------------ */
+const char *lm_profile_dir(void)
+{
+	const char *env = getenv("LAMINA_PROFILE_DIR");
+	struct stat sb;
+	if (env && *env)
+		return env;
+	if (stat(LM_PROFILE_DIR, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return LM_PROFILE_DIR;
+	return LM_SOURCE_PROFILE_DIR;
+}
+
+void lm_profile_info_free(struct lm_profile_info *info)
+{
+	if (!info)
+		return;
+	free(info->purpose);
+	for (size_t i = 0; i < info->ngroups; i++) {
+		free(info->groups[i].name);
+		free(info->groups[i].desc);
+		free(info->groups[i].file);
+	}
+	free(info->groups);
+	free(info->rule_group);
+	for (size_t i = 0; i < info->nfiles; i++)
+		free(info->files[i]);
+	free(info->files);
+	memset(info, 0, sizeof *info);
+}
+
+static void pstate_begin(struct pstate *st, struct lm_config *c, struct lm_profile_info *info,
+			 struct lm_err *e)
+{
+	memset(st, 0, sizeof *st);
+	st->c = c;
+	st->e = e;
+	st->info = info ? info : &st->own_info;
+	memset(st->info, 0, sizeof *st->info);
+	st->cur_group = LM_NO_GROUP;
+	lm_sha256_init(&st->sha);
+	/* A profile replaces any policy loaded before it. */
+	lm_seccomp_policy_free(&c->seccomp);
+	memset(&c->seccomp, 0, sizeof c->seccomp);
+}
+
+static int pstate_end(struct pstate *st, int r, const char *name, const char *path)
+{
+	struct lm_seccomp_policy *p = &st->c->seccomp;
+	if (r == 0) {
+		/* The seccomp layer is present when the profile wrote a rule or a default.  Without
+		 * a default directive the profile is an allowlist that fails closed. */
+		p->present = p->nrules > 0 || st->default_seen;
+		if (!st->default_seen) {
+			p->default_action.kind = LM_ACT_KILL_PROCESS;
+			p->default_action.errnum = 0;
+			p->default_line = 0;
+		}
+		lm_sha256_final(&st->sha, p->sha256);
+		p->digest_set = true;
+		p->name = strdup(name);
+		p->path = strdup(path);
+		if (!p->name || !p->path)
+			r = lm_error(st->e, ENOMEM, "profile", "%s", path);
+	}
+	if (r == 0) {
+		st->info->rule_group = st->rgroup;
+		st->info->nrule_group = p->nrules;
+		st->rgroup = NULL;
+	}
+	free(st->rgroup);
+	lm_profile_info_free(&st->own_info);
+	if (r < 0 && st->info != &st->own_info)
+		lm_profile_info_free(st->info);
+	return r;
+}
+
+int lm_profile_parse_buffer_info(const char *text, size_t len, const char *filename,
+				 struct lm_config *c, struct lm_profile_info *info,
+				 struct lm_err *e)
+{
+	struct pstate st;
+	pstate_begin(&st, c, info, e);
+	int r;
+	if (len > LM_PROFILE_MAX_SIZE)
+		r = lm_error(e, 0, "profile", "%s: larger than %d bytes: not a profile", filename,
+			     LM_PROFILE_MAX_SIZE);
+	else
+		r = parse_file(&st, filename, text, len, true);
+	return pstate_end(&st, r, filename, filename);
+}
+
+int lm_profile_parse_buffer(const char *text, size_t len, const char *filename,
+			    struct lm_config *c, struct lm_err *e)
+{
+	return lm_profile_parse_buffer_info(text, len, filename, c, NULL, e);
+}
+
+int lm_profile_load_info(const char *name_or_path, struct lm_config *c,
+			 struct lm_profile_info *info, struct lm_err *e)
+{
+	cleanup_free char *path = NULL;
+	if (!name_or_path || !*name_or_path)
+		return lm_error(e, 0, "profile", "empty profile name");
+	if (strchr(name_or_path, '/')) {
+		path = strdup(name_or_path);
+	} else {
+		path = lm_profile_path(name_or_path);
+		if (!path && errno == EINVAL)
+			return lm_error(e, 0, "profile", "invalid profile name '%s'", name_or_path);
+	}
+	if (!path)
+		return lm_error(e, errno, "profile", "%s", name_or_path);
+	if (!strchr(name_or_path, '/') && access(path, F_OK) < 0 && errno == ENOENT)
+		return lm_error(e, 0, "profile",
+				"no shipped profile named '%s' in %s (see `lamina profiles`; a "
+				"profile file needs a '/' in its name, as in ./%s)",
+				name_or_path, lm_profile_dir(), name_or_path);
+	struct pstate st;
+	pstate_begin(&st, c, info, e);
+	int r = load_file(&st, path, NULL, NULL);
+	return pstate_end(&st, r, name_or_path, path);
+}
+
+int lm_profile_load(const char *name_or_path, struct lm_config *c, struct lm_err *e)
+{
+	return lm_profile_load_info(name_or_path, c, NULL, e);
+}

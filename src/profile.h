@@ -1,0 +1,72 @@
+/* profile.h: the profile parser's internal interface, shared by profile.c, explain.c and
+ * cmd/profile_cmds.c.  The public entry points (lm_profile_load, lm_profile_parse_buffer,
+ * lm_profile_dir) are in lamina.h; this header adds what `lamina check`, `lamina explain` and
+ * `lamina profiles` need beyond the config: the purpose line, the rule groups and the files
+ * read.  */
+#ifndef LAMINA_PROFILE_H
+#define LAMINA_PROFILE_H
+
+#include <stdio.h>
+
+#include "lamina.h"
+
+/* A `group NAME: DESCRIPTION` section; the rules written after it (in the same file) belong to
+ * it until the next group directive or the end of that file. */
+struct lm_profile_group {
+	char *name;
+	char *desc;
+	char *file;
+	unsigned line;
+};
+
+struct lm_profile_info {
+	char *purpose;                  /* the top file's `purpose` line, NULL when absent */
+	struct lm_profile_group *groups;
+	size_t ngroups;
+	size_t *rule_group;             /* parallel to c->seccomp.rules: index into groups, or
+					 * LM_NO_GROUP */
+	size_t nrule_group;
+	char **files;                   /* every file read, in order (the top one first) */
+	size_t nfiles;
+};
+#define LM_NO_GROUP ((size_t)-1)
+
+/* Like lm_profile_load / lm_profile_parse_buffer, also filling *info (which the caller frees
+ * with lm_profile_info_free; it is zeroed first).  info may be NULL. */
+int lm_profile_load_info(const char *name_or_path, struct lm_config *c,
+			 struct lm_profile_info *info, struct lm_err *e);
+int lm_profile_parse_buffer_info(const char *text, size_t len, const char *filename,
+				 struct lm_config *c, struct lm_profile_info *info,
+				 struct lm_err *e);
+void lm_profile_info_free(struct lm_profile_info *info);
+
+/* The file a shipped profile NAME is read from (malloc'd), or NULL with errno set. */
+char *lm_profile_path(const char *name);
+
+/* "allow", "errno(EPERM)", "kill-process", ... into buf (always NUL-terminated). */
+const char *lm_action_str(const struct lm_action *a, char *buf, size_t len);
+/* One rule as the profile would write it ("errno(EPERM) ioctl if a1 & 0xffffffff == TIOCSTI"),
+ * malloc'd; constants are printed as numbers except for the errno name. */
+char *lm_rule_str(const struct lm_rule *r);
+/* The name of an errno value ("EPERM"), or NULL. */
+const char *lm_errno_name(int errnum);
+
+/* Size limit of one profile file: anything larger is refused (a profile is a page of text). */
+#define LM_PROFILE_MAX_SIZE (1024 * 1024)
+
+/* SHA-256 (FIPS 180-4), small and self-contained: the digest keys the BPF cache. */
+struct lm_sha256 {
+	uint32_t h[8];
+	uint64_t nbytes;
+	uint8_t buf[64];
+	size_t nbuf;
+};
+void lm_sha256_init(struct lm_sha256 *s);
+void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len);
+void lm_sha256_final(struct lm_sha256 *s, uint8_t out[32]);
+
+/* explain.c: `lamina explain`: every layer of the sandbox c describes, in plain words. */
+int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *info,
+	       struct lm_err *e);
+
+#endif
