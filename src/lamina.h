@@ -255,4 +255,37 @@ int lm_profile_parse_buffer(const char *text, size_t len, const char *filename,
  * for c (the profile's and the built-in ones) to fd; for `lamina check --pfc`. */
 int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e);
 
+/* ---- report.c: seccomp violation reports, supervisor side (see the top of report.c) ----- */
+struct lm_report_state {
+	bool reported;     /* at least one violation was reported */
+	bool killed;       /* the supervisor killed a task for a kill-process/kill-thread rule */
+	int kill_signal;   /* the signal the payload should be seen to die of (SIGSYS) */
+	unsigned count;
+};
+void lm_report_init(struct lm_report_state *st);
+/* The listener is readable: receive one notification, decode it, print one line on stderr,
+ * respond (errno rules) or kill the task (kill rules) so that the call never runs. */
+int lm_report_handle(int listener_fd, const struct lm_config *c, struct lm_report_state *st);
+/* The exit status lamina ends with, given the payload's raw wait status (159 for a task the
+ * supervisor killed on a kill-process rule). */
+int lm_report_exit_status(const struct lm_report_state *st, int wait_status);
+
+/* ---- seccomp.c: compile early, load late (h2) -------------------------------------------
+ * lm_seccomp_prepare: compile c's filters to BPF (or take them from the cache, keyed by the
+ * profile's digest) in the supervisor, before clone; the payload inherits the result and
+ * lm_seccomp_apply only makes the seccomp(2) calls.  Optional: apply compiles itself when
+ * nothing was prepared for this config.  lm_seccomp_release frees it (supervisor, at the end). */
+int lm_seccomp_prepare(const struct lm_config *c, struct lm_err *e);
+void lm_seccomp_release(void);
+bool lm_seccomp_prepared_from_cache(void);
+/* Report mode (c->report, or a notify rule): once the report filter is loaded the payload may
+ * be allowed nothing but execve (strict), and every other call waits for the supervisor, so the
+ * payload cannot send the listener after lm_seccomp_apply returns.  Use this instead of
+ * lm_seccomp_apply in the payload: it loads the filters and sends the listener itself over
+ * report_sock (the payload's end of a socketpair to the supervisor: one byte 'L' with
+ * SCM_RIGHTS) from a helper thread the filter does not cover.  Same failure rules as apply. */
+int lm_seccomp_apply_report(const struct lm_config *c, int report_sock, struct lm_err *e);
+/* report.c, supervisor side of that hand-off: receive the listener (O_CLOEXEC). */
+int lm_report_recv_listener(int sock, int *listener_fd, struct lm_err *e);
+
 #endif

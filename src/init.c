@@ -1,0 +1,273 @@
+/* init: pid 1 of the sandbox.  It waits for the id maps, builds the sandbox (network, hostname,
+ * root), starts the payload, passes signals on, reaps every zombie and exits with the payload's
+ * status.  When init exits the kernel kills whatever is left in the pid namespace, so nothing the
+ * payload started survives the sandbox.
+ *
+ * The payload is started with clone(CLONE_VM | CLONE_VFORK | CLONE_FILES): no page-table copy
+ * (start-up speed), init sleeps until the payload has exec'd or died, and the payload can leave
+ * its error (or the number of its seccomp notification fd) in init's memory.  Because the fd
+ * table is shared until execve (exec unshares it and closes O_CLOEXEC fds in the payload's copy
+ * only), the seccomp listener the payload created is still open in init afterwards, and init
+ * hands it to the supervisor: the payload itself never holds its own listener. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/close_range.h>
+
+const int lm_forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 0};
+
+int lm_ctl_send(int fd, const struct lm_ctl_msg *m, int passfd)
+{
+	struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof *m};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (passfd >= 0) {
+		memset(&u, 0, sizeof u);
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof u.buf;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+	}
+	ssize_t r;
+	do
+		r = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -1 : 0;
+}
+
+_Noreturn static void fail(int ctl, const struct lm_err *e)
+{
+	struct lm_ctl_msg m = {.type = LM_CTL_ERROR, .code = e->exit_code ? e->exit_code : LM_EXIT_FAILURE,
+			       .errnum = e->errnum};
+	snprintf(m.msg, sizeof m.msg, "%s", e->msg);
+	lm_ctl_send(ctl, &m, -1);
+	_exit(m.code);
+}
+
+/* What the payload leaves for init (shared memory: CLONE_VM). */
+struct payload_args {
+	struct lm_init_args *a;
+	struct lm_err err;
+	bool failed;
+	int listener;
+};
+
+/* Find PROGRAM the way execvp does, but in the payload's own PATH (from its environment), and
+ * remember the most telling error: EACCES over ENOENT, as the shell does. */
+static void exec_program(char **argv, char **envp, struct lm_err *e)
+{
+	const char *prog = argv[0];
+	if (strchr(prog, '/')) {
+		execve(prog, argv, envp);
+	} else {
+		const char *path = "/usr/local/bin:/usr/bin:/bin";
+		for (char **p = envp; *p; p++)
+			if (strncmp(*p, "PATH=", 5) == 0)
+				path = *p + 5;
+		int best = ENOENT;
+		char buf[4096];
+		for (const char *d = path;; d++) {
+			const char *end = strchrnul(d, ':');
+			size_t dl = (size_t)(end - d);
+			if (dl + strlen(prog) + 2 < sizeof buf) {
+				if (dl == 0)
+					snprintf(buf, sizeof buf, "%s", prog);
+				else
+					snprintf(buf, sizeof buf, "%.*s/%s", (int)dl, d, prog);
+				execve(buf, argv, envp);
+				if (errno != ENOENT && errno != ENOTDIR)
+					best = errno;
+			}
+			if (!*end)
+				break;
+			d = end;
+		}
+		errno = best;
+	}
+	int err = errno;
+	e->exit_code = err == ENOENT || err == ENOTDIR ? LM_EXIT_NOTFOUND : LM_EXIT_NOEXEC;
+	if (err == ENOENT && !strchr(prog, '/'))
+		lm_error(e, 0, "exec", "%s: command not found in the sandbox's PATH", prog);
+	else
+		lm_error(e, err, "exec", "%s", prog);
+}
+
+static int payload_main(void *arg)
+{
+	struct payload_args *pa = arg;
+	struct lm_init_args *a = pa->a;
+	struct lm_config *c = a->c;
+	struct lm_err *e = &pa->err;
+
+	/* The caller's signal mask; init's handlers are reset by execve. */
+	sigprocmask(SIG_SETMASK, &a->orig_mask, NULL);
+	if (!(c->disabled_layers & LM_LAYER_RLIMITS) && lm_rlimit_apply(a->lim, e) < 0)
+		goto fail;
+	if (!(c->disabled_layers & LM_LAYER_RLIMITS))
+		lm_verbose(c, "rlimit", "core=%llu nofile=%llu nproc=%llu fsize=%llu (and the rest as resolved)",
+			   (unsigned long long)a->lim[RLIMIT_CORE].rlim_cur,
+			   (unsigned long long)a->lim[RLIMIT_NOFILE].rlim_cur,
+			   (unsigned long long)a->lim[RLIMIT_NPROC].rlim_cur,
+			   (unsigned long long)a->lim[RLIMIT_FSIZE].rlim_cur);
+	/* Capabilities go after the mounts (init did them) and before seccomp. */
+	if (lm_caps_drop(c, e) < 0)
+		goto fail;
+	/* Every fd but 0-2 is closed at exec.  The table is shared with init until then, so mark
+	 * rather than close (init still needs its control socket). */
+	if (!(c->disabled_layers & LM_LAYER_FDS) &&
+	    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		lm_error(e, errno, "fds", "close_range");
+		goto fail;
+	}
+	/* seccomp last: it constrains only what the payload does from here on. */
+	if (lm_seccomp_apply(c, &pa->listener, e) < 0)
+		goto fail;
+	exec_program(c->argv, a->envp, e);
+fail:
+	pa->failed = true;
+	_exit(e->exit_code ? e->exit_code : LM_EXIT_FAILURE);
+}
+
+static void noop_handler(int sig)
+{
+	(void)sig;
+}
+
+static int close_others(int keep)
+{
+	/* The caller may have leaked fds into lamina (a directory fd is an fchdir escape). */
+	if (keep > 3 && syscall(SYS_close_range, 3, keep - 1, 0) < 0)
+		return -1;
+	return (int)syscall(SYS_close_range, keep + 1, ~0U, 0);
+}
+
+_Noreturn void lm_init_main(struct lm_init_args *a)
+{
+	struct lm_config *c = a->c;
+	struct lm_err e = {0};
+	int ctl = a->ctl;
+
+	/* If the supervisor dies, so does init, and with it the whole pid namespace. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	struct lm_ctl_msg m;
+	ssize_t r;
+	do
+		r = recv(ctl, &m, sizeof m, 0);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)sizeof m || m.type != LM_CTL_GO)
+		_exit(LM_EXIT_FAILURE); /* the supervisor is gone or failed: it reports */
+	/* The payload must not be able to ptrace init or read its memory. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		lm_error(&e, errno, "init", "PR_SET_DUMPABLE");
+		fail(ctl, &e);
+	}
+	if (!(c->disabled_layers & LM_LAYER_FDS) && close_others(ctl) < 0) {
+		lm_error(&e, errno, "fds", "closing inherited fds");
+		fail(ctl, &e);
+	}
+	/* A new session: no controlling terminal, so TIOCSTI cannot reach the caller's tty, and
+	 * keyboard signals reach only the supervisor, which passes them on once. */
+	if (!(c->disabled_layers & LM_LAYER_SESSION) && setsid() < 0) {
+		lm_error(&e, errno, "session", "setsid");
+		fail(ctl, &e);
+	}
+	if (lm_net_apply(c, &e) < 0)
+		fail(ctl, &e);
+	if (!(c->disabled_layers & LM_LAYER_NAMESPACES)) {
+		const char *h = c->hostname ? c->hostname : "lamina";
+		if (sethostname(h, strlen(h)) < 0) {
+			lm_error(&e, errno, "uts", "sethostname %s", h);
+			fail(ctl, &e);
+		}
+		lm_verbose(c, "uts", "hostname %s; private SysV IPC and POSIX message queues (new ipc namespace)", h);
+	}
+	if (lm_mount_apply(c, &e) < 0)
+		fail(ctl, &e);
+	const char *dir = c->chdir ? c->chdir : "/";
+	if (chdir(dir) < 0) {
+		lm_error(&e, errno, "chdir", "%s", dir);
+		fail(ctl, &e);
+	}
+
+	/* Signals: pid 1 only receives signals it has a handler for (pid_namespaces(7)), so install
+	 * no-op handlers, keep the signals blocked and collect them with sigwaitinfo. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	struct sigaction sa = {.sa_handler = noop_handler};
+	for (const int *s = lm_forwarded_signals; *s; s++) {
+		sigaddset(&set, *s);
+		sigaction(*s, &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	struct payload_args pa = {.a = a, .listener = -1};
+	size_t stack_size = 512 * 1024;
+	void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		lm_error(&e, errno, "init", "payload stack");
+		fail(ctl, &e);
+	}
+	pid_t payload = clone(payload_main, (char *)stack + stack_size,
+			      CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &pa);
+	if (payload < 0) {
+		lm_error(&e, errno, "init", "starting the payload");
+		fail(ctl, &e);
+	}
+	munmap(stack, stack_size);
+	if (pa.failed) {
+		int st;
+		while (waitpid(payload, &st, 0) < 0 && errno == EINTR)
+			;
+		fail(ctl, &pa.err);
+	}
+	if (pa.listener >= 0) {
+		struct lm_ctl_msg lm = {.type = LM_CTL_LISTENER};
+		if (lm_ctl_send(ctl, &lm, pa.listener) < 0) {
+			kill(payload, SIGKILL);
+			lm_error(&e, errno, "seccomp", "handing the notification fd to the supervisor");
+			fail(ctl, &e);
+		}
+		close(pa.listener);
+	}
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(payload, sig);
+			continue;
+		}
+		/* Reap every zombie; the payload's own status decides ours. */
+		for (;;) {
+			int st;
+			pid_t p = waitpid(-1, &st, WNOHANG);
+			if (p <= 0)
+				break;
+			if (p == payload) {
+				struct lm_ctl_msg em = {.type = LM_CTL_EXIT, .code = st};
+				lm_ctl_send(ctl, &em, -1);
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			}
+		}
+	}
+}

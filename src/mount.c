@@ -1,0 +1,637 @@
+/* mount: build the sandbox's root and pivot into it (runs in init, inside the new user and
+ * mount namespaces, after the supervisor has written the id maps).
+ *
+ * The root is assembled as a DETACHED mount tree with the new mount API (fsopen/fsmount,
+ * open_tree(OPEN_TREE_CLONE), move_mount, mount_setattr): nothing is attached in the mount
+ * namespace until the tree is complete, so the host's paths (bind sources) stay visible while the
+ * tree is built and no second pivot is needed.  Every destination inside the tree is resolved with
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS), so that neither ".." nor a symlink (in the
+ * tmpfs root or in a --rootfs DIR) can make a mount land outside the sandbox's root.
+ *
+ * Order (each step says why):
+ *   1. clone every host tree we need (sources) while we still hold the caller's host identity:
+ *      as root, init is still host uid 0 here and can reach root-only bind sources;
+ *   2. settle init's ids inside the user namespace (as root: mapped to the unprivileged host
+ *      uid), so that files created in the new tmpfs are owned by mapped ids (an unmapped fsuid
+ *      gets EOVERFLOW) and nothing later runs as host root;
+ *   3. build the tree: root tmpfs, /usr, links, /etc, /tmp, /dev, /proc, then the user's mounts
+ *      in command-line order;
+ *   4. /proc is mounted before the old root is detached: the kernel only lets a user namespace
+ *      mount proc while a fully visible proc is mounted in its mount namespace;
+ *   5. the root tmpfs is made read-only once built, attached, pivot_root(".", ".") and the old
+ *      root detached with umount2(MNT_DETACH).  */
+#include "lamina.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define L "mount"
+
+static int openat2_beneath(int dfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
+}
+
+/* A detached copy of a host path (recursive). */
+static int clone_tree(const char *path, bool recursive, struct lm_err *e)
+{
+	int fd = open_tree(AT_FDCWD, path,
+			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+	if (fd < 0)
+		lm_error(e, errno, L, "%s", path);
+	return fd;
+}
+
+static int set_attr(int fd, uint64_t set, bool recursive, const char *what, struct lm_err *e)
+{
+	struct mount_attr a = {.attr_set = set};
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a) < 0)
+		return lm_error(e, errno, L, "mount_setattr on %s", what);
+	return 0;
+}
+
+/* A new filesystem instance as a detached mount. */
+static int new_fs(const char *type, const char *const *opts, unsigned attrs, struct lm_err *e)
+{
+	cleanup_close int fs = fsopen(type, FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return lm_error(e, errno, L, "fsopen %s", type);
+	for (; opts && opts[0]; opts += 2) {
+		if (fsconfig(fs, opts[1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opts[0], opts[1],
+			     0) < 0)
+			return lm_error(e, errno, L, "%s option %s", type, opts[0]);
+	}
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return lm_error(e, errno, L, "creating %s", type);
+	int m = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (m < 0)
+		return lm_error(e, errno, L, "fsmount %s", type);
+	return m;
+}
+
+/* Resolve DST (absolute, inside the sandbox) beneath root, creating what is missing as
+ * directories (and the last component as a file when want_file).  Returns an O_PATH fd. */
+static int resolve_dst(int root, const char *dst, bool create, bool want_file, struct lm_err *e)
+{
+	while (*dst == '/')
+		dst++;
+	if (!*dst)
+		return openat2_beneath(root, ".", O_PATH);
+	int fd = openat2_beneath(root, dst, O_PATH);
+	if (fd >= 0)
+		return fd;
+	if (errno == EXDEV || errno == ELOOP)
+		return lm_error(e, 0, L, "destination /%s escapes the root through a symlink or '..'", dst);
+	if (errno != ENOENT || !create)
+		return lm_error(e, errno, L, "destination /%s", dst);
+	/* Create the parent first, then the leaf through the parent's fd. */
+	cleanup_free char *dup = strdup(dst);
+	if (!dup)
+		return lm_error(e, ENOMEM, L, "%s", dst);
+	char *slash = strrchr(dup, '/');
+	cleanup_close int parent = -1;
+	const char *leaf = dup;
+	if (slash) {
+		*slash = 0;
+		leaf = slash + 1;
+		parent = resolve_dst(root, dup, true, false, e);
+		if (parent < 0)
+			return -1;
+		/* O_PATH fds cannot be used with mkdirat; reopen as a directory (beneath again). */
+		int d = openat2_beneath(parent, ".", O_DIRECTORY | O_RDONLY);
+		if (d < 0)
+			return lm_error(e, errno, L, "destination /%s", dup);
+		close(parent);
+		parent = d;
+	} else {
+		parent = openat2_beneath(root, ".", O_DIRECTORY | O_RDONLY);
+		if (parent < 0)
+			return lm_error(e, errno, L, "root");
+	}
+	int r;
+	if (want_file) {
+		r = openat(parent, leaf, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
+		if (r >= 0)
+			close(r);
+	} else {
+		r = mkdirat(parent, leaf, 0755);
+	}
+	if (r < 0 && errno != EEXIST)
+		return lm_error(e, errno, L, "cannot create mount point /%s", dst);
+	fd = openat2_beneath(parent, leaf, O_PATH);
+	if (fd < 0)
+		return lm_error(e, errno == EXDEV ? 0 : errno, L,
+				errno == EXDEV ? "destination /%s escapes the root through a symlink"
+					       : "destination /%s",
+				dst);
+	return fd;
+}
+
+/* Attach the detached mount src onto dst (resolved safely beneath root). */
+static int attach(int src, int root, const char *dst, bool want_file, struct lm_err *e)
+{
+	cleanup_close int t = resolve_dst(root, dst, true, want_file, e);
+	if (t < 0)
+		return -1;
+	if (move_mount(src, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return lm_error(e, errno, L, "attaching %s", dst);
+	return 0;
+}
+
+static int write_file(int dir, const char *name, const char *text, mode_t mode, struct lm_err *e)
+{
+	cleanup_close int fd = openat(dir, name, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return lm_error(e, errno, L, "creating /etc/%s", name);
+	size_t len = strlen(text);
+	while (len) {
+		ssize_t w = write(fd, text, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return lm_error(e, errno, L, "writing /etc/%s", name);
+		text += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Copy a small regular host file into the tmpfs (cheaper than a bind mount, and a snapshot). */
+static int copy_small(const char *src, int dir, const char *name, struct lm_err *e)
+{
+	cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return errno == ENOENT || errno == EACCES ? 0 : lm_error(e, errno, L, "%s", src);
+	cleanup_close int out = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (out < 0)
+		return lm_error(e, errno, L, "creating %s", src);
+	char buf[16384];
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return lm_error(e, errno, L, "reading %s", src);
+		if (r == 0)
+			break;
+		for (ssize_t off = 0; off < r;) {
+			ssize_t w = write(out, buf + off, (size_t)(r - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return lm_error(e, errno, L, "copying %s", src);
+			off += w;
+		}
+	}
+	return 0;
+}
+
+/* What host programs need from /etc: the loader cache, alternatives (cc is a symlink through
+ * /etc/alternatives on Debian), time zone, certificates, and the small databases libc reads. */
+static const char *const etc_entries[] = {
+	"alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone",
+	"ssl", "ca-certificates", "ca-certificates.conf", "os-release", "debian_version",
+	"protocols", "services", "mime.types", "gai.conf", "host.conf", "networks", "inputrc",
+	"bash.bashrc", "profile", "terminfo", "environment", "magic", "mailcap", NULL,
+};
+
+/* The payload's account: the caller's name and home where the host knows them. */
+static void lookup_user(uid_t host_uid, char *name, size_t nn, char *home, size_t hn)
+{
+	snprintf(name, nn, "user");
+	snprintf(home, hn, "/");
+	FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return;
+	char line[1024];
+	while (fgets(line, sizeof line, f)) {
+		char *fields[7] = {0};
+		char *p = line;
+		for (int i = 0; i < 7 && p; i++) {
+			fields[i] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = 0;
+		}
+		if (!fields[6] || strtoul(fields[2], NULL, 10) != host_uid)
+			continue;
+		snprintf(name, nn, "%s", fields[0]);
+		snprintf(home, hn, "%s", fields[5]);
+		break;
+	}
+	fclose(f);
+}
+
+static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
+{
+	if (mkdirat(root, "etc", 0755) < 0)
+		return lm_error(e, errno, L, "mkdir /etc");
+	cleanup_close int etc = openat(root, "etc", O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (etc < 0)
+		return lm_error(e, errno, L, "open /etc");
+	char name[256], home[512];
+	lookup_user(getuid() == 0 ? 0 : getuid(), name, sizeof name, home, sizeof home);
+	if (c->uid != 0 && strcmp(name, "root") == 0)
+		snprintf(name, sizeof name, "user");
+	const char *hostname = c->hostname ? c->hostname : "lamina";
+	char passwd[2048], group[1024], hosts[1024];
+	if (c->uid == 0)
+		snprintf(passwd, sizeof passwd,
+			 "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	else
+		snprintf(passwd, sizeof passwd,
+			 "root:x:0:0:root:/root:/bin/sh\n%s:x:%u:%u:%s:%s:/bin/sh\n"
+			 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+			 c->uid == 65534 ? "sandbox" : name, (unsigned)c->uid, (unsigned)c->gid, name,
+			 c->uid == 65534 ? "/nonexistent" : home);
+	if (c->gid == 0)
+		snprintf(group, sizeof group, "root:x:0:\nnogroup:x:65534:\n");
+	else
+		snprintf(group, sizeof group, "root:x:0:\n%s:x:%u:\nnogroup:x:65534:\n",
+			 c->gid == 65534 ? "sandbox" : name, (unsigned)c->gid);
+	snprintf(hosts, sizeof hosts, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+		 hostname);
+	if (write_file(etc, "passwd", passwd, 0644, e) < 0 || write_file(etc, "group", group, 0644, e) < 0 ||
+	    write_file(etc, "hosts", hosts, 0644, e) < 0 ||
+	    write_file(etc, "nsswitch.conf",
+		       "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n"
+		       "protocols: files\nservices: files\nethers: files\nrpc: files\n",
+		       0644, e) < 0)
+		return -1;
+	char hn[300];
+	snprintf(hn, sizeof hn, "%s\n", hostname);
+	if (write_file(etc, "hostname", hn, 0644, e) < 0)
+		return -1;
+	if (c->share_net && copy_small("/etc/resolv.conf", etc, "resolv.conf", e) < 0)
+		return -1;
+	for (const char *const *n = etc_entries; *n; n++) {
+		char path[256];
+		snprintf(path, sizeof path, "/etc/%s", *n);
+		struct stat st;
+		if (lstat(path, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			char target[4096];
+			ssize_t l = readlink(path, target, sizeof target - 1);
+			if (l < 0)
+				continue;
+			target[l] = 0;
+			if (symlinkat(target, etc, *n) < 0)
+				return lm_error(e, errno, L, "symlink /etc/%s", *n);
+		} else if (S_ISREG(st.st_mode) && st.st_size <= (1 << 20)) {
+			if (copy_small(path, etc, *n, e) < 0)
+				return -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			cleanup_close int t = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+			if (t < 0)
+				continue; /* unreadable host entry: leave it out */
+			if (set_attr(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, path, e) < 0)
+				return -1;
+			char dst[300];
+			snprintf(dst, sizeof dst, "/etc/%s", *n);
+			if (attach(t, root, dst, false, e) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Host top-level entries the default root mirrors: a symlink where the host merged /usr,
+ * otherwise a read-only bind. */
+static const char *const top_entries[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL};
+
+static int build_dev(const struct lm_config *c, int root, struct lm_err *e)
+{
+	static const char *const dev_opts[] = {"mode", "0755", "size", "64k", NULL};
+	cleanup_close int dev = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	if (dev < 0)
+		return -1;
+	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
+	for (const char *const *n = nodes; *n; n++) {
+		char path[64];
+		snprintf(path, sizeof path, "/dev/%s", *n);
+		cleanup_close int t = clone_tree(path, false, e);
+		if (t < 0)
+			return -1;
+		if (set_attr(t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, path, e) < 0 ||
+		    attach(t, dev, *n, true, e) < 0)
+			return -1;
+	}
+	/* A new devpts instance: the payload gets its own ptys and never sees the host's. */
+	static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL};
+	cleanup_close int pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	if (pts < 0 || attach(pts, dev, "pts", false, e) < 0)
+		return -1;
+	static const char *const shm_opts[] = {"mode", "1777", NULL};
+	cleanup_close int shm = new_fs("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	if (shm < 0 || attach(shm, dev, "shm", false, e) < 0)
+		return -1;
+	static const char *const links[][2] = {
+		{"ptmx", "pts/ptmx"},         {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"},
+		{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+	};
+	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+		if (symlinkat(links[i][1], dev, links[i][0]) < 0)
+			return lm_error(e, errno, L, "symlink /dev/%s", links[i][0]);
+	/* Nothing may be created in /dev by the payload. */
+	if (set_attr(dev, MOUNT_ATTR_RDONLY, false, "/dev", e) < 0)
+		return -1;
+	if (attach(dev, root, "/dev", false, e) < 0)
+		return -1;
+	lm_verbose(c, L, "/dev: null zero full random urandom tty, new devpts, shm");
+	return 0;
+}
+
+/* /proc paths that expose or change the host, as OCI's maskedPaths and readonlyPaths. */
+static const char *const proc_masked[] = {
+	"kcore", "keys", "timer_list", "sched_debug", "latency_stats", "timer_stats",
+	"acpi", "asound", "scsi", "kallsyms", "kmsg", "sysrq-trigger", "config.gz", NULL,
+};
+static const char *const proc_readonly[] = {"sys", "irq", "bus", "fs", "driver", NULL};
+
+static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
+{
+	cleanup_close int proc = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	if (proc < 0) {
+		if (e->errnum == EPERM)
+			snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg),
+				 " (a user namespace may mount proc only where the host's /proc is fully visible)");
+		return -1;
+	}
+	for (const char *const *n = proc_masked; *n; n++) {
+		struct stat st;
+		if (fstatat(proc, *n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		cleanup_close int m = -1;
+		if (S_ISDIR(st.st_mode)) {
+			static const char *const o[] = {"mode", "0555", "size", "0", NULL};
+			m = new_fs("tmpfs", o, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+		} else {
+			m = clone_tree("/dev/null", false, e);
+		}
+		if (m < 0)
+			return -1;
+		if (attach(m, proc, *n, false, e) < 0)
+			return -1;
+	}
+	for (const char *const *n = proc_readonly; *n; n++) {
+		cleanup_close int m = open_tree(proc, *n, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (m < 0) {
+			if (errno == ENOENT)
+				continue;
+			return lm_error(e, errno, L, "/proc/%s", *n);
+		}
+		if (set_attr(m, MOUNT_ATTR_RDONLY, true, *n, e) < 0 || attach(m, proc, *n, false, e) < 0)
+			return -1;
+	}
+	if (attach(proc, root, "/proc", false, e) < 0)
+		return -1;
+	lm_verbose(c, L, "/proc of the new pid namespace (nosuid, nodev, noexec; kcore, keys, sysrq-trigger... "
+			 "masked; sys, irq, bus, fs read-only)");
+	return 0;
+}
+
+static int user_mounts(const struct lm_config *c, int root, const int *srcfd, struct lm_err *e)
+{
+	for (size_t i = 0; i < c->nmounts; i++) {
+		const struct lm_mount *m = &c->mounts[i];
+		cleanup_close int fd = -1;
+		bool file = false;
+		if (m->kind == LM_MOUNT_TMPFS) {
+			static const char *const o[] = {"mode", "0755", NULL};
+			fd = new_fs("tmpfs", o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+			if (fd < 0)
+				return -1;
+		} else {
+			fd = srcfd[i];
+			struct stat st;
+			if (fstat(fd, &st) < 0)
+				return lm_error(e, errno, L, "%s", m->src);
+			file = !S_ISDIR(st.st_mode);
+			uint64_t attrs = MOUNT_ATTR_NOSUID | (m->kind == LM_MOUNT_RO_BIND ? MOUNT_ATTR_RDONLY : 0);
+			if (set_attr(fd, attrs, true, m->src, e) < 0)
+				return -1;
+		}
+		if (attach(fd, root, m->dst, file, e) < 0)
+			return -1;
+		if (m->kind != LM_MOUNT_TMPFS)
+			fd = -1; /* owned by srcfd[] */
+		lm_verbose(c, L, "%s %s%s%s",
+			   m->kind == LM_MOUNT_TMPFS ? "tmpfs" : m->kind == LM_MOUNT_BIND ? "bind" : "ro-bind",
+			   m->src ? m->src : "", m->src ? " -> " : "", m->dst);
+	}
+	return 0;
+}
+
+int lm_mount_check(const struct lm_config *c, struct lm_err *e)
+{
+	if (c->rootfs) {
+		struct stat st;
+		if (stat(c->rootfs, &st) < 0)
+			return lm_error(e, errno, L, "--rootfs %s", c->rootfs);
+		if (!S_ISDIR(st.st_mode))
+			return lm_error(e, ENOTDIR, L, "--rootfs %s", c->rootfs);
+	}
+	for (size_t i = 0; i < c->nmounts; i++) {
+		const struct lm_mount *m = &c->mounts[i];
+		if (m->kind == LM_MOUNT_TMPFS)
+			continue;
+		struct stat st;
+		if (stat(m->src, &st) < 0)
+			return lm_error(e, errno, L, "%s %s", m->kind == LM_MOUNT_BIND ? "--bind" : "--ro-bind",
+					m->src);
+	}
+	if (c->chdir && c->chdir[0] != '/')
+		return lm_error(e, 0, L, "--chdir %s: must be an absolute path inside the sandbox", c->chdir);
+	return 0;
+}
+
+/* Steps 1 (clone sources) happen in lm_mount_prepare, before the ids are settled. */
+struct lm_mount_plan {
+	int usr, rootfs;
+	int top[8];
+	int *srcfd;
+	size_t nsrc;
+};
+
+static void plan_free(struct lm_mount_plan *p)
+{
+	lm_closep(&p->usr);
+	lm_closep(&p->rootfs);
+	for (int i = 0; i < 8; i++)
+		lm_closep(&p->top[i]);
+	for (size_t i = 0; i < p->nsrc; i++)
+		lm_closep(&p->srcfd[i]);
+	free(p->srcfd);
+}
+
+int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
+{
+	struct lm_mount_plan p = {.usr = -1, .rootfs = -1};
+	for (int i = 0; i < 8; i++)
+		p.top[i] = -1;
+	int ret = -1;
+	bool pivot = !(c->disabled_layers & LM_LAYER_PIVOT);
+
+	/* 1. Clone the host trees while init still has the caller's host identity. */
+	p.srcfd = calloc(c->nmounts + 1, sizeof *p.srcfd);
+	if (!p.srcfd) {
+		lm_error(e, ENOMEM, L, "plan");
+		goto out;
+	}
+	for (size_t i = 0; i < c->nmounts; i++) {
+		p.srcfd[i] = -1;
+		p.nsrc = i + 1;
+		if (c->mounts[i].kind == LM_MOUNT_TMPFS)
+			continue;
+		p.srcfd[i] = clone_tree(c->mounts[i].src, true, e);
+		if (p.srcfd[i] < 0)
+			goto out;
+	}
+	if (pivot) {
+		if (c->rootfs) {
+			p.rootfs = clone_tree(c->rootfs, true, e);
+			if (p.rootfs < 0)
+				goto out;
+		} else {
+			p.usr = clone_tree("/usr", true, e);
+			if (p.usr < 0)
+				goto out;
+			for (int i = 0; top_entries[i]; i++) {
+				char path[32];
+				struct stat st;
+				snprintf(path, sizeof path, "/%s", top_entries[i]);
+				if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+					p.top[i] = clone_tree(path, true, e);
+					if (p.top[i] < 0)
+						goto out;
+				}
+			}
+		}
+	}
+
+	/* 2. Settle the ids (see the comment at the top). */
+	if (lm_userns_enter_ids(c, e) < 0)
+		goto out;
+
+	if (!pivot) {
+		/* Demo only (--unsafe-disable-layer pivot): the payload keeps the host's root. */
+		if (user_mounts(c, AT_FDCWD, p.srcfd, e) < 0)
+			goto out;
+		lm_verbose(c, L, "LAYER DISABLED: no pivot into a minimal root, the host's / is visible");
+		ret = 0;
+		goto out;
+	}
+
+	/* 3. Build the tree. */
+	cleanup_close int root = -1;
+	if (c->rootfs) {
+		root = lm_steal_fd(&p.rootfs);
+		if (set_attr(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, c->rootfs, e) < 0)
+			goto out;
+		static const char *const need[] = {"proc", "dev", "tmp", NULL};
+		for (const char *const *n = need; *n; n++) {
+			struct stat st;
+			if (fstatat(root, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) {
+				lm_error(e, 0, L, "--rootfs %s has no /%s directory (lamina mounts /proc, /dev and /tmp there)",
+					 c->rootfs, *n);
+				goto out;
+			}
+		}
+	} else {
+		static const char *const root_opts[] = {"mode", "0755", "size", "4m", NULL};
+		root = new_fs("tmpfs", root_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+		if (root < 0)
+			goto out;
+		if (mkdirat(root, "usr", 0755) < 0 || mkdirat(root, "tmp", 01777) < 0 ||
+		    mkdirat(root, "proc", 0555) < 0 || mkdirat(root, "dev", 0755) < 0) {
+			lm_error(e, errno, L, "creating the root's directories");
+			goto out;
+		}
+		if (set_attr(p.usr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "/usr", e) < 0 ||
+		    attach(p.usr, root, "/usr", false, e) < 0)
+			goto out;
+		for (int i = 0; top_entries[i]; i++) {
+			char path[32];
+			snprintf(path, sizeof path, "/%s", top_entries[i]);
+			if (p.top[i] >= 0) {
+				if (set_attr(p.top[i], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, path, e) < 0 ||
+				    attach(p.top[i], root, path, false, e) < 0)
+					goto out;
+				continue;
+			}
+			char target[256];
+			ssize_t l = readlink(path, target, sizeof target - 1);
+			if (l < 0)
+				continue;
+			target[l] = 0;
+			if (symlinkat(target, root, top_entries[i]) < 0) {
+				lm_error(e, errno, L, "symlink %s", path);
+				goto out;
+			}
+		}
+		if (build_etc(c, root, e) < 0)
+			goto out;
+		lm_verbose(c, L, "root: tmpfs with read-only host /usr, /bin /sbin /lib* as on the host, generated /etc");
+	}
+	static const char *const tmp_opts[] = {"mode", "1777", NULL};
+	cleanup_close int tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	if (tmp < 0 || attach(tmp, root, "/tmp", false, e) < 0)
+		goto out;
+	if (build_dev(c, root, e) < 0)
+		goto out;
+	/* 4. proc before the old root goes (see the top comment). */
+	if (build_proc(c, root, e) < 0)
+		goto out;
+	if (user_mounts(c, root, p.srcfd, e) < 0)
+		goto out;
+
+	/* 5. Read-only once built; attach, pivot, detach the old root. */
+	if (!c->rootfs && set_attr(root, MOUNT_ATTR_RDONLY, false, "/", e) < 0)
+		goto out;
+	/* pivot_root needs the new root attached in our mount namespace.  /tmp of the old root is as
+	 * good a mount point as any: it is gone with the old root a moment later. */
+	const char *base = "/tmp";
+	struct stat st;
+	if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
+		base = "/";
+	if (move_mount(root, "", AT_FDCWD, base, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		lm_error(e, errno, L, "attaching the new root");
+		goto out;
+	}
+	if (fchdir(root) < 0) {
+		lm_error(e, errno, L, "entering the new root");
+		goto out;
+	}
+	/* pivot_root(".", "."): the old root ends up stacked on the new one and is detached right
+	 * away (pivot_root(2), NOTES). */
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		lm_error(e, errno, L, "pivot_root");
+		goto out;
+	}
+	if (umount2(".", MNT_DETACH) < 0) {
+		lm_error(e, errno, L, "detaching the old root");
+		goto out;
+	}
+	if (chdir("/") < 0) {
+		lm_error(e, errno, L, "chdir /");
+		goto out;
+	}
+	lm_verbose(c, L, "pivot_root into %s, old root detached", c->rootfs ? c->rootfs : "a tmpfs root");
+	ret = 0;
+out:
+	plan_free(&p);
+	return ret;
+}

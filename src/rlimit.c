@@ -1,0 +1,107 @@
+/* rlimits: resolved in the supervisor (so a bad request fails before anything runs) and applied
+ * in the payload just before the capability drop.
+ *
+ * Nobody here holds CAP_SYS_RESOURCE in the initial user namespace (not even root on these
+ * machines, and never the payload inside its own user namespace), so a hard limit can only be
+ * lowered.  A request above the caller's hard limit is an error, not a silent clamp.  NAME=SOFT
+ * without :HARD sets both, so that the payload cannot raise its soft limit back. */
+#include "lamina.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static const char *const names[LM_NRLIMITS] = {
+	[RLIMIT_AS] = "as",           [RLIMIT_CORE] = "core",         [RLIMIT_CPU] = "cpu",
+	[RLIMIT_DATA] = "data",       [RLIMIT_FSIZE] = "fsize",       [RLIMIT_LOCKS] = "locks",
+	[RLIMIT_MEMLOCK] = "memlock", [RLIMIT_MSGQUEUE] = "msgqueue", [RLIMIT_NICE] = "nice",
+	[RLIMIT_NOFILE] = "nofile",   [RLIMIT_NPROC] = "nproc",       [RLIMIT_RSS] = "rss",
+	[RLIMIT_RTPRIO] = "rtprio",   [RLIMIT_RTTIME] = "rttime",     [RLIMIT_SIGPENDING] = "sigpending",
+	[RLIMIT_STACK] = "stack",
+};
+
+/* Safe defaults a build step lives with: no core dumps, bounded processes, files and file
+ * size.  Each is lowered to the caller's own hard limit when that is smaller. */
+static const struct {
+	int res;
+	rlim_t value;
+} defaults[] = {
+	{RLIMIT_CORE, 0},
+	{RLIMIT_NOFILE, 1024},
+	{RLIMIT_NPROC, 1024},
+	{RLIMIT_FSIZE, (rlim_t)16 << 30},
+};
+
+int lm_rlimit_from_name(const char *name)
+{
+	for (int i = 0; i < LM_NRLIMITS; i++)
+		if (names[i] && strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *lm_rlimit_name(int resource)
+{
+	return resource >= 0 && resource < LM_NRLIMITS && names[resource] ? names[resource] : "?";
+}
+
+static void fmt_lim(char *buf, size_t n, rlim_t v)
+{
+	if (v == RLIM_INFINITY)
+		snprintf(buf, n, "unlimited");
+	else
+		snprintf(buf, n, "%llu", (unsigned long long)v);
+}
+
+int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struct lm_err *e)
+{
+	for (int i = 0; i < LM_NRLIMITS; i++) {
+		if (getrlimit(i, &out[i]) < 0)
+			return lm_error(e, errno, "rlimit", "getrlimit %s", names[i]);
+	}
+	bool off = c->disabled_layers & LM_LAYER_RLIMITS;
+	if (!off) {
+		for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++) {
+			struct rlimit *r = &out[defaults[d].res];
+			rlim_t v = defaults[d].value;
+			if (r->rlim_max != RLIM_INFINITY && r->rlim_max < v)
+				v = r->rlim_max;
+			r->rlim_cur = r->rlim_max = v;
+		}
+	}
+	for (int i = 0; i < LM_NRLIMITS; i++) {
+		const struct lm_rlimit *q = &c->rlimits[i];
+		if (!q->set)
+			continue;
+		struct rlimit caller;
+		if (getrlimit(i, &caller) < 0)
+			return lm_error(e, errno, "rlimit", "getrlimit %s", names[i]);
+		rlim_t hard = q->hard_set ? q->hard : q->soft;
+		char a[32], b[32];
+		if (caller.rlim_max != RLIM_INFINITY && (hard == RLIM_INFINITY || hard > caller.rlim_max)) {
+			fmt_lim(a, sizeof a, hard);
+			fmt_lim(b, sizeof b, caller.rlim_max);
+			return lm_error(e, 0, "rlimit",
+					"%s=%s is above the caller's hard limit %s (hard limits can only be "
+					"lowered without CAP_SYS_RESOURCE)",
+					names[i], a, b);
+		}
+		out[i].rlim_cur = q->soft;
+		out[i].rlim_max = hard;
+	}
+	return 0;
+}
+
+int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS], struct lm_err *e)
+{
+	for (int i = 0; i < LM_NRLIMITS; i++) {
+		if (setrlimit(i, &lim[i]) < 0) {
+			char a[32], b[32];
+			fmt_lim(a, sizeof a, lim[i].rlim_cur);
+			fmt_lim(b, sizeof b, lim[i].rlim_max);
+			return lm_error(e, errno, "rlimit", "setrlimit %s=%s:%s", names[i], a, b);
+		}
+	}
+	return 0;
+}
