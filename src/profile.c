@@ -707,6 +707,84 @@ static bool conds_subset(const struct lm_rule *a, const struct lm_rule *b)
 	return true;
 }
 
+/* The values a non-masked comparison admits, as an interval [lo, hi] (empty: lo > hi). */
+static void cond_interval(const struct lm_cond *c, uint64_t *lo, uint64_t *hi)
+{
+	*lo = 0, *hi = UINT64_MAX;
+	switch (c->op) {
+	case LM_CMP_EQ:
+		*lo = *hi = c->value;
+		break;
+	case LM_CMP_LT:
+		if (c->value == 0)
+			*lo = 1, *hi = 0;
+		else
+			*hi = c->value - 1;
+		break;
+	case LM_CMP_LE:
+		*hi = c->value;
+		break;
+	case LM_CMP_GT:
+		if (c->value == UINT64_MAX)
+			*lo = 1, *hi = 0;
+		else
+			*lo = c->value + 1;
+		break;
+	case LM_CMP_GE:
+		*lo = c->value;
+		break;
+	case LM_CMP_NE:
+	case LM_CMP_MASKED_EQ:
+		break;
+	}
+}
+
+/* Can no argument value satisfy both a and b (same argument)?  Exact for equality, masked
+ * equality and ranges; a mask against a range or != against anything but one value is
+ * taken to overlap. */
+static bool conds_disjoint(const struct lm_cond *a, const struct lm_cond *b)
+{
+	bool ma = a->op == LM_CMP_MASKED_EQ || a->op == LM_CMP_EQ;
+	bool mb = b->op == LM_CMP_MASKED_EQ || b->op == LM_CMP_EQ;
+	uint64_t am = a->op == LM_CMP_MASKED_EQ ? a->mask : UINT64_MAX;
+	uint64_t bm = b->op == LM_CMP_MASKED_EQ ? b->mask : UINT64_MAX;
+	if (ma && mb) /* arg & am == av and arg & bm == bv: the common bits must agree */
+		return (a->value & bm) != (b->value & am);
+	if (a->op == LM_CMP_NE || b->op == LM_CMP_NE) {
+		const struct lm_cond *ne = a->op == LM_CMP_NE ? a : b, *o = ne == a ? b : a;
+		uint64_t lo, hi;
+		if (o->op == LM_CMP_NE || o->op == LM_CMP_MASKED_EQ)
+			return o->op == LM_CMP_MASKED_EQ && o->mask == UINT64_MAX &&
+			       o->value == ne->value;
+		cond_interval(o, &lo, &hi);
+		return lo == hi && lo == ne->value;
+	}
+	if ((a->op == LM_CMP_MASKED_EQ && am != UINT64_MAX) ||
+	    (b->op == LM_CMP_MASKED_EQ && bm != UINT64_MAX))
+		return false;
+	uint64_t alo, ahi, blo, bhi;
+	if (a->op == LM_CMP_MASKED_EQ)
+		alo = ahi = a->value;
+	else
+		cond_interval(a, &alo, &ahi);
+	if (b->op == LM_CMP_MASKED_EQ)
+		blo = bhi = b->value;
+	else
+		cond_interval(b, &blo, &bhi);
+	return alo > ahi || blo > bhi || ahi < blo || bhi < alo;
+}
+
+/* Could one call match both rules?  Only when no argument they both test is disjoint. */
+static bool rules_overlap(const struct lm_rule *a, const struct lm_rule *b)
+{
+	for (unsigned i = 0; i < a->nconds; i++)
+		for (unsigned j = 0; j < b->nconds; j++)
+			if (a->conds[i].arg == b->conds[j].arg &&
+			    conds_disjoint(&a->conds[i], &b->conds[j]))
+				return false;
+	return true;
+}
+
 static bool action_eq(const struct lm_action *a, const struct lm_action *b)
 {
 	return a->kind == b->kind && (a->kind != LM_ACT_ERRNO || a->errnum == b->errnum);
@@ -757,13 +835,27 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 			i++;
 			continue;
 		}
-		if (!o_in_r && !r_in_o) {
-			i++;
-			continue;
-		}
 		char ao[64], ar[64];
 		lm_action_str(&o->action, ao, sizeof ao);
 		lm_action_str(&r->action, ar, sizeof ar);
+		if (!o_in_r && !r_in_o) {
+			/* Two rules one call can match, with different actions: libseccomp merges
+			 * them into one decision tree without regard to profile order, and the result
+			 * can be neither rule (seen with `!=` next to `==`).  Refuse. */
+			if (rules_overlap(o, r)) {
+				char *os = lm_rule_str(o);
+				int ret = perr(st, s, at,
+					       "this rule (%s) overlaps '%s' at %s:%u: a call can match "
+					       "both, and libseccomp does not decide overlapping rules "
+					       "in profile order; make the conditions exclusive",
+					       ar, os ? os : o->syscall, o->file, o->line);
+				free(os);
+				rule_free(r);
+				return ret;
+			}
+			i++;
+			continue;
+		}
 		if (same_file || (o_in_r && !r_in_o)) {
 			int ret;
 			if (o_in_r && r_in_o)

@@ -1,0 +1,271 @@
+/* lamina check | explain | profiles: turn argv into a profile load and print what the library
+ * says about it.  No parsing or policy logic lives here (src/profile.c, src/explain.c). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmds.h"
+#include "lamina.h"
+#include "profile.h"
+#include "seccomp_internal.h"
+
+static int fail(const struct lm_err *e)
+{
+	fflush(stdout);
+	fprintf(stderr, "lamina: %s\n", e->msg);
+	return e->exit_code ? e->exit_code : LM_EXIT_FAILURE;
+}
+
+static int usage_error(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "lamina %s: %s\nTry 'lamina %s --help'.\n", cmd, msg, cmd);
+	return LM_EXIT_FAILURE;
+}
+
+static void print_summary(const struct lm_config *c, const struct lm_profile_info *info)
+{
+	const struct lm_seccomp_policy *p = &c->seccomp;
+	char act[64];
+	printf("%s: valid profile\n", p->path);
+	if (info->purpose)
+		printf("  purpose:        %s\n", info->purpose);
+	if (info->nfiles > 1) {
+		printf("  includes:      ");
+		for (size_t i = 1; i < info->nfiles; i++)
+			printf(" %s", info->files[i]);
+		printf("\n");
+	}
+	printf("  sha256:         ");
+	for (int i = 0; i < 32; i++)
+		printf("%02x", p->sha256[i]);
+	printf("\n");
+	if (!p->present) {
+		printf("  seccomp:        no rules of its own (only the built-in hardening)\n");
+	} else {
+		printf("  default action: %s%s\n", lm_action_str(&p->default_action, act, sizeof act),
+		       p->default_line ? "" : " (implicit)");
+		printf("  rules:          %zu", p->nrules);
+		/* rules per action: distinct actions (errno values apart) in order of appearance */
+		const char *sep = " (";
+		for (size_t i = 0; i < p->nrules; i++) {
+			const struct lm_action *a = &p->rules[i].action;
+			bool seen = false;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = p->rules[j].action.kind == a->kind &&
+				       p->rules[j].action.errnum == a->errnum;
+			if (seen)
+				continue;
+			size_t n = 0, ncond = 0;
+			for (size_t j = i; j < p->nrules; j++)
+				if (p->rules[j].action.kind == a->kind &&
+				    p->rules[j].action.errnum == a->errnum) {
+					n++;
+					ncond += p->rules[j].nconds > 0;
+				}
+			printf("%s%s %zu", sep, lm_action_str(a, act, sizeof act), n);
+			if (ncond)
+				printf(" [%zu with conditions]", ncond);
+			sep = ", ";
+		}
+		printf("%s\n", p->nrules ? ")" : "");
+	}
+	printf("  std-fd layer:   %s%s\n", p->stdfd ? "on" : "off",
+	       p->stdfd && p->allow_dup2_1_2 ? " (dup2(1, 2) allowed)" : "");
+
+	size_t nrl = 0;
+	for (int i = 0; i < LM_NRLIMITS; i++)
+		nrl += c->rlimits[i].set;
+	if (c->nmounts || nrl || c->hostname || c->chdir || c->share_net || c->keep_env ||
+	    c->nenvops || c->timeout > 0) {
+		printf("  settings:      ");
+		if (c->nmounts)
+			printf(" %zu mount%s;", c->nmounts, c->nmounts == 1 ? "" : "s");
+		for (int i = 0; i < LM_NRLIMITS; i++)
+			if (c->rlimits[i].set) {
+				const struct lm_rlimit *r = &c->rlimits[i];
+				if (r->soft == RLIM_INFINITY)
+					printf(" %s=unlimited", lm_rlimit_name(i));
+				else
+					printf(" %s=%llu", lm_rlimit_name(i),
+					       (unsigned long long)r->soft);
+				if (r->hard_set) {
+					if (r->hard == RLIM_INFINITY)
+						printf(":unlimited");
+					else
+						printf(":%llu", (unsigned long long)r->hard);
+				}
+				printf(";");
+			}
+		if (c->hostname)
+			printf(" hostname %s;", c->hostname);
+		if (c->chdir)
+			printf(" chdir %s;", c->chdir);
+		printf(" network %s;", c->share_net ? "host" : "none");
+		if (c->keep_env)
+			printf(" keep-env;");
+		if (c->nenvops)
+			printf(" %zu environment change%s;", c->nenvops, c->nenvops == 1 ? "" : "s");
+		if (c->timeout > 0)
+			printf(" timeout %gs;", c->timeout);
+		printf("\n");
+	}
+	printf("  built-in hardening (added by lamina under every profile, cannot be removed):\n");
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *b = &lm_builtins[i];
+		if (b->layer == 0)
+			printf("    %-22s %s\n", b->name, b->what);
+	}
+	if (p->stdfd) {
+		printf("  std-fd rules (the profile turns the layer on):\n");
+		for (size_t i = 0; i < lm_nbuiltins; i++) {
+			const struct lm_builtin *b = &lm_builtins[i];
+			if (b->layer == LM_LAYER_STDFD && lm_builtin_active(c, b))
+				printf("    %-22s %s\n", b->name, b->what);
+		}
+	}
+	printf("  architectures:  x86_64 (native: the profile's rules and the built-in rules); "
+	       "i386 via int $0x80 and x32: filtered as well (see `lamina explain`), never "
+	       "a way around a rule\n");
+}
+
+int lm_cmd_check(int argc, char **argv)
+{
+	bool pfc = false;
+	const char *name = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--pfc") == 0) {
+			pfc = true;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			printf("usage: lamina check [--pfc] PROFILE\n"
+			       "Parse and validate PROFILE (a shipped name, or a path with a '/'),\n"
+			       "print a summary: rules per action, the default action, the built-in\n"
+			       "hardening lamina adds, the architectures covered.\n"
+			       "  --pfc  also print the pseudo-filter code libseccomp generates\n"
+			       "Exit 0 when valid, 125 with FILE:LINE:COL: message when not.\n");
+			return 0;
+		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !name) {
+			name = argv[++i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "lamina check: unknown option '%s'\n", argv[i]);
+			return LM_EXIT_FAILURE;
+		} else if (name) {
+			return usage_error("check", "one profile at a time");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return usage_error("check", "which profile? (a shipped name or a path)");
+	struct lm_config c;
+	struct lm_profile_info info = {0};
+	struct lm_err e = {0};
+	lm_config_init(&c);
+	int rc = 0;
+	if (lm_profile_load_info(name, &c, &info, &e) < 0) {
+		rc = fail(&e);
+		goto out;
+	}
+	print_summary(&c, &info);
+	if (pfc) {
+		printf("\n");
+		fflush(stdout);
+		if (lm_seccomp_export_pfc(&c, STDOUT_FILENO, &e) < 0)
+			rc = fail(&e);
+	}
+out:
+	lm_profile_info_free(&info);
+	lm_config_free(&c);
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = LM_EXIT_FAILURE;
+	return rc;
+}
+
+int lm_cmd_explain(int argc, char **argv)
+{
+	const char *name = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			printf("usage: lamina explain [PROFILE]\n"
+			       "Describe every layer of the sandbox PROFILE (default: default) builds,\n"
+			       "in plain words: namespaces, root, ids, capabilities, rlimits,\n"
+			       "environment and the seccomp rules grouped by purpose.\n");
+			return 0;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "lamina explain: unknown option '%s'\n", argv[i]);
+			return LM_EXIT_FAILURE;
+		} else if (name) {
+			return usage_error("explain", "one profile at a time");
+		} else {
+			name = argv[i];
+		}
+	}
+	struct lm_config c;
+	struct lm_profile_info info = {0};
+	struct lm_err e = {0};
+	lm_config_init(&c);
+	int rc = 0;
+	if (lm_profile_load_info(name ? name : "default", &c, &info, &e) < 0 ||
+	    lm_explain(stdout, &c, &info, &e) < 0)
+		rc = fail(&e);
+	lm_profile_info_free(&info);
+	lm_config_free(&c);
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = LM_EXIT_FAILURE;
+	return rc;
+}
+
+static int profile_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+	return n > 8 && d->d_name[0] != '.' && strcmp(d->d_name + n - 8, ".profile") == 0;
+}
+
+int lm_cmd_profiles(int argc, char **argv)
+{
+	if (argc > 1) {
+		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+			printf("usage: lamina profiles\nList the shipped profiles (from %s), one "
+			       "line each: name and purpose.\n",
+			       lm_profile_dir());
+			return 0;
+		}
+		return usage_error("profiles", "takes no arguments");
+	}
+	const char *dir = lm_profile_dir();
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, profile_filter, alphasort);
+	if (n < 0) {
+		struct lm_err e = {0};
+		lm_error(&e, errno, "profiles", "%s", dir);
+		return fail(&e);
+	}
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		char *name = strndup(ents[i]->d_name, strlen(ents[i]->d_name) - 8);
+		free(ents[i]);
+		if (!name) {
+			rc = LM_EXIT_FAILURE;
+			continue;
+		}
+		struct lm_config c;
+		struct lm_profile_info info = {0};
+		struct lm_err e = {0};
+		lm_config_init(&c);
+		if (lm_profile_load_info(name, &c, &info, &e) < 0) {
+			printf("%-10s (invalid: %s)\n", name, e.msg);
+			rc = LM_EXIT_FAILURE;
+		} else {
+			printf("%-10s %s\n", name, info.purpose ? info.purpose : "(no purpose line)");
+		}
+		lm_profile_info_free(&info);
+		lm_config_free(&c);
+		free(name);
+	}
+	free(ents);
+	if (fflush(stdout) != 0)
+		rc = LM_EXIT_FAILURE;
+	return rc;
+}

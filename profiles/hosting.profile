@@ -1,0 +1,26 @@
+# hosting: a shared-hosting tenant.
+#
+# What it is for: running a tenant's program (a CGI script, a PHP or Python worker, a static
+# site generator) on a machine shared with other tenants, with its input and output wired by
+# the host's web server.
+#
+# What it stops: everything `default` stops, plus
+#  - the std-fd layer: the tenant cannot close or replace the stdin/stdout/stderr the server
+#    gave it (close, dup2/dup3 onto 0-2, close_range across them kill the process); the seed's
+#    dup2(1, 2) stays allowed (`2>&1` in a tenant's shell wrapper);
+#  - one tenant starving the others: tighter resource limits than `build` -- few processes,
+#    few files, bounded memory, file size and CPU time.
+# The network follows the caller (a new namespace with only lo unless --share-net).
+
+purpose A shared-hosting tenant: default plus the std-fd layer and tight rlimits
+
+include default
+stdfd on
+stdfd allow dup2(1, 2)
+
+rlimit core=0
+rlimit nofile=256
+rlimit nproc=128
+rlimit fsize=1G
+rlimit as=4G
+rlimit cpu=600
