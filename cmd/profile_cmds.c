@@ -126,9 +126,9 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 				printf("    %-22s %s\n", b->name, b->what);
 		}
 	}
-	printf("  architectures:  x86_64 (native: the profile's rules and the built-in rules); "
-	       "i386 via int $0x80 and x32: filtered as well (see `lamina explain`), never "
-	       "a way around a rule\n");
+	printf("  architectures:  x86_64 (native) and i386 (int $0x80): the same rules, numbers "
+	       "translated by libseccomp;\n                  x32 and any other architecture: "
+	       "kill-process\n");
 }
 
 int lm_cmd_check(int argc, char **argv)

@@ -107,9 +107,18 @@ static void print_rules(FILE *out, const struct lm_seccomp_policy *p,
 		size_t g = info && i < info->nrule_group ? info->rule_group[i] : LM_NO_GROUP;
 		if (g != group || !r->nconds)
 			continue;
-		char *s = lm_rule_str(r);
-		fprintf(out, "    %s\n", s ? s : r->syscall);
-		free(s);
+		const char *ct = info && i < info->nrule_group && info->rule_conds
+					 ? info->rule_conds[i]
+					 : NULL;
+		char act[64];
+		if (ct) {
+			fprintf(out, "    %s %s if %s\n", lm_action_str(&r->action, act, sizeof act),
+				r->syscall, ct);
+		} else {
+			char *s = lm_rule_str(r);
+			fprintf(out, "    %s\n", s ? s : r->syscall);
+			free(s);
+		}
 	}
 }
 
@@ -161,8 +170,9 @@ static void explain_seccomp(FILE *out, const struct lm_config *c,
 			lm_action_str(&b->action, act, sizeof act));
 	}
 	fprintf(out, "    - foreign architectures: a 64-bit program can enter the kernel through the "
-		     "i386 entry (int $0x80) or x32, where the system call numbers differ; those "
-		     "calls are filtered too, so no rule can be bypassed that way\n");
+		     "i386 entry (int $0x80), where\n      the system call numbers differ: i386 "
+		     "calls get the same rules (translated by libseccomp); x32 and any\n      other "
+		     "architecture kill the process, so no rule can be bypassed that way\n");
 	if (p->stdfd) {
 		fprintf(out, "  The std-fd layer is on: the payload may not close, or dup onto, its "
 			     "standard fds 0-2 (fds are compared through a 32-bit mask, as the kernel "

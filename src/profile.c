@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
@@ -201,6 +202,10 @@ static const struct lm_const lm_consts[] = {
 	/* wait4(2)/waitid(2) */
 	K(WNOHANG), K(WUNTRACED), K(WCONTINUED), K(WEXITED), K(WSTOPPED), K(WNOWAIT), K(P_ALL),
 	K(P_PID), K(P_PGID), K(P_PIDFD),
+	/* seccomp(2) operations */
+	K(SECCOMP_SET_MODE_STRICT), K(SECCOMP_SET_MODE_FILTER), K(SECCOMP_GET_ACTION_AVAIL),
+	K(SECCOMP_GET_NOTIF_SIZES), K(SECCOMP_FILTER_FLAG_TSYNC), K(SECCOMP_FILTER_FLAG_LOG),
+	K(SECCOMP_FILTER_FLAG_SPEC_ALLOW), K(SECCOMP_FILTER_FLAG_NEW_LISTENER),
 	/* the standard fds */
 	K(STDIN_FILENO), K(STDOUT_FILENO), K(STDERR_FILENO),
 };
@@ -305,6 +310,7 @@ struct pstate {
 	unsigned depth;
 	unsigned nfiles;
 	size_t *rgroup; /* parallel to c->seccomp.rules */
+	char **rconds;  /* parallel too: conditions as written */
 	size_t rgroup_cap;
 	size_t rules_cap;
 	size_t cur_group;
@@ -803,6 +809,8 @@ static void remove_rule(struct pstate *st, size_t i)
 	rule_free(&p->rules[i]);
 	memmove(&p->rules[i], &p->rules[i + 1], (p->nrules - i - 1) * sizeof p->rules[0]);
 	memmove(&st->rgroup[i], &st->rgroup[i + 1], (p->nrules - i - 1) * sizeof st->rgroup[0]);
+	free(st->rconds[i]);
+	memmove(&st->rconds[i], &st->rconds[i + 1], (p->nrules - i - 1) * sizeof st->rconds[0]);
 	p->nrules--;
 }
 
@@ -816,7 +824,8 @@ static void remove_rule(struct pstate *st, size_t i)
  *  - a rule overriding an included file's rule for the same call wins when it is at least as
  *    broad (later settings win, as with the other directives); a narrower rule cannot carve an
  *    exception out of an included broader one and is an error that points to `reset`. */
-static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_rule *r)
+static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_rule *r,
+		    const char *ctext, size_t clen)
 {
 	struct lm_seccomp_policy *p = &st->c->seccomp;
 	for (size_t i = 0; i < p->nrules;) {
@@ -896,7 +905,18 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 			return perr(st, s, at, "out of memory");
 		}
 		st->rgroup = ng;
+		char **nt = realloc(st->rconds, ncap * sizeof *nt);
+		if (!nt) {
+			rule_free(r);
+			return perr(st, s, at, "out of memory");
+		}
+		st->rconds = nt;
 		st->rules_cap = ncap;
+	}
+	st->rconds[p->nrules] = NULL;
+	if (r->nconds && !(st->rconds[p->nrules] = strndup(ctext, clen))) {
+		rule_free(r);
+		return perr(st, s, at, "out of memory");
 	}
 	st->rgroup[p->nrules] = st->cur_group;
 	p->rules[p->nrules++] = *r;
@@ -1023,6 +1043,7 @@ static int parse_rule(struct pstate *st, struct src *s)
 	int ret = -1;
 	struct lm_cond conds[LM_MAX_CONDS];
 	unsigned nconds = 0;
+	const char *ctext = NULL, *cend = NULL;
 
 	if (s->p < s->le && *s->p != ' ' && *s->p != '\t' && *s->p != '\r' && *s->p != '#') {
 		ret = perr(st, s, s->p, "expected a blank after the action");
@@ -1065,6 +1086,7 @@ static int parse_rule(struct pstate *st, struct src *s)
 	}
 	if (!at_eol(s)) { /* "if" */
 		s->p += 2;
+		ctext = (skip_ws(s), s->p);
 		for (;;) {
 			if (nconds == LM_MAX_CONDS) {
 				ret = perr(st, s, s->p, "too many conditions (at most %d)",
@@ -1083,6 +1105,7 @@ static int parse_rule(struct pstate *st, struct src *s)
 					goto out;
 				}
 			nconds++;
+			cend = s->p;
 			if (at_eol(s))
 				break;
 			if (s->le - s->p >= 2 && s->p[0] == '&' && s->p[1] == '&') {
@@ -1104,7 +1127,7 @@ static int parse_rule(struct pstate *st, struct src *s)
 			ret = perr(st, s, calls[i].p, "out of memory");
 			goto out;
 		}
-		if (add_rule(st, s, calls[i].p, &r) < 0)
+		if (add_rule(st, s, calls[i].p, &r, ctext, ctext ? (size_t)(cend - ctext) : 0) < 0)
 			goto out;
 	}
 	ret = 0;
@@ -1723,6 +1746,9 @@ void lm_profile_info_free(struct lm_profile_info *info)
 	}
 	free(info->groups);
 	free(info->rule_group);
+	for (size_t i = 0; info->rule_conds && i < info->nrule_group; i++)
+		free(info->rule_conds[i]);
+	free(info->rule_conds);
 	for (size_t i = 0; i < info->nfiles; i++)
 		free(info->files[i]);
 	free(info->files);
@@ -1765,10 +1791,16 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 	}
 	if (r == 0) {
 		st->info->rule_group = st->rgroup;
+		st->info->rule_conds = st->rconds;
 		st->info->nrule_group = p->nrules;
 		st->rgroup = NULL;
+		st->rconds = NULL;
 	}
 	free(st->rgroup);
+	if (st->rconds)
+		for (size_t i = 0; i < p->nrules; i++)
+			free(st->rconds[i]);
+	free(st->rconds);
 	lm_profile_info_free(&st->own_info);
 	if (r < 0 && st->info != &st->own_info)
 		lm_profile_info_free(st->info);

@@ -26,6 +26,8 @@ struct lm_profile_info {
 	size_t *rule_group;             /* parallel to c->seccomp.rules: index into groups, or
 					 * LM_NO_GROUP */
 	size_t nrule_group;
+	char **rule_conds;              /* parallel too: the conditions as written ("a1 == TIOCSTI"),
+					 * NULL for an unconditional rule */
 	char **files;                   /* every file read, in order (the top one first) */
 	size_t nfiles;
 };
