@@ -1,0 +1,1157 @@
+/* The seccomp layer: turns the profile's policy (struct lm_seccomp_policy, filled by profile.c)
+ * and lamina's built-in hardening into BPF with libseccomp, and loads it as the last step before
+ * execve.
+ *
+ * Two filters, stacked (normal mode):
+ *   1. the built-in filter (default allow; CLONE_NEWUSER, clone3, TIOCSTI/TIOCLINUX, io_uring and
+ *      the std-fd rules), loaded first;
+ *   2. the profile's filter (its default action and rules), loaded last: the built-in filter
+ *      allows seccomp(2) for that second load, the profile's (strict) may not.
+ * The kernel runs every filter of the task and applies the most restrictive action (seccomp(2):
+ * KILL_PROCESS > KILL_THREAD > TRAP > ERRNO > USER_NOTIF > TRACE > LOG > ALLOW).  So a profile
+ * rule can never lift a built-in rule: a profile `allow clone` next to the built-in "clone with
+ * CLONE_NEWUSER -> EPERM" still gives EPERM.  In a single libseccomp filter it would not: an
+ * unconditional rule silently swallows every conditional rule of the same syscall (shown in
+ * tests/unit/test_seccomp.c).  On a tie (two errno actions) the newest filter, the profile's,
+ * gives the errno value: still a refusal, but for clone3 the value matters (libc falls back to
+ * clone only on ENOSYS), so for the syscalls whose built-in rule is unconditional the profile
+ * filter carries the combined verdict itself (combined_builtin).
+ *
+ * Report mode (lm_seccomp_wants_listener) is one filter instead: the kernel allows one listener
+ * per filter chain and routes a USER_NOTIF to the filter that returned it, so a second filter
+ * answering USER_NOTIF would have no listener (ENOSYS).  The single filter sends every refusal of
+ * the profile to the supervisor, and every call of a syscall the built-in rules inspect; the
+ * supervisor (report.c) decides with the same precedence as the two stacked filters (built-in
+ * first) and answers CONTINUE for what is allowed.  That is sound because those decisions read
+ * register arguments only (seccomp_unotify(2) warns about CONTINUE for pointer arguments).
+ *
+ * Architectures: x86_64 plus i386 (reachable from a 64-bit process with `int $0x80`) with the
+ * same rules, numbers translated by libseccomp; a syscall absent on i386 is skipped there.  Every
+ * other architecture, x32 included (x86_64 numbers with bit 30 set), gets the bad-arch action,
+ * kill-process.  On i386 the socket and SysV ipc calls also come multiplexed through
+ * socketcall(2)/ipc(2) with their arguments behind a pointer, and libseccomp rewrites a
+ * conditional rule on them into an unconditional one on the multiplexer: for an allow rule that
+ * would lift its conditions.  So on i386 a multiplexed call that only has conditional rules gets
+ * one unconditional rule with the most restrictive of those rules' actions and the default.
+ *
+ * fd arguments: the kernel reads fds as unsigned int, so the built-in std-fd rules compare them
+ * through a 0xffffffff mask (close(0x100000001) closes fd 1).
+ *
+ * Speed: the filters are compiled to BPF once (libseccomp), exported, and loaded with the raw
+ * seccomp(2) call.  lm_seccomp_prepare() does the compile in the supervisor, before clone, and
+ * keeps the BPF in a cache keyed by the profile's digest (see the cache section below), so the
+ * payload only makes the seccomp(2) calls.  */
+#include "lamina.h"
+#include "seccomp_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWUSER
+#define CLONE_NEWUSER 0x10000000
+#endif
+#ifndef TIOCLINUX
+#define TIOCLINUX 0x541C
+#endif
+
+#define FD_MASK 0xffffffffULL
+#define CMD_MASK 0xffffffffULL
+
+/* ---- the built-in rules ------------------------------------------------------------------ */
+
+#define EPERM_ACT { LM_ACT_ERRNO, EPERM }
+#define KILL_ACT { LM_ACT_KILL_PROCESS, 0 }
+#define C_MASKED(argn, m, v) { .arg = (argn), .op = LM_CMP_MASKED_EQ, .mask = (m), .value = (v) }
+#define C_NE(argn, v) { .arg = (argn), .op = LM_CMP_NE, .value = (v) }
+
+const struct lm_builtin lm_builtins[] = {
+	/* A new user namespace hands the payload a full capability set over a fresh namespace tree
+	 * and opens the kernel's large "unprivileged user namespace" attack surface. */
+	{ "no-userns-clone", "clone with CLONE_NEWUSER (a nested user namespace)", "clone", 0,
+	  EPERM_ACT, 1, { C_MASKED(0, CLONE_NEWUSER, CLONE_NEWUSER) }, 0, false },
+	{ "no-userns-unshare", "unshare with CLONE_NEWUSER", "unshare", 0, EPERM_ACT, 1,
+	  { C_MASKED(0, CLONE_NEWUSER, CLONE_NEWUSER) }, 0, false },
+	/* clone3 passes its flags in a struct behind a pointer that no filter can read: ENOSYS
+	 * makes glibc fall back to clone, whose flags the rule above sees. */
+	{ "clone3-enosys", "clone3 (flags behind a pointer; libc falls back to clone)", "clone3", 0,
+	  { LM_ACT_ERRNO, ENOSYS }, 0, { { 0 } }, 0, true },
+	/* TIOCSTI pushes bytes into the terminal's input queue: a sandboxed program sharing the
+	 * caller's tty could type commands into the caller's shell.  TIOCLINUX can read the screen
+	 * and (subcode 2/3) select/paste.  The kernel truncates the request to unsigned int, so the
+	 * comparison goes through a 32-bit mask: 0x100005412 is TIOCSTI too. */
+	{ "no-tiocsti", "ioctl TIOCSTI (typing into the caller's terminal)", "ioctl", 0, EPERM_ACT, 1,
+	  { C_MASKED(1, CMD_MASK, TIOCSTI) }, 0, false },
+	{ "no-tioclinux", "ioctl TIOCLINUX (reading and pasting the console)", "ioctl", 0, EPERM_ACT,
+	  1, { C_MASKED(1, CMD_MASK, TIOCLINUX) }, 0, false },
+	/* io_uring performs its operations without passing through the syscall entry: a filter
+	 * never sees the openat or connect an io_uring request carries. */
+	{ "no-io-uring", "io_uring_setup (io_uring bypasses seccomp)", "io_uring_setup", 0,
+	  EPERM_ACT, 0, { { 0 } }, 0, false },
+	{ "no-io-uring", "io_uring_enter (io_uring bypasses seccomp)", "io_uring_enter", 0,
+	  EPERM_ACT, 0, { { 0 } }, 0, false },
+	{ "no-io-uring", "io_uring_register (io_uring bypasses seccomp)", "io_uring_register", 0,
+	  EPERM_ACT, 0, { { 0 } }, 0, false },
+
+	/* The std-fd layer (the seed's cpushare case): the payload keeps exactly the stdin, stdout
+	 * and stderr it was given.  Closing or replacing one of them is how a program would swap
+	 * its output channel for something else; it is killed, as in the seed. */
+	{ "stdfd-close", "close of fd 0", "close", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(0, FD_MASK, 0) }, 0, false },
+	{ "stdfd-close", "close of fd 1", "close", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(0, FD_MASK, 1) }, 0, false },
+	{ "stdfd-close", "close of fd 2", "close", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(0, FD_MASK, 2) }, 0, false },
+	{ "stdfd-dup2", "dup2 onto fd 0", "dup2", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(1, FD_MASK, 0) }, 0, false },
+	{ "stdfd-dup2", "dup2 onto fd 1", "dup2", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(1, FD_MASK, 1) }, 0, false },
+	{ "stdfd-dup2", "dup2 onto fd 2", "dup2", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(1, FD_MASK, 2) }, 1, false },
+	/* The seed's one exception, dup2(1, 2): oldfd must be exactly 1 (a full 64-bit compare:
+	 * dup2(0x100000001, 2) is killed, the conservative side). */
+	{ "stdfd-dup2", "dup2 onto fd 2 (except dup2(1, 2))", "dup2", LM_LAYER_STDFD, KILL_ACT, 2,
+	  { C_MASKED(1, FD_MASK, 2), C_NE(0, 1) }, 2, false },
+	{ "stdfd-dup3", "dup3 onto fd 0", "dup3", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(1, FD_MASK, 0) }, 0, false },
+	{ "stdfd-dup3", "dup3 onto fd 1", "dup3", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(1, FD_MASK, 1) }, 0, false },
+	{ "stdfd-dup3", "dup3 onto fd 2", "dup3", LM_LAYER_STDFD, KILL_ACT, 1,
+	  { C_MASKED(1, FD_MASK, 2) }, 0, false },
+	/* close_range(first, last, flags) closes [first, last]; last < first is EINVAL, so the
+	 * range reaches fds 0-2 exactly when the 32-bit first is 0, 1 or 2. */
+	{ "stdfd-close-range", "close_range starting at fd 0", "close_range", LM_LAYER_STDFD,
+	  KILL_ACT, 1, { C_MASKED(0, FD_MASK, 0) }, 0, false },
+	{ "stdfd-close-range", "close_range starting at fd 1", "close_range", LM_LAYER_STDFD,
+	  KILL_ACT, 1, { C_MASKED(0, FD_MASK, 1) }, 0, false },
+	{ "stdfd-close-range", "close_range starting at fd 2", "close_range", LM_LAYER_STDFD,
+	  KILL_ACT, 1, { C_MASKED(0, FD_MASK, 2) }, 0, false },
+};
+const size_t lm_nbuiltins = sizeof lm_builtins / sizeof lm_builtins[0];
+
+static bool stdfd_on(const struct lm_config *c)
+{
+	return c->seccomp.stdfd && !(c->disabled_layers & LM_LAYER_STDFD);
+}
+
+bool lm_builtin_active(const struct lm_config *c, const struct lm_builtin *b)
+{
+	if (b->layer == LM_LAYER_STDFD && !stdfd_on(c))
+		return false;
+	if (b->dup2_variant == 1 && c->seccomp.allow_dup2_1_2)
+		return false;
+	if (b->dup2_variant == 2 && !c->seccomp.allow_dup2_1_2)
+		return false;
+	return true;
+}
+
+/* ---- user-space evaluation (report.c uses it to name the rule) --------------------------- */
+
+bool lm_conds_match(const struct lm_cond *conds, unsigned n, uint32_t arch, const uint64_t args[6])
+{
+	/* libseccomp's 32-bit code compares the low words only. */
+	uint64_t wmask = arch == SCMP_ARCH_X86 ? 0xffffffffULL : ~0ULL;
+	for (unsigned i = 0; i < n; i++) {
+		const struct lm_cond *k = &conds[i];
+		if (k->arg > 5)
+			return false;
+		uint64_t a = args[k->arg] & wmask, v = k->value & wmask;
+		bool ok;
+		switch (k->op) {
+		case LM_CMP_EQ: ok = a == v; break;
+		case LM_CMP_NE: ok = a != v; break;
+		case LM_CMP_LT: ok = a < v; break;
+		case LM_CMP_LE: ok = a <= v; break;
+		case LM_CMP_GT: ok = a > v; break;
+		case LM_CMP_GE: ok = a >= v; break;
+		case LM_CMP_MASKED_EQ: ok = (a & k->mask) == v; break;
+		default: ok = false;
+		}
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+const struct lm_builtin *lm_builtin_match(const struct lm_config *c, const char *name, uint32_t arch,
+					   const uint64_t args[6])
+{
+	if (c->disabled_layers & LM_LAYER_SECCOMP)
+		return NULL;
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *b = &lm_builtins[i];
+		if (strcmp(b->syscall, name) != 0 || !lm_builtin_active(c, b))
+			continue;
+		if (lm_conds_match(b->conds, b->nconds, arch, args))
+			return b;
+	}
+	return NULL;
+}
+
+int lm_action_rank(enum lm_action_kind k)
+{
+	switch (k) {
+	case LM_ACT_KILL_PROCESS: return 0;
+	case LM_ACT_KILL_THREAD: return 1;
+	case LM_ACT_TRAP: return 2;
+	case LM_ACT_ERRNO: return 3;
+	case LM_ACT_NOTIFY: return 4;
+	case LM_ACT_LOG: return 6;
+	case LM_ACT_ALLOW: return 7;
+	}
+	return 0;
+}
+
+const char *lm_action_kind_name(enum lm_action_kind k)
+{
+	switch (k) {
+	case LM_ACT_ALLOW: return "allow";
+	case LM_ACT_ERRNO: return "errno";
+	case LM_ACT_KILL_PROCESS: return "kill-process";
+	case LM_ACT_KILL_THREAD: return "kill-thread";
+	case LM_ACT_TRAP: return "trap";
+	case LM_ACT_LOG: return "log";
+	case LM_ACT_NOTIFY: return "notify";
+	}
+	return "?";
+}
+
+/* The calls libseccomp multiplexes on i386 (socketcall(2), ipc(2)). */
+static bool x86_multiplexed(const char *name)
+{
+	static const char *const names[] = {
+		"socket", "bind", "connect", "listen", "accept", "getsockname", "getpeername",
+		"socketpair", "send", "recv", "sendto", "recvfrom", "shutdown", "setsockopt",
+		"getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg", "sendmmsg", "semop",
+		"semget", "semctl", "semtimedop", "msgsnd", "msgrcv", "msgget", "msgctl", "shmat",
+		"shmdt", "shmget", "shmctl", NULL,
+	};
+	for (const char *const *n = names; *n; n++)
+		if (strcmp(*n, name) == 0)
+			return true;
+	return false;
+}
+
+/* The first rule without conditions for syscall name, or NULL. */
+static const struct lm_rule *unconditional_rule(const struct lm_seccomp_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].nconds == 0 && strcmp(p->rules[i].syscall, name) == 0)
+			return &p->rules[i];
+	return NULL;
+}
+
+/* i386, multiplexed call with only conditional rules: the most restrictive of the rules' actions
+ * and the default (the rule that gave it, or NULL for the default). */
+static const struct lm_rule *x86_mux_verdict(const struct lm_seccomp_policy *p, const char *name,
+					     struct lm_action *act)
+{
+	const struct lm_rule *best = NULL;
+	*act = p->default_action;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct lm_rule *r = &p->rules[i];
+		if (strcmp(r->syscall, name) != 0)
+			continue;
+		if (lm_action_rank(r->action.kind) < lm_action_rank(act->kind)) {
+			*act = r->action;
+			best = r;
+		}
+	}
+	return best;
+}
+
+static bool has_rules_for(const struct lm_seccomp_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (strcmp(p->rules[i].syscall, name) == 0)
+			return true;
+	return false;
+}
+
+const struct lm_rule *lm_profile_match(const struct lm_seccomp_policy *p, const char *name,
+				       uint32_t arch, const uint64_t args[6], struct lm_action *act)
+{
+	const struct lm_rule *u = unconditional_rule(p, name);
+	if (u) {
+		*act = u->action;
+		return u;
+	}
+	if (arch == SCMP_ARCH_X86 && x86_multiplexed(name) && has_rules_for(p, name))
+		return x86_mux_verdict(p, name, act);
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct lm_rule *r = &p->rules[i];
+		if (strcmp(r->syscall, name) == 0 && lm_conds_match(r->conds, r->nconds, arch, args)) {
+			*act = r->action;
+			return r;
+		}
+	}
+	*act = p->default_action;
+	return NULL;
+}
+
+bool lm_seccomp_wants_listener(const struct lm_config *c)
+{
+	if (c->disabled_layers & LM_LAYER_SECCOMP)
+		return false;
+	if (c->report)
+		return true;
+	for (size_t i = 0; i < c->seccomp.nrules; i++)
+		if (c->seccomp.rules[i].action.kind == LM_ACT_NOTIFY)
+			return true;
+	return c->seccomp.default_action.kind == LM_ACT_NOTIFY;
+}
+
+/* ---- filter construction ------------------------------------------------------------------ */
+
+static uint32_t scmp_action(struct lm_action a)
+{
+	switch (a.kind) {
+	case LM_ACT_ALLOW: return SCMP_ACT_ALLOW;
+	case LM_ACT_ERRNO: return SCMP_ACT_ERRNO((uint32_t)a.errnum & 0xffff);
+	case LM_ACT_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
+	case LM_ACT_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
+	case LM_ACT_TRAP: return SCMP_ACT_TRAP;
+	case LM_ACT_LOG: return SCMP_ACT_LOG;
+	case LM_ACT_NOTIFY: return SCMP_ACT_NOTIFY;
+	}
+	return SCMP_ACT_KILL_PROCESS;
+}
+
+/* In report mode the refusals go to the supervisor instead. */
+static uint32_t report_action(struct lm_action a)
+{
+	switch (a.kind) {
+	case LM_ACT_ERRNO:
+	case LM_ACT_KILL_PROCESS:
+	case LM_ACT_KILL_THREAD: return SCMP_ACT_NOTIFY;
+	default: return scmp_action(a);
+	}
+}
+
+static enum scmp_compare scmp_op(enum lm_cmp op)
+{
+	switch (op) {
+	case LM_CMP_EQ: return SCMP_CMP_EQ;
+	case LM_CMP_NE: return SCMP_CMP_NE;
+	case LM_CMP_LT: return SCMP_CMP_LT;
+	case LM_CMP_LE: return SCMP_CMP_LE;
+	case LM_CMP_GT: return SCMP_CMP_GT;
+	case LM_CMP_GE: return SCMP_CMP_GE;
+	case LM_CMP_MASKED_EQ: return SCMP_CMP_MASKED_EQ;
+	}
+	return _SCMP_CMP_MIN;
+}
+
+/* One filter under construction: the x86_64 context and the i386 one, merged at the end (two
+ * contexts because the i386 multiplexed calls need different rules, see the top comment). */
+struct builder {
+	scmp_filter_ctx native, x86;
+	uint32_t def;
+	const char *what; /* for messages: "profile filter", "built-in filter" */
+};
+
+static void builder_free(struct builder *b)
+{
+	if (b->native)
+		seccomp_release(b->native);
+	if (b->x86)
+		seccomp_release(b->x86);
+	b->native = b->x86 = NULL;
+}
+
+static int ctx_new(uint32_t def, uint32_t arch, int optimize, scmp_filter_ctx *out,
+		   struct lm_err *e)
+{
+	scmp_filter_ctx ctx = seccomp_init(def);
+	if (!ctx)
+		return lm_error(e, ENOMEM, "seccomp", "seccomp_init");
+	int rc = 0;
+	if (arch != SCMP_ARCH_NATIVE) {
+		rc = seccomp_arch_add(ctx, arch);
+		if (rc == 0)
+			rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+	}
+	/* x32 and any other foreign architecture: kill the process (the default is to kill only
+	 * the thread, which a multi-threaded payload could survive). */
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	/* no_new_privs is the launcher's job (caps.c), set before we get here; the filter is
+	 * loaded with the raw seccomp(2) call anyway. */
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (rc == 0 && optimize == 2)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc < 0) {
+		seccomp_release(ctx);
+		return lm_error(e, -rc, "seccomp", "setting up a filter context");
+	}
+	*out = ctx;
+	return 0;
+}
+
+static int builder_init(struct builder *b, uint32_t def, int optimize, const char *what,
+			struct lm_err *e)
+{
+	*b = (struct builder){ .def = def, .what = what };
+	if (ctx_new(def, SCMP_ARCH_NATIVE, optimize, &b->native, e) < 0 ||
+	    ctx_new(def, SCMP_ARCH_X86, optimize, &b->x86, e) < 0) {
+		builder_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+/* Add one rule to one context; the syscall number is the native one (libseccomp translates it
+ * for the context's architecture and skips it where the call does not exist). */
+static int ctx_add(scmp_filter_ctx ctx, uint32_t action, int nr, const struct lm_cond *conds,
+		   unsigned n)
+{
+	struct scmp_arg_cmp cmp[LM_MAX_CONDS];
+	if (n > LM_MAX_CONDS)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		cmp[i] = (struct scmp_arg_cmp){ .arg = conds[i].arg, .op = scmp_op(conds[i].op) };
+		if (conds[i].op == LM_CMP_MASKED_EQ) {
+			cmp[i].datum_a = conds[i].mask;
+			cmp[i].datum_b = conds[i].value;
+		} else {
+			cmp[i].datum_a = conds[i].value;
+		}
+	}
+	return seccomp_rule_add_array(ctx, action, nr, n, cmp);
+}
+
+static int resolve(const char *name, const char *where, int *nr, struct lm_err *e)
+{
+	*nr = seccomp_syscall_resolve_name(name);
+	if (*nr == __NR_SCMP_ERROR)
+		return lm_error(e, 0, "seccomp", "%s: unknown syscall \"%s\"", where, name);
+	return 0;
+}
+
+/* Add a rule on both architectures.  x86_action is the action for i386 when x86_conds is false
+ * (the multiplexed case: unconditional there). */
+static int builder_add(struct builder *b, const char *where, const char *name, uint32_t action,
+		       const struct lm_cond *conds, unsigned n, bool x86_unconditional,
+		       uint32_t x86_action, struct lm_err *e)
+{
+	int nr;
+	if (resolve(name, where, &nr, e) < 0)
+		return -1;
+	int rc = 0;
+	if (action != b->def)
+		rc = ctx_add(b->native, action, nr, conds, n);
+	if (rc < 0)
+		return lm_error(e, -rc, "seccomp", "%s: %s rule on %s", where, b->what, name);
+	/* i386: skip calls that do not exist there (seccomp_syscall_resolve_name_arch fails). */
+	if (seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86, name) == __NR_SCMP_ERROR)
+		return 0;
+	if (x86_unconditional) {
+		if (x86_action != b->def)
+			rc = ctx_add(b->x86, x86_action, nr, NULL, 0);
+	} else if (action != b->def) {
+		rc = ctx_add(b->x86, action, nr, conds, n);
+	}
+	/* EEXIST on i386 only: the multiplexer already carries a rule from another call of the
+	 * same family with an unconditional rule; the native rule stands. */
+	if (rc < 0)
+		return lm_error(e, -rc, "seccomp", "%s: %s rule on %s (i386)", where, b->what, name);
+	return 0;
+}
+
+static int builder_merge(struct builder *b, struct lm_err *e)
+{
+	int rc = seccomp_merge(b->native, b->x86);
+	if (rc < 0)
+		return lm_error(e, -rc, "seccomp", "merging the x86_64 and i386 %s", b->what);
+	b->x86 = NULL; /* consumed by the merge */
+	return 0;
+}
+
+static void rule_where(const struct lm_seccomp_policy *p, const struct lm_rule *r, char *buf,
+		       size_t n)
+{
+	snprintf(buf, n, "%s:%u", r->file ? r->file : (p->path ? p->path : "profile"), r->line);
+}
+
+bool lm_builtin_touches(const struct lm_config *c, const char *name)
+{
+	for (size_t i = 0; i < lm_nbuiltins; i++)
+		if (strcmp(lm_builtins[i].syscall, name) == 0 && lm_builtin_active(c, &lm_builtins[i]))
+			return true;
+	return false;
+}
+
+/* The first active built-in rule on syscall name, or NULL. */
+static const struct lm_builtin *first_builtin_of(const struct lm_config *c, const char *name)
+{
+	for (size_t i = 0; i < lm_nbuiltins; i++)
+		if (strcmp(lm_builtins[i].syscall, name) == 0 && lm_builtin_active(c, &lm_builtins[i]))
+			return &lm_builtins[i];
+	return NULL;
+}
+
+/* For a syscall whose built-in rule has no condition (clone3, io_uring_*) and whose profile
+ * verdict has none either (an unconditional rule, or no rule: the default), the outcome is
+ * known when the filter is built: the more restrictive of the two, the built-in one on a tie.
+ * It is written into the profile filter too.  Why: the profile filter is loaded last (the
+ * built-in filter, loaded first, leaves seccomp(2) allowed for that second load; the profile's
+ * may not), and the kernel gives ties to the newest filter, so a profile `errno(EPERM) clone3`
+ * would otherwise replace the ENOSYS that makes libc fall back to clone.  Returns false when
+ * the outcome depends on the arguments. */
+static bool combined_builtin(const struct lm_config *c, const struct lm_builtin *bi,
+			     struct lm_action *out, bool *builtin_wins)
+{
+	const struct lm_seccomp_policy *p = &c->seccomp;
+	if (bi->nconds != 0)
+		return false;
+	for (size_t i = 0; i < lm_nbuiltins; i++)
+		if (strcmp(lm_builtins[i].syscall, bi->syscall) == 0 &&
+		    lm_builtin_active(c, &lm_builtins[i]) && lm_builtins[i].nconds != 0)
+			return false;
+	struct lm_action pa = p->present ? p->default_action : (struct lm_action){ LM_ACT_ALLOW, 0 };
+	const struct lm_rule *u = p->present ? unconditional_rule(p, bi->syscall) : NULL;
+	if (u)
+		pa = u->action;
+	else if (p->present && has_rules_for(p, bi->syscall))
+		return false;
+	*builtin_wins = lm_action_rank(bi->action.kind) <= lm_action_rank(pa.kind);
+	*out = *builtin_wins ? bi->action : pa;
+	return true;
+}
+
+/* The profile's rules.  A rule after an unconditional rule of the same syscall is dead (see
+ * lm_profile_match) and is not added, so libseccomp's own merging never decides anything the
+ * report code would have to guess.  In report mode (report == true) refusals become
+ * USER_NOTIF and the syscalls the built-in rules inspect are sent to the supervisor whole. */
+static int build_profile(const struct lm_config *c, bool report, int optimize,
+			 scmp_filter_ctx *out, struct lm_err *e)
+{
+	const struct lm_seccomp_policy *p = &c->seccomp;
+	struct lm_action defa = p->present ? p->default_action : (struct lm_action){ LM_ACT_ALLOW, 0 };
+	uint32_t (*conv)(struct lm_action) = report ? report_action : scmp_action;
+	struct builder b;
+	if (builder_init(&b, conv(defa), optimize, report ? "report filter" : "profile filter", e) < 0)
+		return -1;
+	char where[512];
+	for (size_t i = 0; p->present && i < p->nrules; i++) {
+		const struct lm_rule *r = &p->rules[i];
+		rule_where(p, r, where, sizeof where);
+		if (report && lm_builtin_touches(c, r->syscall))
+			continue; /* added below */
+		const struct lm_builtin *fb = first_builtin_of(c, r->syscall);
+		struct lm_action ign;
+		bool ignb;
+		if (fb && combined_builtin(c, fb, &ign, &ignb))
+			continue; /* added below, combined with the built-in rule */
+		const struct lm_rule *u = unconditional_rule(p, r->syscall);
+		if (u && u != r)
+			continue;
+		bool mux = x86_multiplexed(r->syscall) && !u;
+		struct lm_action xa = { 0 };
+		if (mux) {
+			/* once per syscall: at its first rule */
+			bool first = true;
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(p->rules[j].syscall, r->syscall) == 0)
+					first = false;
+			x86_mux_verdict(p, r->syscall, &xa);
+			if (!first) {
+				/* native only */
+				int nr;
+				if (resolve(r->syscall, where, &nr, e) < 0)
+					goto fail;
+				uint32_t act = conv(r->action);
+				int rc = act == b.def ? 0 : ctx_add(b.native, act, nr, r->conds, r->nconds);
+				if (rc < 0) {
+					lm_error(e, -rc, "seccomp", "%s: rule on %s", where, r->syscall);
+					goto fail;
+				}
+				continue;
+			}
+		}
+		if (builder_add(&b, where, r->syscall, conv(r->action), r->conds, r->nconds, mux,
+				mux ? conv(xa) : 0, e) < 0)
+			goto fail;
+	}
+	/* The syscalls the built-in rules inspect, each once: in report mode all of them (the
+	 * supervisor decides), otherwise those with an unconditional built-in rule whose verdict
+	 * is known here (see combined_builtin). */
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *bi = &lm_builtins[i];
+		if (!lm_builtin_active(c, bi) || first_builtin_of(c, bi->syscall) != bi)
+			continue;
+		struct lm_action ca;
+		bool bwins;
+		bool known = combined_builtin(c, bi, &ca, &bwins);
+		uint32_t act;
+		if (report) {
+			if (known && (bwins ? bi->quiet : ca.kind == LM_ACT_ALLOW))
+				act = scmp_action(ca); /* no report: clone3 -> ENOSYS, or allowed */
+			else if (known && !bwins)
+				act = conv(ca);
+			else
+				act = SCMP_ACT_NOTIFY;
+		} else {
+			if (!known)
+				continue; /* the profile's own rules stand; the built-in filter adds its own */
+			act = scmp_action(ca);
+		}
+		if (builder_add(&b, bi->name, bi->syscall, act, NULL, 0, false, 0, e) < 0)
+			goto fail;
+	}
+	if (builder_merge(&b, e) < 0)
+		goto fail;
+	*out = b.native;
+	return 0;
+fail:
+	builder_free(&b);
+	return -1;
+}
+
+static int build_builtin(const struct lm_config *c, int optimize, scmp_filter_ctx *out,
+			 struct lm_err *e)
+{
+	struct builder b;
+	if (builder_init(&b, SCMP_ACT_ALLOW, optimize, "built-in filter", e) < 0)
+		return -1;
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *bi = &lm_builtins[i];
+		if (!lm_builtin_active(c, bi))
+			continue;
+		if (builder_add(&b, bi->name, bi->syscall, scmp_action(bi->action), bi->conds,
+				bi->nconds, false, 0, e) < 0) {
+			builder_free(&b);
+			return -1;
+		}
+	}
+	if (builder_merge(&b, e) < 0) {
+		builder_free(&b);
+		return -1;
+	}
+	*out = b.native;
+	return 0;
+}
+
+/* ---- BPF programs ------------------------------------------------------------------------- */
+
+/* The programs to load, in load order; the listener goes with the last one. */
+struct lm_bpf_set {
+	unsigned nprogs;
+	bool listener;
+	struct {
+		struct sock_filter *insns;
+		unsigned short len;
+	} prog[2];
+};
+
+static void bpf_set_free(struct lm_bpf_set *s)
+{
+	for (unsigned i = 0; i < s->nprogs; i++)
+		free(s->prog[i].insns);
+	memset(s, 0, sizeof *s);
+}
+
+static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, unsigned short *len,
+		      struct lm_err *e)
+{
+	cleanup_close int fd = memfd_create("lamina-bpf", MFD_CLOEXEC);
+	if (fd < 0)
+		return lm_error(e, errno, "seccomp", "memfd_create");
+	int rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		return lm_error(e, -rc, "seccomp", "seccomp_export_bpf");
+	off_t size = lseek(fd, 0, SEEK_END);
+	if (size < 0)
+		return lm_error(e, errno, "seccomp", "lseek");
+	if (size == 0 || size % sizeof(struct sock_filter) != 0 ||
+	    size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return lm_error(e, 0, "seccomp", "exported filter has a bad size (%lld bytes)",
+				(long long)size);
+	cleanup_free struct sock_filter *buf = malloc(size);
+	if (!buf)
+		return lm_error(e, ENOMEM, "seccomp", "malloc");
+	ssize_t got = pread(fd, buf, size, 0);
+	if (got != size)
+		return lm_error(e, got < 0 ? errno : EIO, "seccomp", "reading the exported filter");
+	*len = (unsigned short)(size / sizeof(struct sock_filter));
+	*insns = steal_pointer(&buf);
+	return 0;
+}
+
+static int ctx_to_prog(scmp_filter_ctx ctx, struct lm_bpf_set *s, struct lm_err *e)
+{
+	unsigned i = s->nprogs;
+	int rc = export_bpf(ctx, &s->prog[i].insns, &s->prog[i].len, e);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return -1;
+	s->nprogs++;
+	return 0;
+}
+
+/* Compile c's filters to BPF.  optimize: 0 libseccomp's default layout, 2 its binary tree. */
+static int compile_set(const struct lm_config *c, int optimize, struct lm_bpf_set *s,
+		       struct lm_err *e)
+{
+	memset(s, 0, sizeof *s);
+	scmp_filter_ctx ctx;
+	if (lm_seccomp_wants_listener(c)) {
+		if (build_profile(c, true, optimize, &ctx, e) < 0 || ctx_to_prog(ctx, s, e) < 0)
+			goto fail;
+		s->listener = true;
+		return 0;
+	}
+	/* The built-in filter first: it allows seccomp(2), so the second load can happen under
+	 * it; the profile's filter may not allow seccomp(2) (strict does not). */
+	if (build_builtin(c, optimize, &ctx, e) < 0 || ctx_to_prog(ctx, s, e) < 0)
+		goto fail;
+	if (c->seccomp.present) {
+		if (build_profile(c, false, optimize, &ctx, e) < 0 || ctx_to_prog(ctx, s, e) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	bpf_set_free(s);
+	return -1;
+}
+
+/* ---- the BPF cache -------------------------------------------------------------------------
+ * A shipped profile costs a libseccomp compile per run otherwise (figures in the report of
+ * issue 3: about 1-2 ms for the 300-rule default profile against a few microseconds to load the
+ * BPF).  The key is the profile's sha256 (over its full text, includes included, computed by
+ * profile.c), the switches that change the filters, the libseccomp version and lamina's; the
+ * file name is a hash of that key and the file repeats the key, so a collision is detected.
+ * Files are written to a temporary name, 0600, and renamed into place (atomic); on read the
+ * magic, the lengths, the key and a checksum are verified and anything wrong means recompile
+ * and rewrite.  The cache is the caller's own ($XDG_CACHE_HOME/lamina or ~/.cache/lamina): it
+ * is trusted no more than the caller's other files, and a file not owned by the caller or
+ * writable by others is ignored.  $LAMINA_NO_CACHE=1 turns it off. */
+
+#define CACHE_MAGIC "LMBPF\x01\r\n"
+struct cache_header {
+	char magic[8];
+	uint8_t key[64];
+	uint32_t nprogs;
+	uint32_t listener;
+	uint32_t len[2];
+	uint64_t checksum; /* FNV-1a 64 over the header (checksum zeroed) and the programs */
+};
+
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static void cache_key(const struct lm_config *c, uint8_t key[64])
+{
+	memset(key, 0, 64);
+	memcpy(key, c->seccomp.sha256, 32);
+	const struct scmp_version *v = seccomp_version();
+	uint32_t flags = (c->seccomp.stdfd ? 1u : 0) | (c->seccomp.allow_dup2_1_2 ? 2u : 0) |
+			 (lm_seccomp_wants_listener(c) ? 4u : 0);
+	unsigned disabled = c->disabled_layers & (LM_LAYER_SECCOMP | LM_LAYER_STDFD);
+	snprintf((char *)key + 32, 32, "%x|%x|%u.%u.%u|%s", flags, disabled, v->major, v->minor,
+		 v->micro, LM_VERSION);
+}
+
+static int cache_dir(char *buf, size_t n)
+{
+	const char *x = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int r;
+	if (x && x[0] == '/')
+		r = snprintf(buf, n, "%s/lamina", x);
+	else if (home && home[0] == '/')
+		r = snprintf(buf, n, "%s/.cache/lamina", home);
+	else
+		return -1;
+	return r > 0 && (size_t)r < n ? 0 : -1;
+}
+
+static int cache_path(const struct lm_config *c, char *buf, size_t n)
+{
+	char dir[4096];
+	if (cache_dir(dir, sizeof dir) < 0)
+		return -1;
+	uint8_t key[64];
+	cache_key(c, key);
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, key, sizeof key);
+	int r = snprintf(buf, n, "%s/%016llx.bpf", dir, (unsigned long long)h);
+	return r > 0 && (size_t)r < n ? 0 : -1;
+}
+
+static bool cache_enabled(const struct lm_config *c)
+{
+	const char *off = getenv("LAMINA_NO_CACHE");
+	if (off && *off && strcmp(off, "0") != 0)
+		return false;
+	return c->seccomp.present && c->seccomp.digest_set;
+}
+
+static uint64_t set_checksum(const struct cache_header *h0, const struct lm_bpf_set *s)
+{
+	struct cache_header h = *h0;
+	h.checksum = 0;
+	uint64_t sum = fnv1a(0xcbf29ce484222325ULL, &h, sizeof h);
+	for (unsigned i = 0; i < s->nprogs; i++)
+		sum = fnv1a(sum, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter));
+	return sum;
+}
+
+/* 0: loaded into s; -1: no usable cache entry (never an error: we compile instead). */
+static int cache_read(const struct lm_config *c, struct lm_bpf_set *s)
+{
+	char path[4200];
+	if (cache_path(c, path, sizeof path) < 0)
+		return -1;
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 0022))
+		return -1;
+	struct cache_header h;
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		return -1;
+	uint8_t key[64];
+	cache_key(c, key);
+	if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || memcmp(h.key, key, 64) != 0 || h.nprogs < 1 ||
+	    h.nprogs > 2 || h.listener > 1)
+		return -1;
+	size_t total = sizeof h;
+	for (unsigned i = 0; i < h.nprogs; i++) {
+		if (h.len[i] == 0 || h.len[i] > BPF_MAXINSNS)
+			return -1;
+		total += h.len[i] * sizeof(struct sock_filter);
+	}
+	if ((size_t)st.st_size != total)
+		return -1;
+	struct lm_bpf_set t = { .nprogs = 0, .listener = h.listener };
+	off_t off = sizeof h;
+	for (unsigned i = 0; i < h.nprogs; i++) {
+		size_t bytes = h.len[i] * sizeof(struct sock_filter);
+		t.prog[i].insns = malloc(bytes);
+		if (!t.prog[i].insns) {
+			bpf_set_free(&t);
+			return -1;
+		}
+		t.nprogs++;
+		t.prog[i].len = (unsigned short)h.len[i];
+		if (pread(fd, t.prog[i].insns, bytes, off) != (ssize_t)bytes) {
+			bpf_set_free(&t);
+			return -1;
+		}
+		off += bytes;
+	}
+	if (set_checksum(&h, &t) != h.checksum) {
+		bpf_set_free(&t);
+		return -1;
+	}
+	*s = t;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Best effort: a cache that cannot be written only costs the next run a compile. */
+static void cache_write(const struct lm_config *c, const struct lm_bpf_set *s)
+{
+	char dir[4096], path[4200], tmp[4300];
+	if (cache_dir(dir, sizeof dir) < 0 || cache_path(c, path, sizeof path) < 0)
+		return;
+	/* mkdir -p of the last two components ($HOME/.cache, then lamina) */
+	char parent[4096];
+	snprintf(parent, sizeof parent, "%s", dir);
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+			return;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return;
+	int r = snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+	if (r < 0 || (size_t)r >= sizeof tmp)
+		return;
+	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	struct cache_header h;
+	memset(&h, 0, sizeof h);
+	memcpy(h.magic, CACHE_MAGIC, 8);
+	cache_key(c, h.key);
+	h.nprogs = s->nprogs;
+	h.listener = s->listener;
+	for (unsigned i = 0; i < s->nprogs; i++)
+		h.len[i] = s->prog[i].len;
+	h.checksum = set_checksum(&h, s);
+	bool ok = write_all(fd, &h, sizeof h) == 0;
+	for (unsigned i = 0; ok && i < s->nprogs; i++)
+		ok = write_all(fd, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter)) == 0;
+	if (ok && rename(tmp, path) == 0)
+		return;
+	unlink(tmp);
+}
+
+/* ---- prepare / apply ----------------------------------------------------------------------- */
+
+/* Prepared in the supervisor before clone; the payload inherits a copy of this memory. */
+static struct {
+	const struct lm_config *c;
+	bool ready;
+	bool from_cache;
+	struct lm_bpf_set set;
+} prepared;
+
+static int optimize_level(void)
+{
+	/* Measured (issue 3 report): libseccomp's binary tree costs more per call than the
+	 * default layout for our filters on this kernel, so 0 unless asked for. */
+	const char *o = getenv("LAMINA_SECCOMP_OPTIMIZE");
+	return o && strcmp(o, "2") == 0 ? 2 : 0;
+}
+
+int lm_seccomp_prepare(const struct lm_config *c, struct lm_err *e)
+{
+	lm_seccomp_release();
+	if (c->disabled_layers & LM_LAYER_SECCOMP)
+		return 0;
+	bool cache = cache_enabled(c);
+	if (cache && cache_read(c, &prepared.set) == 0) {
+		prepared.from_cache = true;
+	} else {
+		if (compile_set(c, optimize_level(), &prepared.set, e) < 0)
+			return -1;
+		prepared.from_cache = false;
+		if (cache)
+			cache_write(c, &prepared.set);
+	}
+	prepared.c = c;
+	prepared.ready = true;
+	return 0;
+}
+
+bool lm_seccomp_prepared_from_cache(void)
+{
+	return prepared.ready && prepared.from_cache;
+}
+
+void lm_seccomp_release(void)
+{
+	if (prepared.ready)
+		bpf_set_free(&prepared.set);
+	prepared.ready = false;
+	prepared.c = NULL;
+}
+
+static int load_prog(const struct sock_filter *insns, unsigned short len, unsigned flags)
+{
+	struct sock_fprog fprog = { .len = len, .filter = (struct sock_filter *)insns };
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+}
+
+/* The report hand-off.  Once the filter is loaded the payload may be allowed nothing but
+ * execve (strict), and under report mode every other call waits for the supervisor, who does
+ * not hold the listener yet: the caller cannot send it.  A helper thread does, before the
+ * payload's thread returns: seccomp filters are per thread (no TSYNC here), so the helper is
+ * not filtered, and it shares the fd table, so it sees the listener.  The payload's thread
+ * waits for it without a system call (a spin on an atomic flag). */
+struct handoff {
+	int sock;
+	_Atomic int listener; /* -1 until loaded; -2: load failed */
+	_Atomic int done;     /* 1: sent; -1: failed */
+	int err;
+};
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 'L';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	memset(&u, 0, sizeof u);
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			    .msg_controllen = sizeof u.buf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	ssize_t r;
+	do
+		r = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r == 1 ? 0 : -1;
+}
+
+static void *handoff_thread(void *arg)
+{
+	struct handoff *h = arg;
+	int fd;
+	while ((fd = atomic_load(&h->listener)) == -1)
+		usleep(50);
+	if (fd == -2) {
+		atomic_store(&h->done, -1);
+		return NULL;
+	}
+	int rc = send_fd(h->sock, fd);
+	h->err = rc < 0 ? errno : 0;
+	/* the supervisor has its copy; the payload must not keep one across execve (it is
+	 * O_CLOEXEC anyway, but strict cannot close it after exec). */
+	close(fd);
+	atomic_store(&h->done, rc < 0 ? -1 : 1);
+	return NULL;
+}
+
+static int apply(const struct lm_config *c, int report_sock, int *listener_fd, struct lm_err *e)
+{
+	if (listener_fd)
+		*listener_fd = -1;
+	if (c->disabled_layers & LM_LAYER_SECCOMP) {
+		lm_verbose(c, "seccomp", "layer DISABLED (--unsafe-disable-layer): no filter loaded");
+		return 0;
+	}
+	struct lm_bpf_set local = { 0 };
+	const struct lm_bpf_set *s = &local;
+	if (prepared.ready && prepared.c == c) {
+		s = &prepared.set;
+	} else if (compile_set(c, optimize_level(), &local, e) < 0) {
+		return -1;
+	}
+	int rc = 0;
+	/* every program but the last: plain */
+	for (unsigned i = 0; i + 1 < s->nprogs; i++) {
+		if (load_prog(s->prog[i].insns, s->prog[i].len, 0) < 0) {
+			rc = lm_error(e, errno, "seccomp", "loading the built-in filter");
+			goto out;
+		}
+	}
+	unsigned last = s->nprogs - 1;
+	if (!s->listener) {
+		if (load_prog(s->prog[last].insns, s->prog[last].len, 0) < 0)
+			rc = lm_error(e, errno, "seccomp", "loading the %s filter",
+				      s->nprogs > 1 ? "profile" : "built-in");
+		goto out;
+	}
+	if (report_sock < 0) {
+		/* the caller hands the listener over itself (only possible where the profile
+		 * still allows sendmsg and close) */
+		int fd = load_prog(s->prog[last].insns, s->prog[last].len,
+				   SECCOMP_FILTER_FLAG_NEW_LISTENER);
+		if (fd < 0)
+			rc = lm_error(e, errno, "seccomp", "loading the report filter");
+		else if (listener_fd)
+			*listener_fd = fd;
+		goto out;
+	}
+	struct handoff h = { .sock = report_sock, .listener = -1, .done = 0 };
+	pthread_t t;
+	int perr = pthread_create(&t, NULL, handoff_thread, &h);
+	if (perr != 0) {
+		rc = lm_error(e, perr, "seccomp", "starting the listener hand-off thread");
+		goto out;
+	}
+	int fd = load_prog(s->prog[last].insns, s->prog[last].len, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	int load_errno = errno;
+	atomic_store(&h.listener, fd < 0 ? -2 : fd);
+	if (fd < 0) {
+		pthread_join(t, NULL); /* not filtered: the load failed */
+		rc = lm_error(e, load_errno, "seccomp", "loading the report filter");
+		goto out;
+	}
+	/* filtered from here on: no system call until the helper is done */
+	int d;
+	while ((d = atomic_load(&h.done)) == 0)
+		__builtin_ia32_pause();
+	if (d < 0) {
+		/* Fail closed: the payload must not run.  Exiting is all the filter surely
+		 * allows (exit_group is in every profile; if not, the kill is fine too). */
+		rc = lm_error(e, h.err, "seccomp", "handing the listener to the supervisor");
+		goto out;
+	}
+	/* The helper thread is left to finish its exit; execve ends it in any case (de_thread),
+	 * and joining would need futex, which the filter may refuse. */
+	pthread_detach(t);
+out:
+	bpf_set_free(&local);
+	if (rc == 0)
+		lm_verbose(c, "seccomp", "%u filter%s loaded (%s)", s->nprogs, s->nprogs > 1 ? "s" : "",
+			   s->listener ? "violations reported" : "profile + built-in hardening");
+	return rc;
+}
+
+int lm_seccomp_apply(const struct lm_config *c, int *listener_fd, struct lm_err *e)
+{
+	return apply(c, -1, listener_fd, e);
+}
+
+int lm_seccomp_apply_report(const struct lm_config *c, int report_sock, struct lm_err *e)
+{
+	return apply(c, report_sock, NULL, e);
+}
+
+/* ---- for lamina check: the pseudo-filter code and what was added ------------------------- */
+
+int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e)
+{
+	scmp_filter_ctx ctx;
+	bool report = lm_seccomp_wants_listener(c);
+	if (report || c->seccomp.present) {
+		if (build_profile(c, report, optimize_level(), &ctx, e) < 0)
+			return -1;
+		dprintf(fd, "# %s\n", report ? "report filter (profile + built-in, refusals to the supervisor)"
+					     : "profile filter (loaded last)");
+		int rc = seccomp_export_pfc(ctx, fd);
+		seccomp_release(ctx);
+		if (rc < 0)
+			return lm_error(e, -rc, "seccomp", "seccomp_export_pfc");
+		if (report)
+			return 0;
+	}
+	if (build_builtin(c, optimize_level(), &ctx, e) < 0)
+		return -1;
+	dprintf(fd, "# built-in filter (loaded first; the most restrictive action of the two wins)\n");
+	int rc = seccomp_export_pfc(ctx, fd);
+	seccomp_release(ctx);
+	if (rc < 0)
+		return lm_error(e, -rc, "seccomp", "seccomp_export_pfc");
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* Shared between seccomp.c (filter construction, loading) and report.c (the supervisor side of
+ * violation reports): the built-in rules and the user-space evaluation that mirrors what the
+ * filter was built from, so a report names the rule the kernel actually applied.  */
+#ifndef LAMINA_SECCOMP_INTERNAL_H
+#define LAMINA_SECCOMP_INTERNAL_H
+
+#include "lamina.h"
+
+#include <stdint.h>
+
+/* One built-in rule.  The built-in rules are lamina's, not the profile's: they are stacked in a
+ * filter of their own (see seccomp.c) so that no profile rule can lift them.  */
+struct lm_builtin {
+	const char *name;    /* short name used in reports: "no-userns-clone" */
+	const char *what;    /* plain words, for explain/check */
+	const char *syscall; /* syscall name, resolved per architecture by libseccomp */
+	unsigned layer;      /* 0: hardening (always); LM_LAYER_STDFD: the std-fd layer */
+	struct lm_action action;
+	unsigned nconds;
+	struct lm_cond conds[2];
+	/* 0: always part of its layer; 1: only without the dup2(1, 2) exception; 2: only with it */
+	unsigned dup2_variant;
+	bool quiet; /* not a violation (clone3 -> ENOSYS is how libc is told to use clone) */
+};
+
+extern const struct lm_builtin lm_builtins[];
+extern const size_t lm_nbuiltins;
+
+/* Is built-in rule b in force for config c (layer switched on, not disabled, right variant)? */
+bool lm_builtin_active(const struct lm_config *c, const struct lm_builtin *b);
+
+/* Is name one of the syscalls the active built-in rules inspect? */
+bool lm_builtin_touches(const struct lm_config *c, const char *name);
+
+/* Does a call match conditions conds[0..n)?  args as the filter sees them for arch (i386
+ * arguments are compared on their low 32 bits, as libseccomp's 32-bit code does).  */
+bool lm_conds_match(const struct lm_cond *conds, unsigned n, uint32_t arch, const uint64_t args[6]);
+
+/* The first active built-in rule matching the call, or NULL. */
+const struct lm_builtin *lm_builtin_match(const struct lm_config *c, const char *name, uint32_t arch,
+					   const uint64_t args[6]);
+
+/* The profile's verdict for the call: the rule that decides it (NULL: the default action), with
+ * the same precedence the filter gets: a rule without conditions wins over every conditional rule
+ * of the same syscall (libseccomp drops the conditional ones); otherwise the first matching rule
+ * in profile order.  On i386 the socketcall/ipc families lose their argument conditions (their
+ * arguments sit behind a pointer), see seccomp.c.  *act receives the action.  */
+const struct lm_rule *lm_profile_match(const struct lm_seccomp_policy *p, const char *name,
+				       uint32_t arch, const uint64_t args[6], struct lm_action *act);
+
+/* Kernel precedence of actions (seccomp(2): the most restrictive across filters wins).  Lower is
+ * more restrictive. */
+int lm_action_rank(enum lm_action_kind k);
+
+const char *lm_action_kind_name(enum lm_action_kind k);
+
+/* Report mode is on (c->report, or a profile rule uses the notify action). */
+bool lm_seccomp_wants_listener(const struct lm_config *c);
+
+#endif

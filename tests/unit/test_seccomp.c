@@ -1,0 +1,585 @@
+/* Unit tests of the seccomp layer (src/seccomp.c, src/report.c) on hand-built configs: each case
+ * forks, loads the filters in the child with lm_seccomp_apply, performs one call and reports the
+ * outcome through its exit status; the parent asserts the exact errno or signal.  Every refusal
+ * has a positive twin (the same call allowed, or the filter switched off).  Needs no privilege:
+ * no_new_privs is set in the child. */
+#include "lamina.h"
+#include "seccomp_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                                       \
+	do {                                                                                   \
+		if (cond) {                                                                    \
+			passed++;                                                              \
+		} else {                                                                       \
+			failed++;                                                              \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                   \
+			fprintf(stderr, __VA_ARGS__);                                          \
+			fprintf(stderr, "\n");                                                 \
+		}                                                                              \
+	} while (0)
+
+/* ---- building configs ------------------------------------------------------------------ */
+
+static void cfg_init(struct lm_config *c, enum lm_action_kind def, int def_errno)
+{
+	lm_config_init(c);
+	c->seccomp.present = true;
+	c->seccomp.name = strdup("unit");
+	c->seccomp.default_action = (struct lm_action){ def, def_errno };
+}
+
+static struct lm_rule *rule(struct lm_config *c, enum lm_action_kind k, int err, const char *sys,
+			    unsigned line)
+{
+	struct lm_seccomp_policy *p = &c->seccomp;
+	p->rules = realloc(p->rules, (p->nrules + 1) * sizeof *p->rules);
+	if (!p->rules)
+		abort();
+	struct lm_rule *r = &p->rules[p->nrules++];
+	memset(r, 0, sizeof *r);
+	r->action = (struct lm_action){ k, err };
+	r->syscall = strdup(sys);
+	r->nr = seccomp_syscall_resolve_name(sys);
+	r->file = strdup("unit.profile");
+	r->line = line;
+	return r;
+}
+
+static void cond(struct lm_rule *r, unsigned arg, enum lm_cmp op, uint64_t value)
+{
+	r->conds[r->nconds++] = (struct lm_cond){ .arg = arg, .op = op, .value = value };
+}
+
+/* What a static C program needs to start and exit, as in the strict profile. */
+static void strict_like(struct lm_config *c)
+{
+	cfg_init(c, LM_ACT_KILL_PROCESS, 0);
+	rule(c, LM_ACT_ALLOW, 0, "exit_group", 1);
+	rule(c, LM_ACT_ALLOW, 0, "exit", 2);
+	rule(c, LM_ACT_ALLOW, 0, "rt_sigreturn", 3);
+	cond(rule(c, LM_ACT_ALLOW, 0, "write", 4), 0, LM_CMP_EQ, 1);
+	cond(rule(c, LM_ACT_ALLOW, 0, "write", 5), 0, LM_CMP_EQ, 2);
+	struct lm_rule *d = rule(c, LM_ACT_ALLOW, 0, "dup2", 6);
+	cond(d, 0, LM_CMP_EQ, 1);
+	cond(d, 1, LM_CMP_EQ, 2);
+	c->seccomp.stdfd = true;
+	c->seccomp.allow_dup2_1_2 = true;
+}
+
+/* ---- running a case -------------------------------------------------------------------- */
+
+/* Outcome of a child: exit code, or 1000 + signal. */
+#define SIG(s) (1000 + (s))
+
+typedef int (*action_fn)(void *arg);
+
+/* Child: no_new_privs, the filters, then fn; exit code = fn's return (an errno, 0 for success). */
+static int run_case(const struct lm_config *c, action_fn fn, void *arg)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(201);
+		if (c) {
+			struct lm_err e = { 0 };
+			int lfd = -1;
+			if (lm_seccomp_apply(c, &lfd, &e) < 0) {
+				fprintf(stderr, "apply: %s\n", e.msg);
+				_exit(200);
+			}
+		}
+		_exit(fn(arg));
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFSIGNALED(st))
+		return SIG(WTERMSIG(st));
+	return WEXITSTATUS(st);
+}
+
+static int err_of(long r)
+{
+	return r < 0 ? errno : 0;
+}
+
+struct call {
+	long nr;
+	uint64_t a[6];
+};
+
+static int do_call(void *arg)
+{
+	struct call *k = arg;
+	return err_of(syscall(k->nr, k->a[0], k->a[1], k->a[2], k->a[3], k->a[4], k->a[5]));
+}
+
+static int call_outcome(const struct lm_config *c, long nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct call k = { nr, { a0, a1, a2, 0, 0, 0 } };
+	return run_case(c, do_call, &k);
+}
+
+/* i386 through int $0x80 from this 64-bit process: the kernel takes the i386 table and the
+ * AUDIT_ARCH_I386 branch of the filter.  Returns -errno or the result. */
+static long i386_call(long nr, long a, long b)
+{
+	long ret;
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr), "b"(a), "c"(b)
+			 : "memory", "r8", "r9", "r10", "r11");
+	return (long)(int)ret;
+}
+
+static int do_i386_unshare(void *arg)
+{
+	(void)arg;
+	long r = i386_call(310, CLONE_NEWUSER, 0);
+	return r < 0 ? (int)-r : 0;
+}
+
+static int do_i386_dup2(void *arg)
+{
+	long *fds = arg;
+	long r = i386_call(63, fds[0], fds[1]);
+	return r < 0 ? (int)-r : 0;
+}
+
+static int do_fork(void *arg)
+{
+	(void)arg;
+	pid_t p = fork();
+	if (p < 0)
+		return errno;
+	if (p == 0)
+		_exit(7);
+	int st;
+	if (waitpid(p, &st, 0) < 0)
+		return errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 7 ? 0 : 99;
+}
+
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+static int do_thread(void *arg)
+{
+	(void)arg;
+	pthread_t t;
+	int r = pthread_create(&t, NULL, thread_fn, (void *)42);
+	if (r)
+		return r;
+	void *out;
+	if (pthread_join(t, &out))
+		return 98;
+	return out == (void *)42 ? 0 : 99;
+}
+
+static int do_newuser_clone(void *arg)
+{
+	(void)arg;
+	/* raw clone with CLONE_NEWUSER: a child that exits at once */
+	long r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	if (r < 0)
+		return errno;
+	waitpid((pid_t)r, NULL, 0);
+	return 0;
+}
+
+static int do_x32_getpid(void *arg)
+{
+	(void)arg;
+	/* x32: x86_64 numbers with bit 30 set (__X32_SYSCALL_BIT) */
+	return err_of(syscall(0x40000000 | SYS_getpid));
+}
+
+static int do_strict_steps(void *arg)
+{
+	(void)arg;
+	syscall(SYS_write, 1, "", 0);
+	if (syscall(SYS_dup2, 1, 2) < 0)
+		return 50;
+	syscall(SYS_dup2, 2, 42); /* killed here */
+	return 51;
+}
+
+/* ---- the cases --------------------------------------------------------------------------- */
+
+static void test_builtin_userns(void)
+{
+	struct lm_config c;
+	cfg_init(&c, LM_ACT_ALLOW, 0);
+	/* The profile allows clone and unshare outright: the built-in rule must still win (in a
+	 * single libseccomp filter the unconditional allow would swallow it). */
+	rule(&c, LM_ACT_ALLOW, 0, "clone", 1);
+	rule(&c, LM_ACT_ALLOW, 0, "unshare", 2);
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER, 0, 0) == EPERM, "unshare(NEWUSER) EPERM");
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER | CLONE_NEWNS, 0, 0) == EPERM,
+	      "unshare(NEWUSER|NEWNS) EPERM");
+	CHECK(call_outcome(NULL, SYS_unshare, CLONE_NEWUSER, 0, 0) == 0,
+	      "twin: unshare(NEWUSER) works without the filter");
+	CHECK(call_outcome(&c, SYS_unshare, 0, 0, 0) == 0, "twin: unshare(0) allowed");
+	CHECK(run_case(&c, do_newuser_clone, NULL) == EPERM, "clone(NEWUSER) EPERM");
+	CHECK(run_case(NULL, do_newuser_clone, NULL) == 0, "twin: clone(NEWUSER) without filter");
+	CHECK(call_outcome(&c, SYS_clone3, 0, 0, 0) == ENOSYS, "clone3 ENOSYS");
+	CHECK(run_case(&c, do_fork, NULL) == 0, "fork works (clone3 -> clone fallback)");
+	CHECK(run_case(&c, do_thread, NULL) == 0, "threads work");
+	/* a profile errno on clone3 must not replace the built-in ENOSYS (libc falls back only
+	 * on ENOSYS): the built-in filter is loaded last and wins the tie */
+	rule(&c, LM_ACT_ERRNO, EPERM, "clone3", 3);
+	CHECK(call_outcome(&c, SYS_clone3, 0, 0, 0) == ENOSYS, "clone3 ENOSYS over profile EPERM");
+	CHECK(run_case(&c, do_fork, NULL) == 0, "fork works with profile errno on clone3");
+	/* i386 */
+	CHECK(run_case(&c, do_i386_unshare, NULL) == EPERM, "i386 unshare(NEWUSER) EPERM");
+	CHECK(run_case(NULL, do_i386_unshare, NULL) == 0, "twin: i386 unshare without filter");
+	/* x32 is a foreign arch: killed */
+	CHECK(run_case(&c, do_x32_getpid, NULL) == SIG(SIGSYS), "x32 killed");
+	CHECK(run_case(NULL, do_x32_getpid, NULL) == ENOSYS, "twin: x32 ENOSYS without filter");
+	/* the layer disabled (demo only): nothing loaded */
+	c.disabled_layers = LM_LAYER_SECCOMP;
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER, 0, 0) == 0, "seccomp layer disabled");
+	lm_config_free(&c);
+}
+
+static void test_builtin_ioctl_iouring(void)
+{
+	struct lm_config c;
+	cfg_init(&c, LM_ACT_ALLOW, 0);
+	rule(&c, LM_ACT_ALLOW, 0, "ioctl", 1);
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	CHECK(call_outcome(&c, SYS_ioctl, fd, TIOCSTI, 0) == EPERM, "TIOCSTI EPERM");
+	CHECK(call_outcome(&c, SYS_ioctl, fd, 0x100000000ULL | TIOCSTI, 0) == EPERM,
+	      "TIOCSTI with high bits EPERM");
+	CHECK(call_outcome(&c, SYS_ioctl, fd, TIOCLINUX, 0) == EPERM, "TIOCLINUX EPERM");
+	CHECK(call_outcome(&c, SYS_ioctl, fd, 0xffffffff00000000ULL | TIOCLINUX, 0) == EPERM,
+	      "TIOCLINUX with high bits EPERM");
+	/* twins: the same ioctl without the filter reaches the driver (ENOTTY: /dev/null is no tty) */
+	CHECK(call_outcome(NULL, SYS_ioctl, fd, 0x100000000ULL | TIOCSTI, 0) == ENOTTY,
+	      "twin: TIOCSTI high bits reaches the driver without the filter");
+	CHECK(call_outcome(&c, SYS_ioctl, fd, TIOCGWINSZ, 0) == ENOTTY, "twin: other ioctl allowed");
+	CHECK(call_outcome(&c, SYS_io_uring_setup, 1, 0, 0) == EPERM, "io_uring_setup EPERM");
+	CHECK(call_outcome(&c, SYS_io_uring_enter, 0, 0, 0) == EPERM, "io_uring_enter EPERM");
+	CHECK(call_outcome(&c, SYS_io_uring_register, 0, 0, 0) == EPERM, "io_uring_register EPERM");
+	/* twin: io_uring_setup(1, NULL) reaches the kernel: EFAULT (or ENOSYS/EPERM if io_uring is
+	 * disabled by sysctl; then it is no proof, say so) */
+	int tw = call_outcome(NULL, SYS_io_uring_setup, 1, 0, 0);
+	CHECK(tw != EPERM || access("/proc/sys/kernel/io_uring_disabled", F_OK) == 0,
+	      "twin: io_uring_setup reaches the kernel (%d)", tw);
+	close(fd);
+	lm_config_free(&c);
+}
+
+static void test_stdfd(void)
+{
+	struct lm_config c;
+	cfg_init(&c, LM_ACT_ALLOW, 0);
+	c.seccomp.stdfd = true;
+	c.seccomp.allow_dup2_1_2 = true;
+	CHECK(call_outcome(&c, SYS_close, 1, 0, 0) == SIG(SIGSYS), "close(1) killed");
+	CHECK(call_outcome(&c, SYS_close, 0, 0, 0) == SIG(SIGSYS), "close(0) killed");
+	CHECK(call_outcome(&c, SYS_close, 0x100000001ULL, 0, 0) == SIG(SIGSYS),
+	      "close(0x100000001) killed");
+	CHECK(call_outcome(&c, SYS_close, 0x100000002ULL, 0, 0) == SIG(SIGSYS),
+	      "close(0x100000002) killed");
+	CHECK(call_outcome(&c, SYS_close, 99, 0, 0) == EBADF, "twin: close(99) allowed (EBADF)");
+	CHECK(call_outcome(NULL, SYS_close, 0x100000001ULL, 0, 0) == 0,
+	      "twin: close(0x100000001) closes fd 1 without the filter");
+	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == 0, "dup2(1, 2) allowed (the seed's exception)");
+	CHECK(call_outcome(&c, SYS_dup2, 0x100000001ULL, 2, 0) == SIG(SIGSYS),
+	      "dup2(0x100000001, 2) killed");
+	CHECK(call_outcome(&c, SYS_dup2, 0, 2, 0) == SIG(SIGSYS), "dup2(0, 2) killed");
+	CHECK(call_outcome(&c, SYS_dup2, 2, 1, 0) == SIG(SIGSYS), "dup2(2, 1) killed");
+	CHECK(call_outcome(&c, SYS_dup2, 2, 0x100000000ULL, 0) == SIG(SIGSYS),
+	      "dup2(2, 0x100000000) killed");
+	CHECK(call_outcome(&c, SYS_dup2, 2, 42, 0) == 0, "twin: dup2(2, 42) allowed");
+	CHECK(call_outcome(&c, SYS_dup3, 1, 2, 0) == SIG(SIGSYS), "dup3(1, 2) killed");
+	CHECK(call_outcome(&c, SYS_dup3, 2, 42, 0) == 0, "twin: dup3(2, 42) allowed");
+	CHECK(call_outcome(&c, SYS_close_range, 2, ~0U, 0) == SIG(SIGSYS), "close_range(2, ~0) killed");
+	CHECK(call_outcome(&c, SYS_close_range, 0x100000000ULL, 5, 0) == SIG(SIGSYS),
+	      "close_range(0x100000000, 5) killed");
+	CHECK(call_outcome(&c, SYS_close_range, 3, ~0U, 0) == 0, "twin: close_range(3, ~0) allowed");
+	long fds[2] = { 2, 1 };
+	CHECK(run_case(&c, do_i386_dup2, fds) == SIG(SIGSYS), "i386 dup2(2, 1) killed");
+	fds[1] = 42;
+	CHECK(run_case(&c, do_i386_dup2, fds) == 0, "twin: i386 dup2(2, 42) allowed");
+	/* without the exception */
+	c.seccomp.allow_dup2_1_2 = false;
+	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == SIG(SIGSYS), "dup2(1, 2) killed without exception");
+	/* the std-fd layer switched off (demo) */
+	c.disabled_layers = LM_LAYER_STDFD;
+	CHECK(call_outcome(&c, SYS_close, 1, 0, 0) == 0, "std-fd layer disabled: close(1) works");
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER, 0, 0) == EPERM,
+	      "std-fd layer disabled keeps the hardening");
+	lm_config_free(&c);
+}
+
+static void test_profile(void)
+{
+	struct lm_config c;
+	strict_like(&c);
+	CHECK(run_case(&c, do_strict_steps, NULL) == SIG(SIGSYS), "strict: dup2(2, 42) killed");
+	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == SIG(SIGSYS), "strict: getpid killed");
+	long fds[2] = { 2, 42 };
+	CHECK(run_case(&c, do_i386_dup2, fds) == SIG(SIGSYS), "strict: i386 dup2(2, 42) killed");
+	fds[0] = 1;
+	fds[1] = 2;
+	{ int o = run_case(&c, do_i386_dup2, fds); CHECK(o == 0, "strict: i386 dup2(1, 2) allowed (%d)", o); }
+	lm_config_free(&c);
+
+	/* errno rules, conditions, masked equality */
+	cfg_init(&c, LM_ACT_ALLOW, 0);
+	struct lm_rule *r = rule(&c, LM_ACT_ERRNO, EACCES, "getpriority", 1);
+	cond(r, 0, LM_CMP_EQ, 0);
+	r = rule(&c, LM_ACT_ERRNO, EXDEV, "fchmod", 2);
+	r->conds[r->nconds++] = (struct lm_cond){ .arg = 1, .op = LM_CMP_MASKED_EQ, .mask = 0700,
+						  .value = 0700 };
+	CHECK(call_outcome(&c, SYS_getpriority, 0, 0, 0) == EACCES, "errno rule with condition");
+	CHECK(call_outcome(&c, SYS_getpriority, 1, 0, 0) == 0, "twin: condition not met");
+	CHECK(call_outcome(&c, SYS_fchmod, 999, 0755, 0) == EXDEV, "masked rule matches");
+	CHECK(call_outcome(&c, SYS_fchmod, 999, 0644, 0) == EBADF, "twin: masked rule does not match");
+	lm_config_free(&c);
+
+	/* i386 multiplexed socket family: a conditional allow must not become an unconditional
+	 * socketcall allow */
+	cfg_init(&c, LM_ACT_ERRNO, EPERM);
+	rule(&c, LM_ACT_ALLOW, 0, "exit_group", 1);
+	cond(rule(&c, LM_ACT_ALLOW, 0, "socket", 2), 0, LM_CMP_EQ, AF_UNIX);
+	{ int o = call_outcome(&c, SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); CHECK(o == 0, "socket %d", o); }
+	CHECK(1,
+	      "socket(AF_UNIX) allowed");
+	CHECK(call_outcome(&c, SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) == EPERM,
+	      "socket(AF_INET) refused");
+	struct lm_err e = { 0 };
+	CHECK(lm_seccomp_export_pfc(&c, open("/dev/null", O_WRONLY | O_CLOEXEC), &e) == 0,
+	      "export_pfc: %s", e.msg);
+	lm_config_free(&c);
+}
+
+/* ---- report mode ---------------------------------------------------------------------------- */
+
+struct report_run {
+	int outcome;
+	char log[4096];
+	struct lm_report_state st;
+};
+
+static int do_report_steps(void *arg)
+{
+	(void)arg;
+	/* an errno rule (reported and refused), then the strict kill */
+	long r = syscall(SYS_getpriority, 0, 0);
+	if (!(r < 0 && errno == EACCES))
+		return 60;
+	if (syscall(SYS_unshare, CLONE_NEWUSER) == 0 || errno != EPERM)
+		return 61;
+	if (syscall(SYS_dup2, 1, 2) < 0)
+		return 62;
+	syscall(SYS_dup2, 2, 42);
+	return 63;
+}
+
+static int do_report_ignore_sigsys(void *arg)
+{
+	(void)arg;
+	signal(SIGSYS, SIG_IGN);
+	syscall(SYS_dup2, 2, 42);
+	return 64;
+}
+
+/* Fork a payload that loads the report filter and hands its listener over; serve it. */
+static void report_case(const struct lm_config *c, action_fn fn, struct report_run *out)
+{
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		exit(2);
+	int errpipe[2];
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		exit(2);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(201);
+		struct lm_err e = { 0 };
+		if (lm_seccomp_apply_report(c, sp[1], &e) < 0)
+			_exit(200);
+		_exit(fn(NULL));
+	}
+	close(sp[1]);
+	lm_report_init(&out->st);
+	/* capture stderr of lm_report_handle into a pipe */
+	int saved = dup(2);
+	dup2(errpipe[1], 2);
+	close(errpipe[1]);
+	struct lm_err e = { 0 };
+	int lfd = -1;
+	if (lm_report_recv_listener(sp[0], &lfd, &e) < 0) {
+		dup2(saved, 2);
+		fprintf(stderr, "recv listener: %s\n", e.msg);
+	}
+	close(sp[0]);
+	int st = 0;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (lfd < 0) {
+			waitpid(pid, &st, 0);
+			break;
+		}
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int n = poll(&p, 1, 100);
+		if (n > 0 && (p.revents & POLLIN))
+			lm_report_handle(lfd, c, &out->st);
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	if (lfd >= 0)
+		close(lfd);
+	ssize_t got = read(errpipe[0], out->log, sizeof out->log - 1);
+	out->log[got > 0 ? got : 0] = '\0';
+	close(errpipe[0]);
+	out->outcome = lm_report_exit_status(&out->st, st);
+}
+
+static void test_report(void)
+{
+	struct lm_config c;
+	strict_like(&c);
+	struct lm_rule *r = rule(&c, LM_ACT_ERRNO, EACCES, "getpriority", 7);
+	cond(r, 0, LM_CMP_EQ, 0);
+	rule(&c, LM_ACT_ALLOW, 0, "unshare", 8);
+	c.report = true;
+	struct report_run run;
+	report_case(&c, do_report_steps, &run);
+	CHECK(run.outcome == 159, "report: exit 159 (got %d)", run.outcome);
+	CHECK(strstr(run.log, "refused pid ") && strstr(run.log, "at getpriority(0, 0) with EACCES: rule unit.profile:7"),
+	      "report: errno rule line:\n%s", run.log);
+	CHECK(strstr(run.log, "at unshare(CLONE_NEWUSER) with EPERM: built-in rule no-userns-unshare"),
+	      "report: built-in line:\n%s", run.log);
+	CHECK(strstr(run.log, "killed pid ") &&
+		      strstr(run.log, " at dup2(2, 42): not allowed by unit (default action kill-process)"),
+	      "report: kill line:\n%s", run.log);
+	CHECK(!strstr(run.log, "dup2(1, 2)"), "report: the allowed dup2(1, 2) is not reported");
+
+	report_case(&c, do_report_ignore_sigsys, &run);
+	CHECK(run.outcome == 159, "report: SIGSYS ignored -> SIGKILL, still 159 (got %d)", run.outcome);
+	CHECK(run.st.killed, "report: state records the kill");
+	lm_config_free(&c);
+}
+
+/* ---- cache ------------------------------------------------------------------------------- */
+
+static void test_cache(void)
+{
+	char dir[] = "/tmp/lamina-unit-cache-XXXXXX";
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	setenv("XDG_CACHE_HOME", dir, 1);
+	unsetenv("LAMINA_NO_CACHE");
+	struct lm_config c;
+	strict_like(&c);
+	memset(c.seccomp.sha256, 0xab, 32);
+	c.seccomp.digest_set = true;
+	struct lm_err e = { 0 };
+	CHECK(lm_seccomp_prepare(&c, &e) == 0, "prepare: %s", e.msg);
+	CHECK(!lm_seccomp_prepared_from_cache(), "first prepare compiles");
+	CHECK(run_case(&c, do_strict_steps, NULL) == SIG(SIGSYS), "prepared filter works");
+	CHECK(lm_seccomp_prepare(&c, &e) == 0 && lm_seccomp_prepared_from_cache(),
+	      "second prepare reads the cache");
+	CHECK(run_case(&c, do_strict_steps, NULL) == SIG(SIGSYS), "cached filter works");
+	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == SIG(SIGSYS), "cached filter kills getpid");
+	/* corrupt the file: it must be ignored and rewritten */
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "for f in %s/lamina/*.bpf; do printf 'X' | dd of=$f bs=1 seek=200 conv=notrunc status=none; done", dir);
+	CHECK(system(cmd) == 0, "corrupting");
+	CHECK(lm_seccomp_prepare(&c, &e) == 0 && !lm_seccomp_prepared_from_cache(),
+	      "corrupt cache ignored");
+	CHECK(lm_seccomp_prepare(&c, &e) == 0 && lm_seccomp_prepared_from_cache(),
+	      "cache rewritten");
+	/* another switch, another entry */
+	c.seccomp.allow_dup2_1_2 = false;
+	CHECK(lm_seccomp_prepare(&c, &e) == 0 && !lm_seccomp_prepared_from_cache(),
+	      "different flags miss");
+	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == SIG(SIGSYS), "and get their own filter");
+	lm_seccomp_release();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "cleanup");
+	lm_config_free(&c);
+}
+
+/* The hazard the stacked filters avoid, shown on libseccomp itself: in ONE filter an
+ * unconditional allow swallows a conditional errno on the same syscall. */
+static void test_libseccomp_precedence_hazard(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r1 = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(unshare), 1,
+				  SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NEWUSER, CLONE_NEWUSER));
+	int r2 = seccomp_rule_add(ctx, SCMP_ACT_LOG, SCMP_SYS(unshare), 0);
+	CHECK(r1 == 0 && r2 == 0, "rules added");
+	fflush(NULL);
+	pid_t p = fork();
+	if (p == 0) {
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		if (seccomp_load(ctx) < 0)
+			_exit(200);
+		_exit(syscall(SYS_unshare, CLONE_NEWUSER) < 0 ? errno : 0);
+	}
+	int st;
+	waitpid(p, &st, 0);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "single libseccomp filter: the conditional errno is lost (why lamina stacks filters)");
+	seccomp_release(ctx);
+}
+
+int main(void)
+{
+	setenv("LAMINA_NO_CACHE", "1", 1);
+	test_builtin_userns();
+	test_builtin_ioctl_iouring();
+	test_stdfd();
+	test_profile();
+	test_report();
+	test_cache();
+	test_libseccomp_precedence_hazard();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
