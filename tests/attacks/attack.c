@@ -420,8 +420,11 @@ static void a_ns_setns(const char *arg)
 			struct stat a, b;
 			snprintf(p, sizeof p, "/proc/%ld/ns/%s", pid, ns_kinds[k]);
 			snprintf(s, sizeof s, "/proc/self/ns/%s", ns_kinds[k]);
-			if (stat(p, &a) < 0 || stat(s, &b) < 0)
+			if (stat(p, &a) < 0 || stat(s, &b) < 0) {
+				if (pid == 1)
+					codes_add(&c, errno);
 				continue;
+			}
 			bool other = a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 			if (!other && pid != 1)
 				continue;
@@ -585,13 +588,17 @@ struct lm_fh {
 static void a_priv_open_by_handle(const char *arg)
 {
 	(void)arg;
+	if (g_twin) {
+		/* The same file through an ordinary path lookup. */
+		int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		outcome(fd, errno, "open(/)");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
 	struct lm_fh fh = {.h.handle_bytes = 128};
 	int mnt_id;
 	int have = name_to_handle_at(AT_FDCWD, "/", &fh.h, &mnt_id, 0) == 0;
-	if (g_twin) {
-		outcome(have ? 0 : -1, errno, "name_to_handle_at(/)");
-		return;
-	}
 	if (!have) {
 		/* The shocker handle: inode 2, generation 0 (the root of an ext* filesystem). */
 		memset(&fh, 0, sizeof fh);
@@ -844,6 +851,10 @@ static pid_t spawn_sleeper(void)
 	pid_t p = fork();
 	if (p == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* lamina makes the payload non-dumpable; a twin's own child may opt back in, which
+		 * is what lets its parent trace it without privilege. */
+		if (g_twin)
+			prctl(PR_SET_DUMPABLE, 1);
 		alarm(30);
 		for (;;)
 			pause();
@@ -1677,7 +1688,7 @@ static void a_env(const char *arg)
 /* ---- rlimits --------------------------------------------------------------------------------- */
 static void a_rlimit_fork(const char *arg)
 {
-	long max = 1000;
+	long max = 2000;
 	if (arg && need_int(arg, &max) < 0)
 		return;
 	if (g_twin)
@@ -1731,7 +1742,7 @@ static void a_rlimit_memory(const char *arg)
 
 static void a_rlimit_fsize(const char *arg)
 {
-	long gib = 16;
+	long gib = 64;
 	if (arg && need_int(arg, &gib) < 0)
 		return;
 	signal(SIGXFSZ, SIG_IGN); /* EFBIG instead of death */
@@ -1865,7 +1876,7 @@ static const struct attack attacks[] = {
 	{"priv-chroot", "privileged", "-", "chroot(/)", a_priv_chroot, t_chroot, "chdir(/)"},
 	{"priv-sethostname", "privileged", "-", "sethostname (same name)", a_priv_sethostname, t_priv_generic, "uname()"},
 	{"priv-raw-socket", "privileged", "-", "raw IP and packet sockets", a_priv_raw_socket, a_raw_socket_twin, "socket(AF_INET, SOCK_DGRAM)"},
-	{"priv-open-by-handle", "privileged", "-", "open_by_handle_at (shocker)", a_priv_open_by_handle, NULL, "name_to_handle_at(/)"},
+	{"priv-open-by-handle", "privileged", "-", "open_by_handle_at (shocker)", a_priv_open_by_handle, NULL, "open(/)"},
 	{"priv-kexec", "privileged", "-", "kexec_load (invalid flags)", a_priv_kexec, t_priv_generic, "uname()"},
 	{"priv-module", "privileged", "-", "init_module (empty image), delete_module", a_priv_module, t_priv_generic, "uname()"},
 	{"priv-acct", "privileged", "-", "acct (missing file)", a_priv_acct, t_priv_generic, "uname()"},
@@ -1913,9 +1924,9 @@ static const struct attack attacks[] = {
 	{"pid-kill", "pid", "host-pid", "kill(host pid, 0)", a_pid_kill, NULL, "kill(self, 0)"},
 	{"proc-leftover", "session", "marker", "setsid + double fork a sleeper that outlives the sandbox", a_leftover, NULL, "the sleeper runs inside"},
 	{"env-leak", "env", "env-name", "a secret variable of the caller", a_env, NULL, "a variable set with --setenv"},
-	{"rlimit-fork", "rlimits", "-", "bounded fork bomb (1000 processes)", a_rlimit_fork, NULL, "8 processes"},
+	{"rlimit-fork", "rlimits", "-", "bounded fork bomb (2000 processes)", a_rlimit_fork, NULL, "8 processes"},
 	{"rlimit-memory", "rlimits", "-", "64 GiB of address space", a_rlimit_memory, NULL, "1 MiB"},
-	{"rlimit-fsize", "rlimits", "-", "a 16 GiB (sparse) file", a_rlimit_fsize, NULL, "a 4 KiB file"},
+	{"rlimit-fsize", "rlimits", "-", "a 64 GiB (sparse) file", a_rlimit_fsize, NULL, "a 4 KiB file"},
 	{"rlimit-cpu", "rlimits", "-", "spin the CPU for 3 s (bounded)", a_rlimit_cpu, NULL, "spin 0.05 s"},
 	{"rlimit-core", "rlimits", "-", "dump a core", a_rlimit_core, NULL, "setrlimit(RLIMIT_CORE, 0)"},
 };
