@@ -56,9 +56,6 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		return lm_error(e, errno, "supervise", "PR_SET_PDEATHSIG");
 	if (getppid() != parent)
 		return lm_error(e, 0, "supervise", "the calling process is gone");
-	/* The payload must not be able to ptrace or read the supervisor either. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return lm_error(e, errno, "supervise", "PR_SET_DUMPABLE");
 
 	sigset_t fwd;
 	sigemptyset(&fwd);
@@ -105,6 +102,14 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		   flags & CLONE_NEWPID ? " pid ipc uts" : "", flags & CLONE_NEWNET ? " net" : "");
 
 	if (lm_userns_write_maps(c, pid, e) < 0) {
+		pidfd_signal(pidfd, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto restore;
+	}
+	/* Non-dumpable only now: init inherits the flag, and an unprivileged supervisor could not
+	 * write the maps of a non-dumpable child (its /proc files would belong to root). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		lm_error(e, errno, "supervise", "PR_SET_DUMPABLE");
 		pidfd_signal(pidfd, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto restore;
