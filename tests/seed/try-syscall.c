@@ -1,0 +1,132 @@
+/* try-syscall CALL [ARGS...]: perform one system call and say what became of it.
+ *
+ * Prints "CALL: ok (RESULT)" and exits 0, or "CALL: ENAME" and exits with the errno value; a
+ * call stopped by a kill rule never returns, and the caller sees the signal (159 for SIGSYS).
+ * Arguments are numbers in C syntax (0x100000001 keeps its high bits: the point of several
+ * tests).  Static, so it runs in any root lamina builds.  Output goes through write(2) only.
+ *
+ * Calls: the raw syscalls by name below, plus
+ *   fork          libc fork() (clone3, then clone on ENOSYS); the child exits 7
+ *   thread        pthread_create + join
+ *   clone-newuser raw clone(CLONE_NEWUSER | SIGCHLD)
+ *   x32-getpid    getpid through the x32 entry (number | 0x40000000) */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void out(const char *s)
+{
+	size_t n = strlen(s);
+	while (n > 0) {
+		ssize_t w = write(1, s, n);
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static int report(const char *name, long r, int err)
+{
+	char buf[256];
+	if (r >= 0) {
+		snprintf(buf, sizeof buf, "%s: ok (%ld)\n", name, r);
+		out(buf);
+		return 0;
+	}
+	const char *en = strerrorname_np(err);
+	snprintf(buf, sizeof buf, "%s: %s\n", name, en ? en : "unknown errno");
+	out(buf);
+	return err > 0 && err < 126 ? err : 125;
+}
+
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+static const struct {
+	const char *name;
+	long nr;
+} calls[] = {
+	{ "unshare", SYS_unshare },	     { "clone", SYS_clone },
+	{ "clone3", SYS_clone3 },	     { "ioctl", SYS_ioctl },
+	{ "io_uring_setup", SYS_io_uring_setup }, { "io_uring_enter", SYS_io_uring_enter },
+	{ "io_uring_register", SYS_io_uring_register }, { "close", SYS_close },
+	{ "dup2", SYS_dup2 },		     { "dup3", SYS_dup3 },
+	{ "close_range", SYS_close_range },  { "getpid", SYS_getpid },
+	{ "mount", SYS_mount },		     { "umount2", SYS_umount2 },
+	{ "setns", SYS_setns },		     { "chroot", SYS_chroot },
+	{ "bpf", SYS_bpf },		     { "perf_event_open", SYS_perf_event_open },
+	{ "keyctl", SYS_keyctl },	     { "ptrace", SYS_ptrace },
+	{ "personality", SYS_personality },  { "userfaultfd", SYS_userfaultfd },
+	{ "write", SYS_write },		     { "read", SYS_read },
+	{ "socket", SYS_socket },	     { "getppid", SYS_getppid },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		out("usage: try-syscall CALL [ARGS...]\n");
+		return 125;
+	}
+	const char *name = argv[1];
+	unsigned long long a[6] = { 0 };
+	for (int i = 2; i < argc && i < 8; i++) {
+		char *end;
+		errno = 0;
+		a[i - 2] = strtoull(argv[i], &end, 0);
+		if (errno || *end) {
+			out("try-syscall: bad number\n");
+			return 125;
+		}
+	}
+	if (strcmp(name, "fork") == 0) {
+		pid_t p = fork();
+		if (p < 0)
+			return report(name, -1, errno);
+		if (p == 0)
+			_exit(7);
+		int st;
+		if (waitpid(p, &st, 0) < 0)
+			return report(name, -1, errno);
+		return report(name, WIFEXITED(st) ? WEXITSTATUS(st) : -1, EIO);
+	}
+	if (strcmp(name, "thread") == 0) {
+		pthread_t t;
+		int r = pthread_create(&t, NULL, thread_fn, (void *)42);
+		if (r)
+			return report(name, -1, r);
+		void *res;
+		r = pthread_join(t, &res);
+		return report(name, r ? -1 : (long)res, r);
+	}
+	if (strcmp(name, "clone-newuser") == 0) {
+		long r = syscall(SYS_clone, (unsigned long)CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+		if (r == 0)
+			_exit(0);
+		int err = errno;
+		if (r > 0)
+			waitpid((pid_t)r, NULL, 0);
+		return report(name, r > 0 ? 0 : r, err);
+	}
+	if (strcmp(name, "x32-getpid") == 0) {
+		long r = syscall(0x40000000 | SYS_getpid);
+		return report(name, r, errno);
+	}
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		if (strcmp(calls[i].name, name) == 0) {
+			long r = syscall(calls[i].nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+			return report(name, r, errno);
+		}
+	}
+	out("try-syscall: unknown call\n");
+	return 125;
+}
