@@ -6,7 +6,8 @@
  *     NAME  USER  FD  ARGV
  * USER is "-" (run as the caller) or a numeric uid the child switches to (same gid, no
  * supplementary groups) before exec, so that root and unprivileged rows can be interleaved in
- * one process.  FD is "-" or "N=PATH": PATH is opened read-only on fd N in the child (bwrap's
+ * one process.  Either may be followed by ":DIR" to run the row with HOME=DIR (lamina keeps
+ * its compiled-filter cache under $HOME/.cache: a row says whether it runs warm or cold).  FD is "-" or "N=PATH": PATH is opened read-only on fd N in the child (bwrap's
  * --seccomp N reads its filter from such an fd, to the end, so every run needs a fresh open).
  * ARGV is the command, words separated by single spaces (no quoting: these are bench commands
  * built by tests/bench/run).  Lines starting with '#' are comments. */
@@ -34,6 +35,7 @@ struct bench_row {
 	int fd;   /* -1: none */
 	char *fd_path;
 	char **argv;
+	char **envp; /* environ with HOME replaced, when the row sets one; else NULL */
 };
 
 static inline void bench_die(const char *what)
@@ -56,6 +58,27 @@ static inline char *bench_xstrdup(const char *s)
 	if (!p)
 		bench_die("strdup");
 	return p;
+}
+
+extern char **environ;
+
+/* A copy of environ with HOME=home (pointers into environ, but the HOME entry and the vector
+ * are new). */
+static inline char **bench_env_with_home(const char *home)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **v = bench_xcalloc(n + 2, sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "HOME=", 5) != 0)
+			v[k++] = environ[i];
+	v[k] = bench_xcalloc(strlen(home) + 6, 1);
+	strcpy(v[k], "HOME=");
+	strcat(v[k], home);
+	v[k + 1] = NULL;
+	return v;
 }
 
 /* Split "a b c" on single spaces into a NULL-terminated vector of copies. */
@@ -91,6 +114,12 @@ static inline void bench_row_free(struct bench_row *r)
 		for (char **w = r->argv; *w; w++)
 			free(*w);
 	free(r->argv);
+	if (r->envp) {
+		for (char **e = r->envp; *e; e++)
+			if (strncmp(*e, "HOME=", 5) == 0)
+				free(*e); /* the only entry we allocated */
+		free(r->envp);
+	}
 }
 
 /* Parse one row line (modified in place).  Returns 0, or -1 with a message on stderr. */
@@ -110,6 +139,15 @@ static inline int bench_parse_row(char *line, struct bench_row *r, const char *f
 		}
 	}
 	r->name = bench_xstrdup(field[0]);
+	char *home = strchr(field[1], ':');
+	if (home) {
+		*home++ = '\0';
+		if (*home != '/') {
+			fprintf(stderr, "bench: %s:%u: HOME must be absolute\n", file, lineno);
+			return -1;
+		}
+		r->envp = bench_env_with_home(home);
+	}
 	if (strcmp(field[1], "-") != 0) {
 		char *end;
 		errno = 0;
@@ -202,7 +240,10 @@ static inline pid_t bench_spawn(const struct bench_row *r, int out_fd, int err_f
 		    syscall(SYS_setresuid, r->uid, r->uid, r->uid) < 0)
 			_exit(122);
 	}
-	execvp(r->argv[0], r->argv);
+	if (r->envp)
+		execvpe(r->argv[0], r->argv, r->envp);
+	else
+		execvp(r->argv[0], r->argv);
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
