@@ -71,7 +71,7 @@ struct demo {
 	const char *profile, *stdfd_profile;
 	int par;
 	double timeout;
-	bool pairs;
+	bool pairs, verbose;
 	enum { F_TEXT, F_TSV, F_JSON } format;
 	char **only;
 	size_t nonly;
@@ -108,6 +108,12 @@ static char *xstrdup(const char *s)
 		exit(LM_EXIT_FAILURE);
 	}
 	return d;
+}
+
+static void join(char *dst, size_t sz, const char *word, const char *sep)
+{
+	size_t l = strlen(dst);
+	snprintf(dst + l, sz - l, "%s%s", l ? sep : "", word);
 }
 
 static double elapsed(const struct timespec *t0)
@@ -290,7 +296,9 @@ static int make_canary(char *path, size_t sz, const char *dir)
 		return -1;
 	}
 	static const char secret[] = "lamina demo canary: if you can read this inside, it leaked\n";
-	bool ok = write(fd, secret, sizeof secret - 1) == (ssize_t)(sizeof secret - 1);
+	/* Readable like any file a umask of 022 leaves: the sandbox, not file modes, must hide it. */
+	bool ok = write(fd, secret, sizeof secret - 1) == (ssize_t)(sizeof secret - 1) &&
+		  fchmod(fd, 0644) == 0;
 	close(fd);
 	if (!ok) {
 		unlink(path);
@@ -307,8 +315,9 @@ static void fixtures(struct demo *d)
 		d->tmp_canary[0] = 0;
 	if (!home || !*home || make_canary(d->home_canary, sizeof d->home_canary, home) < 0)
 		d->home_canary[0] = 0;
-	/* The leaked directory: the caller's home, or / when there is none. */
-	snprintf(d->leak_dir, sizeof d->leak_dir, "%s", home && *home && access(home, R_OK | X_OK) == 0 ? home : "/");
+	/* The leaked directory: the host's /tmp, which anyone may enter; its ".." is the host's
+	 * root. */
+	snprintf(d->leak_dir, sizeof d->leak_dir, "/tmp");
 	bool server = start_server(d) == 0;
 	for (size_t i = 0; i < d->nattacks; i++) {
 		struct attack *a = &d->attacks[i];
@@ -387,11 +396,13 @@ static int start_job(struct demo *d, struct job *j, size_t idx)
 			argv[k++] = "--unsafe-disable-layer";
 			argv[k++] = lm_layer_name(d->removable[i]);
 		}
+	/* The same path inside as outside, so that the program is found with or without the
+	 * pivot into the sandbox's root. */
 	argv[k++] = "--ro-bind";
 	argv[k++] = d->attack_dir;
-	argv[k++] = "/run/lamina-attack";
+	argv[k++] = d->attack_dir;
 	argv[k++] = "--";
-	argv[k++] = "/run/lamina-attack/attack";
+	argv[k++] = d->attack_bin;
 	argv[k++] = a->name;
 	if (arg[0])
 		argv[k++] = arg;
@@ -538,6 +549,16 @@ static void finish_job(struct job *j, int status, bool timed_out)
 	}
 }
 
+static void log_job(const struct demo *d, const struct job *j)
+{
+	char layers[256] = "";
+	for (size_t i = 0; i < d->nremovable; i++)
+		if (j->disabled & d->removable[i])
+			join(layers, sizeof layers, lm_layer_name(d->removable[i]), "+");
+	fprintf(stderr, "lamina: demo: %s without %s: %s %s %s\n", d->attacks[j->attack].name,
+		layers[0] ? layers : "(nothing)", verdict_names[j->v], j->code, j->detail);
+}
+
 /* Run jobs [from, to) with at most d->par at a time. */
 static void run_jobs(struct demo *d, size_t from, size_t to)
 {
@@ -614,6 +635,8 @@ static void run_jobs(struct demo *d, size_t from, size_t to)
 				j->ptm = -1;
 			}
 			finish_job(j, st, late);
+			if (d->verbose)
+				log_job(d, j);
 			active[s] = NULL;
 			done++;
 			if (progress)
@@ -645,12 +668,6 @@ struct row {
 	char layers[256];
 	char detail[512];
 };
-
-static void join(char *dst, size_t sz, const char *word, const char *sep)
-{
-	size_t l = strlen(dst);
-	snprintf(dst + l, sz - l, "%s%s", l ? sep : "", word);
-}
 
 static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 {
@@ -688,7 +705,8 @@ static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 			continue;
 		}
 		r->v = base->v;
-		snprintf(r->layers, sizeof r->layers, "%s", alone[0] ? alone : "-");
+		/* An attack that escapes with everything on needs no removal: no layer is named. */
+		snprintf(r->layers, sizeof r->layers, "%s", alone[0] && base->v == V_BLOCKED ? alone : "-");
 		if (base->v == V_ERROR) {
 			snprintf(r->detail, sizeof r->detail, "%s: %s", base->code, base->detail);
 		} else if (base->v == V_ESCAPED) {
@@ -700,12 +718,12 @@ static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 				 base->code, base->detail, pairs);
 		} else if (changed[0]) {
 			snprintf(r->detail, sizeof r->detail,
-				 "%s %s; no single layer or seccomp pair lets it through (removing %s changes the refusal)",
-				 base->code, base->detail, changed);
+				 "%s %s; no single layer%s lets it through (removing %s changes the refusal: layers behind layers)",
+				 base->code, base->detail, d->pairs ? " nor seccomp with another" : "", changed);
 		} else {
 			snprintf(r->detail, sizeof r->detail,
-				 "%s %s; no single layer or seccomp pair lets it through (the kernel refuses it in any user namespace)",
-				 base->code, base->detail);
+				 "%s %s; no single layer%s lets it through (the same refusal with any one layer removed)",
+				 base->code, base->detail, d->pairs ? " nor seccomp with another" : "");
 		}
 	}
 }
@@ -792,6 +810,21 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 	printf("\n%zu attacks: %zu blocked with every layer on, %zu escaped, %zu errors; "
 	       "%zu blocked attacks name a layer whose removal alone lets them through.\n",
 	       n, nblocked, nescaped, n - nblocked - nescaped, nshown);
+	for (size_t k = 0; k < d->nremovable; k++) {
+		const struct job *err = NULL;
+		size_t runs = 0, errors = 0;
+		for (size_t i = 0; i < d->njobs; i++)
+			if (d->jobs[i].disabled == d->removable[k]) {
+				runs++;
+				if (d->jobs[i].v == V_ERROR && strcmp(d->jobs[i].code, "SKIPPED")) {
+					errors++;
+					err = &d->jobs[i];
+				}
+			}
+		if (err)
+			printf("note: without %s, %zu of %zu runs failed to start or report (%s)\n",
+			       lm_layer_name(d->removable[k]), errors, runs, err->detail);
+	}
 	printf("profile %s (std-fd attacks: %s); layers removed one at a time with "
 	       "'lamina run --unsafe-disable-layer NAME'.\n",
 	       d->profile, d->stdfd_profile);
@@ -808,6 +841,7 @@ static const char demo_help[] =
 	"  --stdfd-profile NAME     profile for the std-fd attacks (default: stdio)\n"
 	"  -j, --jobs N             sandboxes run at once (default 2, at most 16)\n"
 	"  --timeout SECONDS        per run (default 20)\n"
+	"  -v, --verbose            print every run's verdict on stderr\n"
 	"  --no-pairs               skip the seccomp+layer pairs for attacks no single layer stops\n"
 	"  --attack-bin PATH        the attack program (default: found next to lamina)\n"
 	"TSV columns: attack, class, result, layers, detail.\n";
@@ -860,6 +894,9 @@ static int parse(struct demo *d, int argc, char **argv)
 			d->timeout = t;
 		} else if (!strcmp(a, "--attack-bin")) {
 			d->attack_bin = v;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			d->verbose = true;
+			continue;
 		} else if (!strcmp(a, "--no-pairs")) {
 			d->pairs = false;
 			continue;
@@ -924,7 +961,7 @@ int lm_cmd_demo(int argc, char **argv)
 				if (!j->disabled)
 					base_blocked = j->v == V_BLOCKED;
 				else
-					any |= j->v == V_ESCAPED || j->v == V_ERROR;
+					any |= j->v == V_ESCAPED;
 			}
 			if (!base_blocked || any)
 				continue;
