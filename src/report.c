@@ -121,7 +121,7 @@ static int nargs_of(const char *name)
 		{ "execve", 3 },  { "setns", 2 },    { "chroot", 1 },	   { "pivot_root", 2 },
 		{ "io_uring_setup", 2 }, { "bpf", 3 }, { "keyctl", 5 },   { "personality", 1 },
 		{ "reboot", 4 },  { "mkdir", 2 },    { "unlink", 1 },	   { "exit_group", 1 },
-		{ "getpriority", 2 }, { "setpriority", 3 }, { "fchmod", 2 }, { "chmod", 2 },
+		{ "getpriority", 2 }, { "setpriority", 3 }, { "readlink", 3 }, { "readlinkat", 4 }, { "fchmod", 2 }, { "chmod", 2 },
 		{ "getuid", 0 }, { "sync", 0 }, { "uname", 1 }, { "exit", 1 }, { "fork", 0 },
 		{ "vfork", 0 }, { "pipe2", 2 }, { "acct", 1 }, { "swapon", 2 }, { "swapoff", 1 },
 		{ "init_module", 3 }, { "finit_module", 3 }, { "perf_event_open", 5 },
