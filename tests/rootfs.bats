@@ -1,0 +1,542 @@
+#!/usr/bin/env bats
+# rootfs-tools/mkrootfs: every mode builds a root that `lamina run --rootfs` runs in; hostile
+# tarballs are refused member by member and nothing lands outside DEST; bad input fails with
+# one line and a distinct exit status; --reproducible builds compare equal.
+
+load helpers
+
+setup() {
+	make_scratch
+	MKROOTFS="$SRC_DIR/rootfs-tools/mkrootfs"
+	# The built extractor; without it mkrootfs compiles lm-untar.c for the run.
+	if [ -z "${MKROOTFS_UNTAR:-}" ] && [ -x "$BUILD_DIR/rootfs-tools/lm-untar" ]; then
+		export MKROOTFS_UNTAR="$BUILD_DIR/rootfs-tools/lm-untar"
+	fi
+	D="$SCRATCH/root"
+	CANARY="$SCRATCH/canary"
+	mkdir -p "$CANARY"
+	echo original >"$CANARY/secret"
+}
+
+teardown() {
+	# Roots built from archives may hold read-only directories.
+	[ -n "${SCRATCH:-}" ] && chmod -R u+rwX "$SCRATCH" 2>/dev/null
+	teardown_scratch
+}
+
+mk() { run "$MKROOTFS" "$@"; }
+
+# The last line is mkrootfs's report: "MODE root in DEST: N files, X (B bytes)".
+assert_report() {
+	local mode=$1
+	assert_line --regexp "^mkrootfs: $mode root in .*: [0-9]+ files, [0-9.]+ (B|KiB|MiB|GiB) \([0-9]+ bytes\)$"
+}
+
+# A failure is exactly one line, "mkrootfs: ...", and the given status.
+assert_one_line_failure() {
+	local code=$1 pattern=$2
+	assert_equal "$status" "$code"
+	assert_equal "${#lines[@]}" 1
+	assert_regex "${lines[0]}" "^mkrootfs: .*$pattern"
+}
+
+# Nothing may appear in the canary directory, and the file there keeps its content and its
+# single link.
+canary_intact() {
+	[ "$(ls -A "$CANARY")" = secret ] &&
+		[ "$(cat "$CANARY/secret")" = original ] &&
+		[ "$(stat -c %h "$CANARY/secret")" = 1 ]
+}
+assert_canary_intact() {
+	canary_intact || {
+		ls -la "$CANARY"
+		false
+	}
+}
+
+# proc, dev and tmp: real, empty directories (lamina mounts on them).
+assert_mountpoints() {
+	local d
+	for d in proc dev tmp; do
+		assert [ -d "$D/$d" ]
+		assert [ ! -L "$D/$d" ]
+		assert_equal "$(ls -A "$D/$d")" ""
+	done
+}
+
+need_busybox() {
+	[ -x /bin/busybox ] || skip "no /bin/busybox (apt-get install busybox-static)"
+}
+
+# A tree with a static busybox and a few applet links, for tar tests.
+make_busybox_tree() {
+	local t=$1
+	mkdir -p "$t/bin" "$t/usr/bin"
+	cp /bin/busybox "$t/bin/busybox"
+	ln -s busybox "$t/bin/sh"
+	ln -s /bin/busybox "$t/usr/bin/cat"  # absolute: means the sandbox's own /bin
+	ln -s ../../bin/busybox "$t/usr/bin/ls"
+}
+
+# ---- busybox ----------------------------------------------------------------------------------
+
+@test "busybox: a root with busybox, its applets, a small /etc and the mount points; lamina runs sh -c in it" {
+	need_busybox
+	mk busybox "$D"
+	assert_success
+	assert_report busybox
+	# nothing else at the top
+	run ls -A "$D"
+	assert_output "$(printf '%s\n' bin dev etc proc sbin tmp usr)"
+	run ls -A "$D/etc"
+	assert_output "$(printf '%s\n' group hosts nsswitch.conf passwd)"
+	assert_mountpoints
+	[ "$(readlink "$D/bin/sh")" = busybox ]
+	[ "$(readlink "$D/usr/bin/awk")" = ../../bin/busybox ]
+
+	run "$LAMINA" run --rootfs "$D" -- /bin/sh -c 'echo $((6 * 7)); awk "BEGIN { print \"awk\" }"; cat /etc/hostname 2>/dev/null; grep -c . /etc/passwd'
+	assert_success
+	assert_output "$(printf '%s\n' 42 awk 2)"
+}
+
+@test "busybox: a dynamically linked busybox is refused (a static one is needed)" {
+	# /bin/ls stands in for a dynamic busybox; the static one is accepted (previous test).
+	mk busybox "$D" --busybox /bin/ls
+	assert_one_line_failure 6 "dynamically linked"
+	[ ! -e "$D" ]
+	mk busybox "$D" --busybox "$SCRATCH/nope"
+	assert_one_line_failure 5 "not found"
+	mk busybox "$D" --busybox /etc/passwd
+	assert_one_line_failure 6 "not an ELF file"
+}
+
+# ---- host -------------------------------------------------------------------------------------
+
+@test "host: /bin/sh and a dynamically linked program run; every library ldd names is inside" {
+	local prog=/bin/ls lib
+	# ls is dynamic and pulls libraries that pull others (libselinux -> libpcre2).
+	run readelf -lW "$prog"
+	assert_output --partial "Requesting program interpreter"
+	mk host "$D" /bin/sh "$prog"
+	assert_success
+	assert_report host
+	assert_mountpoints
+
+	run "$LAMINA" run --rootfs "$D" -- /bin/sh -c 'echo sh-ok; /bin/ls -d /proc /etc/passwd'
+	assert_success
+	assert_output "$(printf '%s\n' sh-ok /etc/passwd /proc)"
+
+	# Each library the host's loader resolves (and the loader itself) exists in the sandbox:
+	# checked from inside, where absolute symlinks mean DEST's own paths.
+	local checks=""
+	for lib in $(ldd "$prog" | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'); do
+		checks="$checks test -e $lib || echo missing $lib;"
+	done
+	[ -n "$checks" ]
+	run "$LAMINA" run --rootfs "$D" -- /bin/sh -c "$checks echo checked"
+	assert_success
+	assert_output checked
+}
+
+@test "host: a library removed from the root makes the program fail (the check above can fail)" {
+	mk host "$D" /bin/sh /bin/ls
+	assert_success
+	local libc
+	libc=$(ldd /bin/ls | awk '/libc\.so/ { print $3 }')
+	rm -f "$D$(readlink -f "$libc")"
+	run -127 "$LAMINA" run --rootfs "$D" -- /bin/ls /
+	assert_output --partial libc.so
+}
+
+@test "host: python3 with --add of its standard library, and --add SRC:DST" {
+	[ -x /usr/bin/python3 ] || skip "no /usr/bin/python3"
+	local stdlib
+	stdlib=$(/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+	[ -d "$stdlib" ] || skip "python3 stdlib not found at $stdlib"
+	printf '#!/bin/sh\necho added script\n' >"$SCRATCH/hello.sh"
+	chmod 755 "$SCRATCH/hello.sh"
+	mk host "$D" /bin/sh /usr/bin/python3 --add "$stdlib" --add "$SCRATCH/hello.sh:/opt/hello"
+	assert_success
+	assert_report host
+	# ctypes and zlib are C modules in lib-dynload whose libraries (libffi, libz) came from
+	# scanning the added tree.
+	run "$LAMINA" run --rootfs "$D" -- /usr/bin/python3 -c 'import json, zlib, ctypes; print(json.dumps([1, 2]))'
+	assert_success
+	assert_output "[1, 2]"
+	run "$LAMINA" run --rootfs "$D" -- /opt/hello
+	assert_success
+	assert_output "added script"
+}
+
+@test "host: bad input fails with one line and a distinct status, and leaves no DEST behind" {
+	mk host "$D" /etc/passwd
+	assert_one_line_failure 6 "/etc/passwd is not an ELF file"
+	[ ! -e "$D" ]
+	mk host "$D" no-such-program-here
+	assert_one_line_failure 5 "program not found: no-such-program-here"
+	[ ! -e "$D" ]
+	mk host "$D"
+	assert_one_line_failure 2 "needs at least one PROGRAM"
+	mk host "$D" /bin/sh --add "$SCRATCH/missing"
+	assert_one_line_failure 5 "missing"
+	[ ! -e "$D" ]
+	: >"$SCRATCH/afile"
+	mk host "$SCRATCH/afile/dest" /bin/sh
+	assert_one_line_failure 4 "cannot create"
+	mk host "$SCRATCH/afile" /bin/sh
+	assert_one_line_failure 4 "not a directory"
+	# the same command with good input works
+	mk host "$D" /bin/sh
+	assert_success
+}
+
+@test "host: an unwritable DEST fails with status 4" {
+	is_root && skip "root writes anywhere; the unprivileged run checks this"
+	mkdir "$SCRATCH/ro"
+	chmod 555 "$SCRATCH/ro"
+	mk host "$SCRATCH/ro" /bin/sh
+	assert_one_line_failure 4 "not writable"
+	mk host "$SCRATCH/ro/dest" /bin/sh
+	assert_one_line_failure 4 "cannot create"
+}
+
+# ---- every mode: DEST handling, report ------------------------------------------------------
+
+@test "a non-empty DEST is refused unless --force" {
+	need_busybox
+	mkdir "$D"
+	echo keep >"$D/mine"
+	mk busybox "$D"
+	assert_one_line_failure 3 "not empty"
+	run ls -A "$D"
+	assert_output mine
+	mk host "$D" /bin/sh
+	assert_one_line_failure 3 "not empty"
+	: >"$SCRATCH/empty.tar"
+	mk tar "$D" "$SCRATCH/empty.tar"
+	assert_one_line_failure 3 "not empty"
+	mk --force busybox "$D"
+	assert_success
+	assert_report busybox
+	assert [ -f "$D/mine" ]
+	assert [ -x "$D/bin/busybox" ]
+}
+
+@test "a failed build into an existing empty DEST leaves it empty" {
+	mkdir "$D"
+	mk host "$D" /bin/sh /etc/passwd
+	assert_equal "$status" 6
+	[ -d "$D" ]
+	run ls -A "$D"
+	assert_output ""
+}
+
+@test "usage errors are one line with status 2" {
+	mk
+	assert_one_line_failure 2 "usage"
+	mk frobnicate "$D"
+	assert_one_line_failure 2 "unknown mode 'frobnicate'"
+	mk --bogus busybox "$D"
+	assert_one_line_failure 2 "unknown option --bogus"
+	mk tar "$D"
+	assert_one_line_failure 2 "exactly one FILE"
+	mk busybox "$D" --add /bin/sh
+	assert_one_line_failure 2 "--add is for host mode"
+	[ ! -e "$D" ]
+	run "$MKROOTFS" --help
+	assert_success
+	assert_output --partial "debootstrap DEST"
+}
+
+# ---- tar --------------------------------------------------------------------------------------
+
+@test "tar: an exported filesystem (gzip) becomes a root lamina runs in; setuid bits dropped" {
+	need_busybox
+	local t="$SCRATCH/tree"
+	make_busybox_tree "$t"
+	mkdir -p "$t/etc" "$t/opt/ro"
+	echo hello >"$t/opt/ro/file"
+	chmod 555 "$t/opt/ro"                      # read-only directory with content
+	echo x >"$t/opt/suid" && chmod 4755 "$t/opt/suid"
+	mkfifo "$t/opt/fifo"
+	ln "$t/opt/ro/file" "$t/opt/hardlink"
+	# no proc/dev/tmp in the archive: mkrootfs adds them
+	tar -C "$t" -czf "$SCRATCH/fs.tar.gz" .
+	mk tar "$D" "$SCRATCH/fs.tar.gz"
+	assert_success
+	assert_report tar
+	assert_output --partial "dropped setuid/setgid bits from 1 file"
+	run stat -c %a "$D/opt/suid" "$D/opt/ro"
+	assert_output "$(printf '%s\n' 755 555)"
+	[ -p "$D/opt/fifo" ]
+	[ "$(stat -c %i "$D/opt/ro/file")" = "$(stat -c %i "$D/opt/hardlink")" ]
+	assert_mountpoints
+
+	run "$LAMINA" run --rootfs "$D" -- /bin/sh -c 'cat /opt/ro/file; ls /usr/bin'
+	assert_success
+	assert_output "$(printf '%s\n' hello cat ls)"
+}
+
+@test "tar: xz, zstd and plain archives, stdin, GNU long names and pax headers" {
+	local t="$SCRATCH/tree" long
+	long=$(printf 'd%.0s' {1..120})/$(printf 'f%.0s' {1..150})
+	mkdir -p "$t/$(dirname "$long")"
+	echo deep >"$t/$long"
+	ln -s "$(printf 'l%.0s' {1..130})" "$t/longlink"
+	tar -C "$t" --format=gnu -cf "$SCRATCH/gnu.tar" .
+	tar -C "$t" --format=pax -cf "$SCRATCH/pax.tar" .
+	local n=0 f
+	for f in gnu pax; do
+		n=$((n + 1))
+		mk tar "$D$n" "$SCRATCH/$f.tar"
+		assert_success
+		[ "$(cat "$D$n/$long")" = deep ]
+		[ "$(readlink "$D$n/longlink")" = "$(printf 'l%.0s' {1..130})" ]
+	done
+	if command -v xz >/dev/null; then
+		xz -k "$SCRATCH/pax.tar"
+		mk tar "$D.xz" "$SCRATCH/pax.tar.xz"
+		assert_success
+		[ "$(cat "$D.xz/$long")" = deep ]
+	fi
+	if command -v zstd >/dev/null; then
+		zstd -q "$SCRATCH/gnu.tar" -o "$SCRATCH/gnu.tar.zst"
+		mk tar "$D.zst" "$SCRATCH/gnu.tar.zst"
+		assert_success
+		[ "$(cat "$D.zst/$long")" = deep ]
+	fi
+	run "$MKROOTFS" tar "$D.stdin" - <"$SCRATCH/gnu.tar"
+	assert_success
+	[ "$(cat "$D.stdin/$long")" = deep ]
+}
+
+@test "tar: not a tar, truncated, corrupt compression: one line, status 6, DEST removed" {
+	mk tar "$D" /etc/passwd
+	assert_one_line_failure 6 "/etc/passwd: not a tar archive"
+	[ ! -e "$D" ]
+	mk tar "$D" "$SCRATCH/missing.tar"
+	assert_one_line_failure 5 "No such file"
+	local t="$SCRATCH/tree"
+	mkdir -p "$t"
+	head -c 100000 /dev/urandom >"$t/blob"
+	tar -C "$t" -cf "$SCRATCH/ok.tar" .
+	head -c 50000 "$SCRATCH/ok.tar" >"$SCRATCH/trunc.tar"
+	mk tar "$D" "$SCRATCH/trunc.tar"
+	assert_one_line_failure 6 "truncated"
+	[ ! -e "$D" ]
+	gzip -c "$SCRATCH/ok.tar" | head -c 30000 >"$SCRATCH/trunc.tar.gz"
+	mk tar "$D" "$SCRATCH/trunc.tar.gz"
+	assert_one_line_failure 6 "corrupt gzip data"
+	run "$MKROOTFS" tar "$D" - <"$SCRATCH/trunc.tar.gz"
+	assert_one_line_failure 6 "gzip-compressed"
+	[ ! -e "$D" ]
+	mk tar "$D" "$SCRATCH/ok.tar"
+	assert_success
+}
+
+# Hostile archives.  Each is built with GNU tar (-P keeps '..' and absolute names as given) and
+# must be refused with a message naming the member, status 7, nothing in the canary directory,
+# and no DEST left behind.
+
+@test "tar attack: a '../' member is refused" {
+	echo pwned >"$SCRATCH/payload"
+	tar -C "$SCRATCH" -P --transform 's,^payload$,../canary/pwn,' -cf "$SCRATCH/a.tar" payload
+	run tar -tPf "$SCRATCH/a.tar"
+	assert_output "../canary/pwn"
+	mk tar "$D" "$SCRATCH/a.tar"
+	assert_one_line_failure 7 "tar member '../canary/pwn': '..' component refused"
+	assert_canary_intact
+	[ ! -e "$D" ]
+}
+
+@test "tar attack: the canary check catches an escape (GNU tar -P writes the '../' member)" {
+	echo pwned >"$SCRATCH/payload"
+	tar -C "$SCRATCH" -P --transform 's,^payload$,../canary/pwn,' -cf "$SCRATCH/a.tar" payload
+	mkdir "$D"
+	tar -C "$D" -xPf "$SCRATCH/a.tar"
+	! canary_intact
+}
+
+@test "tar attack: an absolute member is refused" {
+	echo pwned >"$SCRATCH/payload"
+	tar -P --transform "s,.*/payload\$,$CANARY/abs," -cf "$SCRATCH/a.tar" "$SCRATCH/payload"
+	run tar -tPf "$SCRATCH/a.tar"
+	assert_output "$CANARY/abs"
+	mk tar "$D" "$SCRATCH/a.tar"
+	assert_one_line_failure 7 "tar member '$CANARY/abs': absolute path refused"
+	assert_canary_intact
+	[ ! -e "$D" ]
+}
+
+@test "tar attack: a symlink out of DEST, then a file written through it, is refused" {
+	local target
+	echo pwned >"$SCRATCH/payload"
+	for target in "$CANARY" ../canary; do
+		rm -rf "$SCRATCH/x" "$SCRATCH/a.tar"
+		mkdir "$SCRATCH/x"
+		ln -s "$target" "$SCRATCH/x/esc"
+		tar -C "$SCRATCH/x" -cf "$SCRATCH/a.tar" esc
+		tar -C "$SCRATCH" -rf "$SCRATCH/a.tar" --transform 's,^payload$,esc/pwn,' payload
+		run tar -tf "$SCRATCH/a.tar"
+		assert_output "$(printf '%s\n' esc esc/pwn)"
+		mk tar "$D" "$SCRATCH/a.tar"
+		assert_one_line_failure 7 "tar member 'esc/pwn': parent directory leaves DEST through a symlink"
+		assert_canary_intact
+		[ ! -e "$D" ]
+	done
+}
+
+@test "tar attack: a symlink already in DEST (--force) is not followed either" {
+	echo pwned >"$SCRATCH/payload"
+	tar -C "$SCRATCH" --transform 's,^payload$,esc/pwn,' -cf "$SCRATCH/a.tar" payload
+	mkdir "$D"
+	ln -s "$CANARY" "$D/esc"
+	mk --force tar "$D" "$SCRATCH/a.tar"
+	assert_one_line_failure 7 "tar member 'esc/pwn': parent directory leaves DEST"
+	assert_canary_intact
+	# the weaker extractor falls for it: plain GNU tar writes through the existing link
+	tar -C "$D" -xf "$SCRATCH/a.tar"
+	! canary_intact
+}
+
+@test "tar attack: hard links to outside DEST are refused" {
+	# target with '..'
+	echo x >"$SCRATCH/payload"
+	ln "$SCRATCH/payload" "$SCRATCH/hl"
+	tar -C "$SCRATCH" -P --transform 's,^payload$,../canary/secret,RSh' -cf "$SCRATCH/a.tar" payload hl
+	run tar -tvf "$SCRATCH/a.tar"
+	assert_output --partial "hl link to"
+	mk tar "$D" "$SCRATCH/a.tar"
+	assert_one_line_failure 7 "tar member 'hl': hard link target '../canary/secret': '..' component refused"
+	assert_canary_intact
+	[ ! -e "$D" ]
+
+	# absolute target
+	tar -C "$SCRATCH" -P --transform "s,^payload\$,$CANARY/secret,RSh" -cf "$SCRATCH/b.tar" payload hl
+	mk tar "$D" "$SCRATCH/b.tar"
+	assert_one_line_failure 7 "tar member 'hl': hard link target '$CANARY/secret': absolute path refused"
+	assert_canary_intact
+
+	# target reached through a symlink member that points out
+	mkdir "$SCRATCH/x"
+	ln -s "$CANARY" "$SCRATCH/x/esc"
+	tar -C "$SCRATCH/x" -cf "$SCRATCH/c.tar" esc
+	tar -C "$SCRATCH" -rf "$SCRATCH/c.tar" --transform 's,^payload$,esc/secret,RSh' payload hl
+	mk tar "$D" "$SCRATCH/c.tar"
+	assert_equal "$status" 7
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp "tar member '(esc/secret|hl)'.*(leaves DEST|refused)"
+	assert_canary_intact
+	[ ! -e "$D" ]
+}
+
+@test "tar attack: a device node is refused" {
+	[ -c /dev/null ] || skip "no /dev/null character device to archive"
+	tar -C / --transform 's,^dev/null$,evil-null,' -cf "$SCRATCH/a.tar" dev/null
+	run tar -tvf "$SCRATCH/a.tar"
+	assert_output --regexp "^c"
+	mk tar "$D" "$SCRATCH/a.tar"
+	assert_one_line_failure 7 "tar member 'evil-null': device node refused"
+	assert_canary_intact
+	[ ! -e "$D" ]
+}
+
+@test "tar: the same shapes kept inside DEST are extracted (positive twin of the attacks)" {
+	echo content >"$SCRATCH/payload"
+	ln "$SCRATCH/payload" "$SCRATCH/hl"
+	mkdir -p "$SCRATCH/x/sub"
+	ln -s sub "$SCRATCH/x/in"      # symlink pointing inside
+	ln -s /sub "$SCRATCH/x/abs-in" # absolute: DEST's own /sub inside the sandbox, kept as data
+	mkfifo "$SCRATCH/x/fifo"
+	tar -C "$SCRATCH/x" -cf "$SCRATCH/a.tar" sub in abs-in fifo
+	# a file written through the inside symlink
+	tar -C "$SCRATCH" -rf "$SCRATCH/a.tar" --transform 's,^payload$,in/through,' payload
+	# a hard link whose target is inside
+	tar -C "$SCRATCH" -rf "$SCRATCH/a.tar" --transform 's,^payload$,inside/f,;s,^hl$,inside/hl,' payload hl
+	run tar -tvf "$SCRATCH/a.tar"
+	assert_output --partial "inside/hl link to inside/f"
+	mk tar "$D" "$SCRATCH/a.tar"
+	assert_success
+	[ "$(cat "$D/sub/through")" = content ]
+	[ "$(readlink "$D/abs-in")" = /sub ]
+	[ "$(stat -c %i "$D/inside/f")" = "$(stat -c %i "$D/inside/hl")" ]
+	[ -p "$D/fifo" ]
+	assert_canary_intact
+}
+
+# ---- --reproducible ---------------------------------------------------------------------------
+
+tar_of() { tar -C "$1" --sort=name --numeric-owner -cf - .; }
+
+@test "--reproducible: two builds of each mode compare equal as tars; without it they differ" {
+	need_busybox
+	local t="$SCRATCH/tree"
+	make_busybox_tree "$t"
+	tar -C "$t" -cf "$SCRATCH/fs.tar" .
+	local m
+	for m in busybox host tar; do
+		local args=()
+		case $m in
+		host) args=(/bin/sh /bin/ls) ;;
+		tar) args=("$SCRATCH/fs.tar") ;;
+		esac
+		mk --reproducible "$m" "$SCRATCH/$m.a" "${args[@]}"
+		assert_success
+		sleep 1.1 # a second later: any mtime taken from the clock would differ
+		SOURCE_DATE_EPOCH=0 mk "$m" "$SCRATCH/$m.b" --reproducible "${args[@]}"
+		assert_success
+		cmp <(tar_of "$SCRATCH/$m.a") <(tar_of "$SCRATCH/$m.b")
+	done
+	# fixed mtimes, and SOURCE_DATE_EPOCH picks them
+	[ "$(stat -c %Y "$SCRATCH/busybox.a/bin/busybox")" = 0 ]
+	SOURCE_DATE_EPOCH=1700000000 mk --reproducible busybox "$SCRATCH/epoch"
+	assert_success
+	[ "$(stat -c %Y "$SCRATCH/epoch/etc/passwd")" = 1700000000 ]
+	[ "$(stat -c %Y "$SCRATCH/epoch")" = 1700000000 ]
+	# the twin: two plain builds a second apart differ
+	mk busybox "$SCRATCH/plain.a"
+	sleep 1.1
+	mk busybox "$SCRATCH/plain.b"
+	run cmp <(tar_of "$SCRATCH/plain.a") <(tar_of "$SCRATCH/plain.b")
+	assert_failure
+}
+
+# ---- debootstrap ------------------------------------------------------------------------------
+
+@test "debootstrap: a clear error when debootstrap is not installed" {
+	MKROOTFS_DEBOOTSTRAP="$SCRATCH/no/debootstrap" mk debootstrap "$D"
+	assert_one_line_failure 8 "debootstrap is not installed"
+	[ ! -e "$D" ]
+}
+
+@test "debootstrap: needs root, and a clear error when the mirror cannot be reached" {
+	local db
+	db=$(command -v debootstrap || { [ -x /usr/sbin/debootstrap ] && echo /usr/sbin/debootstrap; } || true)
+	[ -n "$db" ] || skip "debootstrap is not installed"
+	if ! is_root; then
+		mk debootstrap "$D"
+		assert_one_line_failure 10 "needs root"
+		[ ! -e "$D" ]
+		return
+	fi
+	# port 9 (discard) on loopback: nothing listens, the connection is refused at once
+	mk debootstrap "$D" --mirror http://127.0.0.1:9/debian --suite bookworm
+	assert_one_line_failure 9 "cannot reach http://127.0.0.1:9/debian"
+	[ ! -e "$D" ]
+}
+
+@test "debootstrap: a Debian minbase root lamina runs in (optional: network, minutes)" {
+	[ "${MKROOTFS_TEST_DEBOOTSTRAP:-0}" = 1 ] ||
+		skip "set MKROOTFS_TEST_DEBOOTSTRAP=1 to run (root, network to the apt mirror, ~3 minutes)"
+	is_root || skip "debootstrap needs root"
+	command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || skip "debootstrap is not installed"
+	mk debootstrap "$D"
+	if [ "$status" -eq 9 ]; then
+		skip "mirror not reachable: ${lines[0]}"
+	fi
+	assert_success
+	assert_report debootstrap
+	run "$LAMINA" run --rootfs "$D" -- /bin/sh -c 'cat /etc/debian_version >/dev/null && dpkg-query -W -f "\${Package}\n" dpkg'
+	assert_success
+	assert_output dpkg
+}
