@@ -315,6 +315,7 @@ struct pstate {
 	size_t rules_cap;
 	size_t cur_group;
 	bool default_seen;
+	unsigned ndirectives; /* in the file being parsed */
 	struct lm_profile_info own_info; /* used when the caller passes no info */
 };
 
@@ -352,6 +353,23 @@ __attribute__((format(printf, 4, 5))) static int perr(struct pstate *st, const s
 		 m ? m : "out of memory");
 	free(m);
 	return -1;
+}
+
+/* An error about a whole file: "FILE:1:1: message" keeps the format tools parse. */
+__attribute__((format(printf, 3, 4))) static int ferr(struct pstate *st, const char *name,
+						      const char *fmt, ...)
+{
+	struct src s = {.name = name, .line = 1};
+	va_list ap;
+	char *m = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
+	va_end(ap);
+	s.ls = "";
+	int r = perr(st, &s, s.ls, "%s", m ? m : "out of memory");
+	free(m);
+	return r;
 }
 
 /* A token quoted in a message: at most 60 bytes of it, so a 1 MiB token stays readable. */
@@ -1088,6 +1106,7 @@ static int parse_rule(struct pstate *st, struct src *s)
 		s->p += 2;
 		ctext = (skip_ws(s), s->p);
 		for (;;) {
+			skip_ws(s);
 			if (nconds == LM_MAX_CONDS) {
 				ret = perr(st, s, s->p, "too many conditions (at most %d)",
 					   LM_MAX_CONDS);
@@ -1266,8 +1285,7 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 		if (at_s)
 			return perr(st, at_s, at, "include %s: larger than %d bytes: not a profile",
 				    path, LM_PROFILE_MAX_SIZE);
-		return lm_error(st->e, 0, "profile", "%s: larger than %d bytes: not a profile",
-				path, LM_PROFILE_MAX_SIZE);
+		return ferr(st, path, "larger than %d bytes: not a profile", LM_PROFILE_MAX_SIZE);
 	}
 	st->stack[st->depth].dev = sb.st_dev;
 	st->stack[st->depth].ino = sb.st_ino;
@@ -1293,8 +1311,16 @@ static int dir_include(struct pstate *st, struct src *s)
 			return perr(st, s, at, "invalid profile name '%s'", word);
 	} else if (word[0] == '/') {
 		path = strdup(word);
-	} else if (asprintf(&path, "%s/%s", s->dir, word) < 0) {
-		path = NULL;
+	} else {
+		/* relative to the including file's directory; "./" adds nothing to messages */
+		const char *rel = word;
+		while (rel[0] == '.' && rel[1] == '/')
+			rel += 2;
+		if (strcmp(s->dir, ".") == 0)
+			path = strdup(rel);
+		else if (asprintf(&path, "%s%s%s", s->dir,
+				  s->dir[strlen(s->dir) - 1] == '/' ? "" : "/", rel) < 0)
+			path = NULL;
 	}
 	if (!path)
 		return perr(st, s, at, "out of memory");
@@ -1602,6 +1628,7 @@ static int parse_line(struct pstate *st, struct src *s)
 {
 	if (at_eol(s))
 		return 0;
+	st->ndirectives++;
 	const char *at = s->p;
 	size_t n = ident_len(s, at, true);
 	if (n == 0)
@@ -1697,6 +1724,8 @@ static int parse_file(struct pstate *st, const char *name, const char *text, siz
 	int r = 0;
 	const char *p = text, *end = text + len;
 	unsigned line = 0;
+	unsigned saved_ndirectives = st->ndirectives;
+	st->ndirectives = 0;
 	while (p < end && r == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		s.ls = p;
@@ -1718,6 +1747,11 @@ static int parse_file(struct pstate *st, const char *name, const char *text, siz
 			r = parse_line(st, &s);
 		p = nl ? nl + 1 : end;
 	}
+	/* An empty profile is almost certainly a mistake (a truncated or wrong file): say so
+	 * rather than run with nothing but the built-in rules. */
+	if (r == 0 && st->ndirectives == 0)
+		r = ferr(st, name, "empty profile: no directive (only blank lines or comments)");
+	st->ndirectives = saved_ndirectives;
 	free(s.dir);
 	return r;
 }
@@ -1815,8 +1849,7 @@ int lm_profile_parse_buffer_info(const char *text, size_t len, const char *filen
 	pstate_begin(&st, c, info, e);
 	int r;
 	if (len > LM_PROFILE_MAX_SIZE)
-		r = lm_error(e, 0, "profile", "%s: larger than %d bytes: not a profile", filename,
-			     LM_PROFILE_MAX_SIZE);
+		r = ferr(&st, filename, "larger than %d bytes: not a profile", LM_PROFILE_MAX_SIZE);
 	else
 		r = parse_file(&st, filename, text, len, true);
 	return pstate_end(&st, r, filename, filename);
