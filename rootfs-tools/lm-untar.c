@@ -123,8 +123,8 @@ static void put_quoted(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
-static _Noreturn __attribute__((format(printf, 3, 4))) void
-die_member(int code, const char *member, const char *fmt, ...)
+static _Noreturn __attribute__((format(printf, 3, 4))) void die_member(int code, const char *member,
+								       const char *fmt, ...)
 {
 	va_list ap;
 
@@ -277,7 +277,7 @@ static const char *compression_of(const unsigned char *b)
 {
 	if (b[0] == 0x1f && b[1] == 0x8b)
 		return "gzip";
-	if (!memcmp(b, "\xfd" "7zXZ", 6))
+	if (!memcmp(b, "\xfd\x37\x7a\x58\x5a\x00", 6)) /* \xfd "7zXZ" \0 */
 		return "xz";
 	if (!memcmp(b, "\x28\xb5\x2f\xfd", 4))
 		return "zstd";
@@ -332,11 +332,12 @@ static void parse_pax(char *buf, size_t size, struct pending *p)
 		errno = 0;
 		len = strtoul(rec, &sp, 10);
 		if (errno || sp == rec || *sp != ' ' || len == 0 || len > size - off)
-			die_member(EXIT_BADTAR, "(pax header)", "malformed pax record at offset %zu",
-				   off);
+			die_member(EXIT_BADTAR, "(pax header)",
+				   "malformed pax record at offset %zu", off);
 		end = rec + len - 1;
 		if (*end != '\n')
-			die_member(EXIT_BADTAR, "(pax header)", "pax record is not newline terminated");
+			die_member(EXIT_BADTAR, "(pax header)",
+				   "pax record is not newline terminated");
 		*end = '\0';
 		key = sp + 1;
 		eq = memchr(key, '=', (size_t)(end - key));
@@ -345,8 +346,8 @@ static void parse_pax(char *buf, size_t size, struct pending *p)
 		*eq = '\0';
 		val = eq + 1;
 		if (strlen(val) != (size_t)(end - val))
-			die_member(EXIT_REFUSED, "(pax header)", "pax value for %s contains a NUL byte",
-				   key);
+			die_member(EXIT_REFUSED, "(pax header)",
+				   "pax value for %s contains a NUL byte", key);
 		if (!strcmp(key, "path")) {
 			free(p->path);
 			p->path = strdup(val);
@@ -424,8 +425,8 @@ static char *normalize(const char *name, const char **why)
 static int open_beneath(const char *rel, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	long r;
 
@@ -643,8 +644,7 @@ static void extract_file(const char *rel, uint64_t mode, int64_t mtime, uint64_t
 	fd = -1;
 }
 
-static void extract_symlink(const char *rel, const char *target, int64_t mtime,
-			    const char *member)
+static void extract_symlink(const char *rel, const char *target, int64_t mtime, const char *member)
 {
 	const char *base;
 	cleanup_close int pfd = -1;
@@ -810,6 +810,9 @@ static void extract_all(void)
 			break; /* no end-of-archive blocks: accepted, as GNU tar does */
 		}
 		if (got < BLOCK) {
+			const char *z = got >= 6 ? compression_of((const unsigned char *)&h) : NULL;
+			if (first && z)
+				die(EXIT_BADTAR, "input is %s-compressed: decompress it first", z);
 			if (first)
 				die(EXIT_BADTAR, "not a tar archive (%zu bytes)", got);
 			die(EXIT_BADTAR, "archive is truncated at offset %" PRIu64, in_off);
