@@ -9,7 +9,9 @@
  *   fork          libc fork() (clone3, then clone on ENOSYS); the child exits 7
  *   thread        pthread_create + join
  *   clone-newuser raw clone(CLONE_NEWUSER | SIGCHLD)
- *   x32-getpid    getpid through the x32 entry (number | 0x40000000) */
+ *   x32-getpid    getpid through the x32 entry (number | 0x40000000)
+ * A first argument --ignore-sigsys sets SIGSYS to SIG_IGN first (a payload trying to survive a
+ * kill rule). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -73,8 +75,13 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--ignore-sigsys") == 0) {
+		signal(SIGSYS, SIG_IGN);
+		argv++;
+		argc--;
+	}
 	if (argc < 2) {
-		out("usage: try-syscall CALL [ARGS...]\n");
+		out("usage: try-syscall [--ignore-sigsys] CALL [ARGS...]\n");
 		return 125;
 	}
 	const char *name = argv[1];
