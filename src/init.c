@@ -116,7 +116,9 @@ static int payload_main(void *arg)
 	struct lm_config *c = a->c;
 	struct lm_err *e = &pa->err;
 
-	/* The caller's signal mask; init's handlers are reset by execve. */
+	/* The caller's signal mask and ignored signals; init's handlers are reset by execve. */
+	for (int i = 0; lm_forwarded_signals[i]; i++)
+		signal(lm_forwarded_signals[i], a->orig_ignored[i] ? SIG_IGN : SIG_DFL);
 	sigprocmask(SIG_SETMASK, &a->orig_mask, NULL);
 	if (!(c->disabled_layers & LM_LAYER_RLIMITS) && lm_rlimit_apply(a->lim, e) < 0)
 		goto fail;
@@ -200,6 +202,11 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 	}
 	if (lm_mount_apply(c, &e) < 0)
 		fail(ctl, &e);
+	/* The id change in lm_mount_apply re-armed the parent-death signal; a supervisor that died
+	 * before that would go unnoticed, so look: it holds the other end of ctl. */
+	char peek;
+	if (recv(ctl, &peek, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+		_exit(LM_EXIT_FAILURE);
 	const char *dir = c->chdir ? c->chdir : "/";
 	if (chdir(dir) < 0) {
 		lm_error(&e, errno, "chdir", "%s", dir);

@@ -363,7 +363,11 @@ static const char *const proc_readonly[] = {"sys", "irq", "bus", "fs", "driver",
 
 static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 {
-	cleanup_close int proc = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	/* Without a pid namespace of our own (demo only) a new proc cannot be mounted: the host's
+	 * is bound instead, which is exactly what removing that layer means. */
+	cleanup_close int proc = c->disabled_layers & LM_LAYER_NAMESPACES
+					 ? clone_tree("/proc", true, e)
+					 : new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 	if (proc < 0) {
 		if (e->errnum == EPERM)
 			snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg),

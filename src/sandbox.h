@@ -26,6 +26,7 @@ struct lm_init_args {
 	struct rlimit lim[LM_NRLIMITS];
 	char **envp;
 	sigset_t orig_mask;    /* the caller's signal mask, restored in the payload */
+	bool orig_ignored[8];  /* lm_forwarded_signals[i] was SIG_IGN in the caller */
 };
 
 /* The signals the supervisor and init pass on to the payload. */

@@ -57,10 +57,19 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	if (getppid() != parent)
 		return lm_error(e, 0, "supervise", "the calling process is gone");
 
+	/* A signal the caller ignores is discarded at generation and would never reach the
+	 * signalfd (a shell starts background jobs with SIGINT and SIGQUIT ignored): take the
+	 * default while blocked, and let the payload inherit the caller's ignores. */
 	sigset_t fwd;
 	sigemptyset(&fwd);
-	for (const int *s = lm_forwarded_signals; *s; s++)
-		sigaddset(&fwd, *s);
+	for (int i = 0; lm_forwarded_signals[i]; i++) {
+		struct sigaction old, dfl = {.sa_handler = SIG_DFL};
+		sigaddset(&fwd, lm_forwarded_signals[i]);
+		if (sigaction(lm_forwarded_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) {
+			a.orig_ignored[i] = true;
+			sigaction(lm_forwarded_signals[i], &dfl, NULL);
+		}
+	}
 	if (sigprocmask(SIG_BLOCK, &fwd, &a.orig_mask) < 0)
 		return lm_error(e, errno, "supervise", "sigprocmask");
 	sfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,5 +57,9 @@ int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 		return lm_error(e, errno, "userns", "dropping supplementary groups");
 	if (setresuid(c->uid, c->uid, c->uid) < 0)
 		return lm_error(e, errno, "userns", "setresuid %u", (unsigned)c->uid);
+	/* A change of effective ids clears the parent-death signal and resets dumpable
+	 * (commit_creds): arm both again. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return lm_error(e, errno, "userns", "prctl after the id change");
 	return 0;
 }

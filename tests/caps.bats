@@ -1,0 +1,66 @@
+#!/usr/bin/env bats
+# Layer 6: capabilities, no_new_privs, non-dumpable.
+load helpers
+
+caps_of_payload='grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" /proc/self/status | tr -s "\t" " "'
+
+@test "caps: every capability set is empty and no_new_privs is set" {
+	run --separate-stderr lm -- /bin/sh -c "$caps_of_payload"
+	assert_success
+	assert_output "$(printf 'CapInh: 0000000000000000\nCapPrm: 0000000000000000\nCapEff: 0000000000000000\nCapBnd: 0000000000000000\nCapAmb: 0000000000000000\nNoNewPrivs: 1')"
+}
+
+@test "caps: uid 0 inside gets no capability back on exec (securebits locked)" {
+	run --separate-stderr lm --uid 0 --gid 0 -- /bin/sh -c 'id -u; grep -E "^Cap(Eff|Prm)" /proc/self/status | tr -s "\t" " "'
+	assert_success
+	assert_output "$(printf '0\nCapPrm: 0000000000000000\nCapEff: 0000000000000000')"
+}
+
+@test "caps: twin: with the caps layer removed the payload holds capabilities (so the test above can fail)" {
+	run --separate-stderr lm --uid 0 --unsafe-disable-layer caps -- /bin/sh -c 'grep ^CapBnd /proc/self/status | tr -s "\t" " "'
+	assert_success
+	refute_output "CapBnd: 0000000000000000"
+	assert_stderr --partial "WARNING: layer 'caps' disabled"
+	run --separate-stderr lm --unsafe-disable-layer nnp --unsafe-disable-layer seccomp -- /bin/sh -c 'grep ^NoNewPrivs /proc/self/status | tr -s "\t" " "'
+	assert_output "NoNewPrivs: 0"
+}
+
+@test "caps: without no_new_privs (and no capability) seccomp cannot be loaded, so the payload does not run (fail closed)" {
+	run --separate-stderr lm --unsafe-disable-layer nnp -- /bin/echo ran
+	assert_failure 125
+	refute_output ran
+	assert_stderr --partial "seccomp"
+}
+
+@test "caps: a privileged operation fails without capabilities (sethostname -> EPERM); twin with caps" {
+	local py='import socket, errno
+try:
+    socket.sethostname("evil"); print(socket.gethostname())
+except OSError as e:
+    print(errno.errorcode[e.errno])'
+	run --separate-stderr lm --uid 0 --unsafe-disable-layer seccomp -- /usr/bin/python3 -c "$py"
+	assert_success
+	assert_output EPERM
+	run --separate-stderr lm --uid 0 --unsafe-disable-layer seccomp --unsafe-disable-layer caps -- /usr/bin/python3 -c "$py"
+	assert_success
+	assert_output evil
+}
+
+@test "caps: init is not dumpable: the payload cannot read /proc/1/environ or /proc/1/mem; its own works (twin)" {
+	run --separate-stderr lm -- /bin/cat /proc/1/environ
+	assert_failure 1
+	assert_stderr --partial "Permission denied"
+	run --separate-stderr lm -- /bin/sh -c 'head -c 1 /proc/self/environ | wc -c'
+	assert_success
+	assert_output 1
+	run --separate-stderr lm -- /usr/bin/readlink /proc/1/exe
+	assert_failure 1
+}
+
+@test "caps: a setuid binary does not elevate (no_new_privs, nosuid)" {
+	[ -u /usr/bin/su ] || [ -u /bin/su ] || skip "no setuid su on this host"
+	run --separate-stderr lm -- /bin/su -c id root
+	assert_failure
+	run --separate-stderr lm -- /bin/sh -c 'grep " /usr " /proc/self/mounts'
+	assert_output --partial nosuid
+}
