@@ -18,23 +18,33 @@
  */
 #include "bench.h"
 
+#include <sys/resource.h>
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: launch [-n RUNS] [-w WARMUP] [-o RAW.tsv] ROWFILE\n");
 	exit(2);
 }
 
-/* Run one row once; returns microseconds, sets *status. */
-static double run_once(const struct bench_row *r, int null_fd, int err_fd, int *status)
+/* Run one row once; returns microseconds of wall time, sets *status and *cpu_us (user + system
+ * time of the command and of every descendant it reaped, from wait4: unlike wall time it
+ * barely moves when other work shares the machine, though it misses kernel threads' work
+ * such as namespace teardown in a workqueue). */
+static double run_once(const struct bench_row *r, int null_fd, int err_fd, int *status,
+		       double *cpu_us)
 {
+	struct rusage ru;
 	int64_t t0 = bench_now_ns();
 	pid_t pid = bench_spawn(r, null_fd, err_fd);
 	if (pid < 0)
 		bench_die("vfork");
-	while (waitpid(pid, status, 0) < 0)
+	while (wait4(pid, status, 0, &ru) < 0)
 		if (errno != EINTR)
-			bench_die("waitpid");
-	return (double)(bench_now_ns() - t0) / 1000.0;
+			bench_die("wait4");
+	double t = (double)(bench_now_ns() - t0) / 1000.0;
+	*cpu_us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+		  (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	return t;
 }
 
 int main(int argc, char **argv)
@@ -78,11 +88,12 @@ int main(int argc, char **argv)
 	}
 
 	bool skip[BENCH_MAX_ROWS] = {false};
-	double *us[BENCH_MAX_ROWS];
+	double *us[BENCH_MAX_ROWS], *cpu[BENCH_MAX_ROWS];
 	long fails[BENCH_MAX_ROWS] = {0};
 	char first_fail[BENCH_MAX_ROWS][32];
 	for (size_t i = 0; i < nrows; i++) {
 		us[i] = bench_xcalloc((size_t)runs, sizeof(double));
+		cpu[i] = bench_xcalloc((size_t)runs, sizeof(double));
 		first_fail[i][0] = '\0';
 	}
 
@@ -91,7 +102,8 @@ int main(int argc, char **argv)
 			if (skip[i])
 				continue;
 			int status;
-			double t = run_once(&rows[i], null_fd, null_fd, &status);
+			double c;
+			double t = run_once(&rows[i], null_fd, null_fd, &status, &c);
 			if (round < 0) {
 				if (status != 0) {
 					char s[32];
@@ -100,7 +112,7 @@ int main(int argc, char **argv)
 						"launch: row '%s' fails in warm-up (%s); its "
 						"stderr:\n",
 						rows[i].name, s);
-					run_once(&rows[i], null_fd, 2, &status);
+					run_once(&rows[i], null_fd, 2, &status, &c);
 					fprintf(stderr, "launch: row '%s' left out\n",
 						rows[i].name);
 					skip[i] = true;
@@ -108,6 +120,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			us[i][round] = t;
+			cpu[i][round] = c;
 			if (status != 0) {
 				if (fails[i]++ == 0)
 					bench_status_str(status, first_fail[i],
@@ -122,6 +135,7 @@ int main(int argc, char **argv)
 		bench_die(raw_path);
 
 	double med[BENCH_MAX_ROWS], mn[BENCH_MAX_ROWS], mx[BENCH_MAX_ROWS], p90[BENCH_MAX_ROWS];
+	double cmed[BENCH_MAX_ROWS];
 	for (size_t i = 0; i < nrows; i++) {
 		if (skip[i])
 			continue;
@@ -129,6 +143,7 @@ int main(int argc, char **argv)
 		p90[i] = bench_percentile(us[i], (size_t)runs, 90);
 		mn[i] = us[i][0]; /* sorted by bench_percentile */
 		mx[i] = us[i][runs - 1];
+		cmed[i] = bench_percentile(cpu[i], (size_t)runs, 50);
 	}
 
 	size_t w = 4;
@@ -154,8 +169,8 @@ int main(int argc, char **argv)
 		else
 			printf("\n  as uid %ld: %ld runs per row after %ld warm-up, microseconds\n",
 			       rows[g].uid, runs, warmup);
-		printf("  %-*s %8s %8s %8s %8s %5s", (int)w, "row", "median", "min", "p90", "max",
-		       "fail");
+		printf("  %-*s %8s %8s %8s %8s %7s %5s", (int)w, "row", "median", "min", "p90", "max",
+		       "cpu", "fail");
 		for (size_t m = 0; m < nm; m++)
 			printf("   /r%zu", m + 1);
 		printf("\n");
@@ -165,8 +180,8 @@ int main(int argc, char **argv)
 				printf("  %-*s  (left out: failed in warm-up)\n", (int)w, rows[i].name);
 				continue;
 			}
-			printf("  %-*s %8.0f %8.0f %8.0f %8.0f %5ld", (int)w, rows[i].name, med[i],
-			       mn[i], p90[i], mx[i], fails[i]);
+			printf("  %-*s %8.0f %8.0f %8.0f %8.0f %7.0f %5ld", (int)w, rows[i].name,
+			       med[i], mn[i], p90[i], mx[i], cmed[i], fails[i]);
 			for (size_t k = 0; k < nm; k++) {
 				size_t j = members[k];
 				if (skip[j])
@@ -178,7 +193,8 @@ int main(int argc, char **argv)
 				printf("  (first failure: %s)", first_fail[i]);
 			printf("\n");
 		}
-		printf("  (/rN: this row's median divided by the median of row N of this table)\n");
+		printf("  (cpu: median user+system time of the command and what it reaped; /rN: this "
+		       "row's median divided by the median of row N of this table)\n");
 		for (size_t m = 0; m < nm; m++)
 			printf("  r%zu = %s\n", m + 1, rows[members[m]].name);
 	}
@@ -187,12 +203,13 @@ int main(int argc, char **argv)
 		if (skip[i])
 			printf("#launch %s skipped\n", rows[i].name);
 		else
-			printf("#launch %s median=%.1f min=%.1f p90=%.1f max=%.1f runs=%ld "
+			printf("#launch %s median=%.1f min=%.1f p90=%.1f max=%.1f cpu=%.1f runs=%ld "
 			       "failures=%ld\n",
-			       rows[i].name, med[i], mn[i], p90[i], mx[i], runs, fails[i]);
+			       rows[i].name, med[i], mn[i], p90[i], mx[i], cmed[i], runs, fails[i]);
 	}
 	for (size_t i = 0; i < nrows; i++) {
 		free(us[i]);
+		free(cpu[i]);
 		bench_row_free(&rows[i]);
 	}
 	close(null_fd);
