@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# Bad input: every misuse gets one line on stderr naming the problem, the documented exit status,
+# no crash, and nothing left mounted or running.
+load helpers
+
+setup() { make_scratch; }
+teardown() { teardown_scratch; }
+
+long=$(head -c 10000 /dev/zero | tr '\0' a)
+
+# expect_error STATUS TEXT ARGS...: lamina ARGS... fails with STATUS and one line containing TEXT.
+expect_error() {
+	local want=$1 text=$2; shift 2
+	run "-$want" --separate-stderr timeout 20 "$LAMINA" "$@"
+	if [ "$status" -ne "$want" ]; then
+		echo "lamina $*: status $status, wanted $want; stderr: $stderr" >&2
+		return 1
+	fi
+	assert_one_error_line
+	assert_stderr --partial "$text"
+	[ -z "$output" ] || { echo "unexpected stdout: $output" >&2; return 1; }
+}
+
+@test "bad input: subcommands and the option table" {
+	expect_error 125 "unknown command 'frobnicate'" frobnicate
+	expect_error 125 "unknown option '--bogus'" run --bogus -- /bin/true
+	expect_error 125 "unknown option '-x'" run -x /bin/true
+	expect_error 125 "no PROGRAM given" run
+	expect_error 125 "no PROGRAM given" run --
+	expect_error 125 "no PROGRAM given" run --share-net
+	expect_error 125 "no PROGRAM given" run -- ''
+	for opt in --rootfs --tmpfs --hostname --chdir --uid --gid --unsetenv --rlimit --timeout -p --profile --unsafe-disable-layer; do
+		expect_error 125 "option $opt needs 1 argument" run "$opt"
+	done
+	for opt in --ro-bind --bind --setenv; do
+		expect_error 125 "option $opt needs 2 arguments" run "$opt" x
+	done
+}
+
+@test "bad input: numbers (ids, timeout) empty, negative, huge, non-numeric" {
+	for v in '' -1 abc 1x 4294967295 99999999999999999999 ' 1' 0x; do
+		expect_error 125 "is not an id" run --uid "$v" -- /bin/true
+		expect_error 125 "is not an id" run --gid "$v" -- /bin/true
+	done
+	for v in '' 0 -1 abc 1e99 nan inf 1s ' 2'; do
+		expect_error 125 "is not a number of seconds" run --timeout "$v" -- /bin/true
+	done
+}
+
+@test "bad input: strings (hostname, chdir, env, layer names), very long ones included" {
+	for v in '' "$long" 'a b' 'a/b' '-x' 'x;y'; do
+		expect_error 125 "is not a valid host name" run --hostname "$v" -- /bin/true
+	done
+	expect_error 125 "must be an absolute path" run --chdir relative -- /bin/true
+	expect_error 125 "must be an absolute path" run --chdir "/$long" -- /bin/true
+	expect_error 125 "invalid variable name" run --setenv 'A=B' v -- /bin/true
+	expect_error 125 "invalid variable name" run --unsetenv '' -- /bin/true
+	expect_error 125 "unknown or irremovable layer" run --unsafe-disable-layer everything -- /bin/true
+	expect_error 125 "unknown or irremovable layer" run --unsafe-disable-layer userns -- /bin/true
+}
+
+@test "bad input: paths (missing, '..', relative, too long)" {
+	expect_error 125 "No such file or directory" run --ro-bind "$SCRATCH/nope" /x -- /bin/true
+	expect_error 125 "No such file or directory" run --bind "$SCRATCH/nope" /x -- /bin/true
+	expect_error 125 "escapes the root through '..'" run --ro-bind "$SCRATCH" /a/../../b -- /bin/true
+	expect_error 125 "escapes the root through '..'" run --tmpfs /.. -- /bin/true
+	expect_error 125 "absolute path" run --tmpfs rel -- /bin/true
+	expect_error 125 "too long" run --tmpfs "/$long" -- /bin/true
+	expect_error 125 "No such file or directory" run --rootfs "$SCRATCH/nope" -- /bin/true
+	expect_error 125 "Not a directory" run --rootfs /etc/passwd -- /bin/true
+	expect_error 125 "cannot create mount point" run --ro-bind "$SCRATCH" /usr/newdir -- /bin/true
+}
+
+@test "bad input: the program (missing 127, not executable 126, a directory 126)" {
+	expect_error 127 "command not found" run -- no-such-program-anywhere
+	expect_error 127 "No such file or directory" run -- /no/such/program
+	expect_error 126 "Permission denied" run -- /etc/hostname
+	expect_error 126 "Permission denied" run -- /usr
+	echo 'not an elf' > "$SCRATCH/junk" && chmod 755 "$SCRATCH/junk"
+	expect_error 126 "Exec format error" run --ro-bind "$SCRATCH" /s -- /s/junk
+	# twin: a script with a shebang is executable
+	printf '#!/bin/sh\necho script-ran\n' > "$SCRATCH/ok" && chmod 755 "$SCRATCH/ok"
+	run --separate-stderr lm --ro-bind "$SCRATCH" /s -- /s/ok
+	assert_success
+	assert_output script-ran
+}
+
+@test "bad input: profiles (missing, broken) name FILE:LINE and exit 125" {
+	expect_error 125 "no-such-profile" run -p no-such-profile -- /bin/true
+	printf 'this is not a directive\n' > "$SCRATCH/broken.profile"
+	expect_error 125 "$SCRATCH/broken.profile:1:" run -p "$SCRATCH/broken.profile" -- /bin/true
+	printf 'include %s\n' "$SCRATCH/self.profile" > "$SCRATCH/self.profile"
+	expect_error 125 "$SCRATCH/self.profile:1:" run -p "$SCRATCH/self.profile" -- /bin/true
+	head -c 3000 /dev/urandom > "$SCRATCH/binary.profile"
+	expect_error 125 "$SCRATCH/binary.profile:" run -p "$SCRATCH/binary.profile" -- /bin/true
+	: > "$SCRATCH/empty.profile"
+	expect_error 125 "$SCRATCH/empty.profile:1:1" run -p "$SCRATCH/empty.profile" -- /bin/true
+}
+
+@test "bad input: nothing is left mounted or running after a failure" {
+	before=$(grep -c . /proc/self/mountinfo)
+	for i in 1 2 3; do
+		"$LAMINA" run --ro-bind /etc/passwd /a/../b -- /bin/true 2>/dev/null || true
+		"$LAMINA" run --chdir /nope -- /bin/sleep 977.5 2>/dev/null || true
+		"$LAMINA" run -- /no/such/prog 2>/dev/null || true
+	done
+	[ "$(grep -c . /proc/self/mountinfo)" -eq "$before" ]
+	assert_no_process "sleep 977.5"
+}
+
+@test "help and version exit 0" {
+	run "$LAMINA" --version
+	assert_success
+	assert_output --regexp '^lamina [0-9]+\.[0-9]+\.[0-9]+$'
+	run "$LAMINA" --help
+	assert_success
+	assert_output --partial "lamina run"
+	run "$LAMINA" run --help
+	assert_success
+	assert_output --partial "--ro-bind SRC DST"
+}
