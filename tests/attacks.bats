@@ -512,6 +512,29 @@ tty_attack() {
 	escapes stdio stdfd stdfd-close-range
 }
 
+# strict: fork and every file open are fatal there, so the attempt runs in the attack's only
+# process (--inline); the kill shows as exit 159 and the report names the call and the rule.
+strict_stdfd() { # NAME CALL
+	run --separate-stderr "$LAMINA" run -p strict --report --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" --inline "$1"
+	assert_failure 159
+	assert_stderr --regexp "killed pid [0-9]+ at $2"
+	# without seccomp the same program gets through (exit 1: escaped, stdout maybe gone with it)
+	run --separate-stderr "$LAMINA" run -p strict --unsafe-disable-layer seccomp --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" --inline "$1"
+	assert_failure 1
+}
+
+@test "stdfd under strict: every std-fd attack is killed at its call (159); twin dup2(1, 2) runs there; each gets through without seccomp" {
+	run --separate-stderr "$LAMINA" run -p strict --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" --inline stdfd-dup2 --twin
+	assert_success
+	assert_output "ok dup2(1, 2)"
+	strict_stdfd stdfd-close 'close\(2'
+	strict_stdfd stdfd-close-high 'close\(0x100000001'
+	strict_stdfd stdfd-dup2 'dup2\(2, 1'
+	strict_stdfd stdfd-dup2-high 'dup2\(2, 0x100000001'
+	strict_stdfd stdfd-dup3 'dup3\(2, 1'
+	strict_stdfd stdfd-close-range 'close_range\(0, 0xffffffff'
+}
+
 @test "stdfd: the default profile has no std-fd layer (shells redirect with dup2): dup2(2, 1) works there" {
 	attack default -- stdfd-dup2
 	assert_output --regexp '^escaped dup2\(2, 1\)'

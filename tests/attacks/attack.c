@@ -3,6 +3,7 @@
  *   attack --list                      name, class, what the caller must supply, description
  *   attack NAME [ARG]                  try one escape, print ONE line with the exact outcome
  *   attack NAME --twin [ARG]           the harmless variant that must work in the same sandbox
+ *   attack --inline NAME [--twin]      a std-fd attack without the harness (strict profile)
  *   attack --serve tcp|udp|unix [SEC]  a loopback listener for the network attacks (host side)
  *
  * Output (one line on stdout), exit status:
@@ -2031,7 +2032,7 @@ static void list(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: attack --list | attack NAME [--twin] [ARG] | attack --serve tcp|udp|unix [SECONDS]\n");
+	fprintf(f, "usage: attack --list | attack [--inline] NAME [--twin] [ARG] | attack --serve tcp|udp|unix [SECONDS]\n");
 }
 
 static int finish(void)
@@ -2063,16 +2064,28 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--serve"))
 		return serve(argc - 2, argv + 2);
 
+	/* --inline: no harness process.  For the strict profile, where fork and every file
+	 * open kill the program: the std-fd attempt runs in the only process, a kill shows in
+	 * lamina's exit status (159), and an escape in ours (1) when it took stdout with it. */
+	bool inline_ = false;
+	int ai = 1;
+	if (!strcmp(argv[ai], "--inline")) {
+		inline_ = true;
+		if (++ai >= argc) {
+			usage(stderr);
+			return 2;
+		}
+	}
 	const struct attack *a = NULL;
 	for (size_t i = 0; i < NATTACKS; i++)
-		if (!strcmp(attacks[i].name, argv[1]))
+		if (!strcmp(attacks[i].name, argv[ai]))
 			a = &attacks[i];
 	if (!a) {
-		fprintf(stderr, "attack: unknown attack '%s' (see --list)\n", argv[1]);
+		fprintf(stderr, "attack: unknown attack '%s' (see --list)\n", argv[ai]);
 		return 2;
 	}
 	g_name = a->name;
-	int ai = 2;
+	ai++;
 	if (argc > ai && !strcmp(argv[ai], "--twin")) {
 		g_twin = true;
 		ai++;
@@ -2084,12 +2097,24 @@ int main(int argc, char **argv)
 		printf("error mmap: %s\n", errname(errno));
 		return 2;
 	}
-	if (in_initial_userns()) {
+	/* The std-fd attacks only touch this process's own descriptors: harmless anywhere, and
+	 * they must run where opening /proc is fatal (strict). */
+	bool own_fds_only = !strcmp(a->cls, "stdfd");
+	if (!own_fds_only && in_initial_userns()) {
 		inconclusive("refusing to attack from the initial user namespace (run me in lamina)");
 		return finish();
 	}
-	g_caller = getppid();
+	if (inline_ && !own_fds_only) {
+		inconclusive("--inline is for the stdfd attacks only");
+		return finish();
+	}
+	if (!own_fds_only)
+		g_caller = getppid();
 	void (*fn)(const char *) = g_twin && a->twin ? a->twin : a->run;
+	if (inline_) {
+		fn(arg);
+		return finish();
+	}
 
 	fflush(stdout);
 	pid_t p = fork();
