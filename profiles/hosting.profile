@@ -11,6 +11,10 @@
 #  - one tenant starving the others: tighter resource limits than `build` -- few processes,
 #    few files, bounded memory, file size and CPU time.
 # The network follows the caller (a new namespace with only lo unless --share-net).
+#
+# As with `stdio`: shell pipelines and redirections onto 0-2, and GNU coreutils (which close
+# stdout at exit), are killed by the std-fd layer; the tenant's own interpreter (python3, php)
+# or a program written for it is what lives here.
 
 purpose A shared-hosting tenant: default plus the std-fd layer and tight rlimits
 

@@ -9,8 +9,10 @@
 # fds are compared through a 0xffffffff mask, as the kernel reads them (close(0x100000001)
 # closes fd 1).  The seed's one exception stays allowed: dup2(1, 2), stderr joined to stdout.
 #
-# Shells redirect with dup2 onto 0-2 (`cmd >file`), so scripts with redirections do not live
-# under this profile; use `default` or `build` for them.
+# Shells redirect with dup2 onto 0-2 (`cmd >file`, and every pipeline), and GNU coreutils
+# close stdout at exit to catch write errors (cat, echo, grep...: close(1) kills them at the
+# end), so scripts and coreutils do not live under this profile; use `default` or `build` for
+# them.  A program written for it (the seed's, python3, a static C computation) does.
 
 purpose default plus the std-fd layer: a computation that may only talk through the fds it was given (the seed's cpushare case)
 
