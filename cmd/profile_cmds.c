@@ -59,7 +59,8 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 	if (!p->present) {
 		printf("  seccomp:        no rules of its own (only the built-in hardening)\n");
 	} else {
-		printf("  default action: %s%s\n", lm_action_str(&p->default_action, act, sizeof act),
+		printf("  default action: %s%s\n",
+		       lm_action_str(&p->default_action, act, sizeof act),
 		       p->default_line ? "" : " (implicit)");
 		printf("  rules:          %zu", p->nrules);
 		/* rules per action: distinct actions (errno values apart) in order of appearance */
@@ -114,7 +115,8 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 		if (c->keep_env)
 			printf(" keep-env;");
 		if (c->nenvops)
-			printf(" %zu environment change%s;", c->nenvops, c->nenvops == 1 ? "" : "s");
+			printf(" %zu environment change%s;", c->nenvops,
+			       c->nenvops == 1 ? "" : "s");
 		if (c->timeout > 0)
 			printf(" timeout %gs;", c->timeout);
 		printf("\n");
@@ -146,12 +148,13 @@ int lm_cmd_check(int argc, char **argv)
 		if (strcmp(argv[i], "--pfc") == 0) {
 			pfc = true;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			printf("usage: lamina check [--pfc] PROFILE\n"
-			       "Parse and validate PROFILE (a shipped name, or a path with a '/'),\n"
-			       "print a summary: rules per action, the default action, the built-in\n"
-			       "hardening lamina adds, the architectures covered.\n"
-			       "  --pfc  also print the pseudo-filter code libseccomp generates\n"
-			       "Exit 0 when valid, 125 with FILE:LINE:COL: message when not.\n");
+			printf(
+			    "usage: lamina check [--pfc] PROFILE\n"
+			    "Parse and validate PROFILE (a shipped name, or a path with a '/'),\n"
+			    "print a summary: rules per action, the default action, the built-in\n"
+			    "hardening lamina adds, the architectures covered.\n"
+			    "  --pfc  also print the pseudo-filter code libseccomp generates\n"
+			    "Exit 0 when valid, 125 with FILE:LINE:COL: message when not.\n");
 			return 0;
 		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !name) {
 			name = argv[++i];
@@ -196,7 +199,8 @@ int lm_cmd_explain(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			printf("usage: lamina explain [PROFILE]\n"
-			       "Describe every layer of the sandbox PROFILE (default: default) builds,\n"
+			       "Describe every layer of the sandbox PROFILE (default: default) "
+			       "builds,\n"
 			       "in plain words: namespaces, root, ids, capabilities, rlimits,\n"
 			       "environment and the seccomp rules grouped by purpose.\n");
 			return 0;
@@ -265,7 +269,8 @@ int lm_cmd_profiles(int argc, char **argv)
 			printf("%-10s (invalid: %s)\n", name, e.msg);
 			rc = LM_EXIT_FAILURE;
 		} else {
-			printf("%-10s %s\n", name, info.purpose ? info.purpose : "(no purpose line)");
+			printf("%-10s %s\n", name,
+			       info.purpose ? info.purpose : "(no purpose line)");
 		}
 		lm_profile_info_free(&info);
 		lm_config_free(&c);

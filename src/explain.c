@@ -67,7 +67,8 @@ static void print_rules(FILE *out, const struct lm_seccomp_policy *p,
 		/* one line per distinct action (errno values differ) */
 		for (size_t i = 0; i < p->nrules; i++) {
 			const struct lm_rule *r = &p->rules[i];
-			size_t g = info && i < info->nrule_group ? info->rule_group[i] : LM_NO_GROUP;
+			size_t g =
+			    info && i < info->nrule_group ? info->rule_group[i] : LM_NO_GROUP;
 			if (g != group || (int)r->action.kind != k || r->nconds)
 				continue;
 			/* first rule of this exact action in the group? */
@@ -107,13 +108,12 @@ static void print_rules(FILE *out, const struct lm_seccomp_policy *p,
 		size_t g = info && i < info->nrule_group ? info->rule_group[i] : LM_NO_GROUP;
 		if (g != group || !r->nconds)
 			continue;
-		const char *ct = info && i < info->nrule_group && info->rule_conds
-					 ? info->rule_conds[i]
-					 : NULL;
+		const char *ct =
+		    info && i < info->nrule_group && info->rule_conds ? info->rule_conds[i] : NULL;
 		char act[64];
 		if (ct) {
-			fprintf(out, "    %s %s if %s\n", lm_action_str(&r->action, act, sizeof act),
-				r->syscall, ct);
+			fprintf(out, "    %s %s if %s\n",
+				lm_action_str(&r->action, act, sizeof act), r->syscall, ct);
 		} else {
 			char *s = lm_rule_str(r);
 			fprintf(out, "    %s\n", s ? s : r->syscall);
@@ -141,11 +141,12 @@ static void explain_seccomp(FILE *out, const struct lm_config *c,
 	fprintf(out, "\nSystem call filter (seccomp, installed last, just before the program runs; "
 		     "no_new_privs is set first)\n");
 	if (p->present) {
-		fprintf(out,
-			"  The profile's filter: %zu rules; any call no rule names gets the default "
-			"action %s%s.\n",
-			p->nrules, lm_action_str(&p->default_action, act, sizeof act),
-			p->default_line ? "" : " (implicit: the profile has no default directive)");
+		fprintf(
+		    out,
+		    "  The profile's filter: %zu rules; any call no rule names gets the default "
+		    "action %s%s.\n",
+		    p->nrules, lm_action_str(&p->default_action, act, sizeof act),
+		    p->default_line ? "" : " (implicit: the profile has no default directive)");
 		for (size_t g = 0; info && g < info->ngroups; g++) {
 			if (!group_has_rules(p, info, g))
 				continue;
@@ -169,14 +170,16 @@ static void explain_seccomp(FILE *out, const struct lm_config *c,
 		fprintf(out, "    - %s (%s %s)\n", b->what, b->syscall,
 			lm_action_str(&b->action, act, sizeof act));
 	}
-	fprintf(out, "    - foreign architectures: a 64-bit program can enter the kernel through the "
-		     "i386 entry (int $0x80), where\n      the system call numbers differ: i386 "
-		     "calls get the same rules (translated by libseccomp); x32 and any\n      other "
-		     "architecture kill the process, so no rule can be bypassed that way\n");
+	fprintf(out,
+		"    - foreign architectures: a 64-bit program can enter the kernel through the "
+		"i386 entry (int $0x80), where\n      the system call numbers differ: i386 "
+		"calls get the same rules (translated by libseccomp); x32 and any\n      other "
+		"architecture kill the process, so no rule can be bypassed that way\n");
 	if (p->stdfd) {
-		fprintf(out, "  The std-fd layer is on: the payload may not close, or dup onto, its "
-			     "standard fds 0-2 (fds are compared through a 32-bit mask, as the kernel "
-			     "reads them):\n");
+		fprintf(out,
+			"  The std-fd layer is on: the payload may not close, or dup onto, its "
+			"standard fds 0-2 (fds are compared through a 32-bit mask, as the kernel "
+			"reads them):\n");
 		for (size_t i = 0; i < lm_nbuiltins; i++) {
 			const struct lm_builtin *b = &lm_builtins[i];
 			if (b->layer == LM_LAYER_STDFD && lm_builtin_active(c, b))
@@ -187,12 +190,12 @@ static void explain_seccomp(FILE *out, const struct lm_config *c,
 			fprintf(out, "    - the seed's one exception: dup2(1, 2), stderr joined to "
 				     "stdout, is allowed\n");
 	} else {
-		fprintf(out, "  The std-fd layer is off: shells may redirect with dup2 onto 0-2.\n");
+		fprintf(out,
+			"  The std-fd layer is off: shells may redirect with dup2 onto 0-2.\n");
 	}
 }
 
-int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *info,
-	       struct lm_err *e)
+int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *info, struct lm_err *e)
 {
 	const struct lm_seccomp_policy *p = &c->seccomp;
 	fprintf(out, "Profile %s (%s)\n", p->name ? p->name : "?", p->path ? p->path : "?");
@@ -204,7 +207,8 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 	fprintf(out, "\nNamespaces (a new one of each kind; the program sees only its own)\n");
 	fprintf(out, "  user     ids and capabilities are those of a fresh user namespace: root "
 		     "inside is nobody outside\n");
-	fprintf(out, "  mount    its own mount table: the host's mounts cannot be seen or changed\n");
+	fprintf(out,
+		"  mount    its own mount table: the host's mounts cannot be seen or changed\n");
 	fprintf(out, "  pid      its own process ids: host processes cannot be seen or signalled; "
 		     "when the sandbox ends, every process left in it is killed\n");
 	if (c->share_net)
@@ -220,19 +224,20 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 	if (c->rootfs) {
 		fprintf(out, "  %s as the root\n", c->rootfs);
 	} else {
-		fprintf(out, "  a new tmpfs, read-only once built, holding:\n"
-			     "    /usr                read-only bind of the host's /usr; /bin, /sbin, "
-			     "/lib* as on the host (links into /usr)\n"
-			     "    /etc                generated: passwd, group, hosts, hostname, "
-			     "nsswitch.conf, plus read-only copies of the\n"
-			     "                        loader cache, alternatives, time zone, "
-			     "certificates and similar host files\n"
-			     "    /tmp                private tmpfs\n"
-			     "    /proc               of the new pid namespace; kcore, keys, kallsyms, "
-			     "kmsg, sysrq-trigger... masked; sys, irq, bus, fs read-only\n"
-			     "    /dev                null zero full random urandom tty, a new devpts, "
-			     "shm; read-only\n"
-			     "    no /sys, no /home, no /root, no /var, no host sockets\n");
+		fprintf(out,
+			"  a new tmpfs, read-only once built, holding:\n"
+			"    /usr                read-only bind of the host's /usr; /bin, /sbin, "
+			"/lib* as on the host (links into /usr)\n"
+			"    /etc                generated: passwd, group, hosts, hostname, "
+			"nsswitch.conf, plus read-only copies of the\n"
+			"                        loader cache, alternatives, time zone, "
+			"certificates and similar host files\n"
+			"    /tmp                private tmpfs\n"
+			"    /proc               of the new pid namespace; kcore, keys, kallsyms, "
+			"kmsg, sysrq-trigger... masked; sys, irq, bus, fs read-only\n"
+			"    /dev                null zero full random urandom tty, a new devpts, "
+			"shm; read-only\n"
+			"    no /sys, no /home, no /root, no /var, no host sockets\n");
 	}
 	for (size_t i = 0; i < c->nmounts; i++) {
 		const struct lm_mount *m = &c->mounts[i];
@@ -245,9 +250,10 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 	fprintf(out, "  (command-line --bind, --ro-bind and --tmpfs add to this list)\n");
 
 	fprintf(out, "\nIdentity\n");
-	fprintf(out, "  inside: your own uid and gid (or --uid/--gid); only that one id is mapped. "
-		     "Run as root, lamina maps it to\n  an unprivileged host id (nobody), so an escape "
-		     "is not a root escape. Supplementary groups are dropped.\n");
+	fprintf(out,
+		"  inside: your own uid and gid (or --uid/--gid); only that one id is mapped. "
+		"Run as root, lamina maps it to\n  an unprivileged host id (nobody), so an escape "
+		"is not a root escape. Supplementary groups are dropped.\n");
 
 	fprintf(out, "\nCapabilities\n");
 	fprintf(out, "  every set emptied (effective, permitted, inheritable, bounding, ambient) "
@@ -259,7 +265,7 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 	if (lm_rlimit_resolve(c, lim, e) < 0)
 		return -1;
 	static const int shown[] = {RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_FSIZE,
-				    RLIMIT_AS,   RLIMIT_CPU,    RLIMIT_DATA,  RLIMIT_STACK};
+				    RLIMIT_AS,	 RLIMIT_CPU,	RLIMIT_DATA,  RLIMIT_STACK};
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
 		int r = shown[i];
 		char s[32], h[32];
@@ -269,7 +275,8 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 			c->rlimits[r].set ? " (profile)" : "", rlimit_purpose(r));
 	}
 	if (c->timeout > 0)
-		fprintf(out, "  wall clock: the whole sandbox is killed after %g seconds (exit 124)\n",
+		fprintf(out,
+			"  wall clock: the whole sandbox is killed after %g seconds (exit 124)\n",
 			c->timeout);
 
 	fprintf(out, "\nEnvironment\n");

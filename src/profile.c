@@ -39,16 +39,14 @@
 
 /* ---- SHA-256 ------------------------------------------------------------------------------ */
 static const uint32_t sha256_k[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-	0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-	0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-	0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-	0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-	0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-	0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-	0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-	0xc67178f2,
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
 static inline uint32_t ror32(uint32_t x, unsigned n)
@@ -70,9 +68,10 @@ static void sha256_block(struct lm_sha256 *s, const uint8_t *p)
 	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
 	e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
 	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
-			      sha256_k[i] + w[i];
-		uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+		uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) +
+			      ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
+		uint32_t t2 =
+		    (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
 		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
 	}
 	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
@@ -129,7 +128,10 @@ struct lm_const {
 	const char *name;
 	uint64_t value;
 };
-#define K(x) {#x, (uint64_t)(int64_t)(x)}
+#define K(x)                                                                                       \
+	{                                                                                          \
+#x, (uint64_t)(int64_t)(x)                                                         \
+	}
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -137,77 +139,285 @@ struct lm_const {
 #define CLONE_PIDFD 0x00001000
 #endif
 static const struct lm_const lm_consts[] = {
-	/* clone(2) / unshare(2) flags */
-	K(CLONE_VM), K(CLONE_FS), K(CLONE_FILES), K(CLONE_SIGHAND), K(CLONE_PIDFD),
-	K(CLONE_PTRACE), K(CLONE_VFORK), K(CLONE_PARENT), K(CLONE_THREAD), K(CLONE_NEWNS),
-	K(CLONE_SYSVSEM), K(CLONE_SETTLS), K(CLONE_PARENT_SETTID), K(CLONE_CHILD_CLEARTID),
-	K(CLONE_DETACHED), K(CLONE_UNTRACED), K(CLONE_CHILD_SETTID), K(CLONE_NEWCGROUP),
-	K(CLONE_NEWUTS), K(CLONE_NEWIPC), K(CLONE_NEWUSER), K(CLONE_NEWPID), K(CLONE_NEWNET),
-	K(CLONE_IO), K(CLONE_NEWTIME),
-	/* ioctl(2) requests */
-	K(TIOCSTI), K(TIOCLINUX), K(TCGETS), K(TCSETS), K(TCSETSW), K(TCSETSF), K(TIOCGWINSZ),
-	K(TIOCSWINSZ), K(TIOCGPGRP), K(TIOCSPGRP), K(TIOCSCTTY), K(TIOCNOTTY), K(TIOCGSID),
-	K(TIOCCONS), K(TIOCSETD), K(TIOCGPTN), K(TIOCSPTLCK), K(FIONREAD), K(FIONBIO), K(FIOCLEX),
-	K(FIONCLEX), K(FIOASYNC),
-	/* socket(2) families and types */
-	K(AF_UNSPEC), K(AF_UNIX), K(AF_LOCAL), K(AF_INET), K(AF_INET6), K(AF_NETLINK), K(AF_PACKET),
-	K(AF_KEY), K(AF_BLUETOOTH), K(AF_ALG), K(AF_VSOCK), K(AF_CAN), K(AF_TIPC), K(AF_RDS),
-	K(AF_LLC), K(AF_APPLETALK), K(AF_AX25), K(AF_IPX), K(AF_X25), K(AF_DECnet), K(AF_XDP),
-	K(AF_NFC), K(AF_IEEE802154), K(AF_PPPOX), K(AF_ATMPVC), K(AF_ATMSVC), K(AF_ROSE),
-	K(AF_NETROM), K(AF_SMC), K(AF_QIPCRTR), K(AF_MCTP),
-	K(SOCK_STREAM), K(SOCK_DGRAM), K(SOCK_RAW), K(SOCK_RDM), K(SOCK_SEQPACKET), K(SOCK_PACKET),
-	K(SOCK_NONBLOCK), K(SOCK_CLOEXEC),
-	/* open(2) flags */
-	K(O_RDONLY), K(O_WRONLY), K(O_RDWR), K(O_ACCMODE), K(O_CREAT), K(O_EXCL), K(O_NOCTTY),
-	K(O_TRUNC), K(O_APPEND), K(O_NONBLOCK), K(O_DSYNC), K(O_SYNC), K(O_DIRECTORY), K(O_NOFOLLOW),
-	K(O_CLOEXEC), K(O_PATH), K(O_TMPFILE), K(O_DIRECT), K(O_NOATIME), K(O_LARGEFILE),
-	K(AT_FDCWD), K(AT_EMPTY_PATH), K(AT_SYMLINK_NOFOLLOW), K(AT_SYMLINK_FOLLOW), K(AT_REMOVEDIR),
-	K(AT_EACCESS), K(AT_NO_AUTOMOUNT),
-	/* prctl(2) options */
-	K(PR_SET_PDEATHSIG), K(PR_GET_PDEATHSIG), K(PR_GET_DUMPABLE), K(PR_SET_DUMPABLE),
-	K(PR_GET_KEEPCAPS), K(PR_SET_KEEPCAPS), K(PR_SET_NAME), K(PR_GET_NAME), K(PR_GET_SECCOMP),
-	K(PR_SET_SECCOMP), K(PR_CAPBSET_READ), K(PR_CAPBSET_DROP), K(PR_GET_SECUREBITS),
-	K(PR_SET_SECUREBITS), K(PR_GET_TIMERSLACK), K(PR_SET_TIMERSLACK), K(PR_SET_TSC),
-	K(PR_GET_TSC), K(PR_MCE_KILL), K(PR_MCE_KILL_GET), K(PR_SET_MM), K(PR_SET_PTRACER),
-	K(PR_SET_CHILD_SUBREAPER), K(PR_GET_CHILD_SUBREAPER), K(PR_SET_NO_NEW_PRIVS),
-	K(PR_GET_NO_NEW_PRIVS), K(PR_GET_TID_ADDRESS), K(PR_SET_THP_DISABLE),
-	K(PR_GET_THP_DISABLE), K(PR_CAP_AMBIENT), K(PR_SET_FP_MODE), K(PR_GET_FP_MODE),
-	K(PR_SET_SPECULATION_CTRL), K(PR_GET_SPECULATION_CTRL), K(PR_SET_VMA),
-	K(PR_SET_IO_FLUSHER), K(PR_GET_IO_FLUSHER), K(PR_SET_SYSCALL_USER_DISPATCH),
-	K(PR_SET_TAGGED_ADDR_CTRL), K(PR_GET_TAGGED_ADDR_CTRL),
-	/* personality(2) */
-	K(PER_LINUX), K(PER_LINUX_32BIT), K(PER_LINUX32), K(PER_LINUX32_3GB), K(PER_BSD),
-	K(UNAME26), K(ADDR_NO_RANDOMIZE), K(FDPIC_FUNCPTRS), K(MMAP_PAGE_ZERO),
-	K(ADDR_COMPAT_LAYOUT), K(READ_IMPLIES_EXEC), K(ADDR_LIMIT_32BIT), K(SHORT_INODE),
-	K(WHOLE_SECONDS), K(STICKY_TIMEOUTS), K(ADDR_LIMIT_3GB),
-	/* mmap(2) / mprotect(2) */
-	K(PROT_NONE), K(PROT_READ), K(PROT_WRITE), K(PROT_EXEC), K(PROT_GROWSDOWN), K(PROT_GROWSUP),
-	K(MAP_SHARED), K(MAP_PRIVATE), K(MAP_FIXED), K(MAP_ANONYMOUS), K(MAP_GROWSDOWN),
-	K(MAP_NORESERVE), K(MAP_POPULATE), K(MAP_STACK), K(MAP_HUGETLB), K(MAP_FIXED_NOREPLACE),
-	/* getrandom(2) */
-	K(GRND_NONBLOCK), K(GRND_RANDOM), K(GRND_INSECURE),
-	/* fcntl(2) */
-	K(F_DUPFD), K(F_DUPFD_CLOEXEC), K(F_GETFD), K(F_SETFD), K(F_GETFL), K(F_SETFL), K(F_GETLK),
-	K(F_SETLK), K(F_SETLKW), K(F_SETOWN), K(F_GETOWN), K(F_SETSIG), K(F_GETSIG), K(F_SETPIPE_SZ),
-	K(F_GETPIPE_SZ), K(F_ADD_SEALS), K(F_GET_SEALS), K(FD_CLOEXEC),
-	/* signals, for kill(2)/tgkill(2) rules */
-	K(SIGHUP), K(SIGINT), K(SIGQUIT), K(SIGILL), K(SIGTRAP), K(SIGABRT), K(SIGBUS), K(SIGFPE),
-	K(SIGKILL), K(SIGUSR1), K(SIGSEGV), K(SIGUSR2), K(SIGPIPE), K(SIGALRM), K(SIGTERM),
-	K(SIGCHLD), K(SIGCONT), K(SIGSTOP), K(SIGTSTP), K(SIGTTIN), K(SIGTTOU), K(SIGSYS),
-	/* resources, for prlimit64(2) rules */
-	K(RLIMIT_CPU), K(RLIMIT_FSIZE), K(RLIMIT_DATA), K(RLIMIT_STACK), K(RLIMIT_CORE),
-	K(RLIMIT_RSS), K(RLIMIT_NPROC), K(RLIMIT_NOFILE), K(RLIMIT_MEMLOCK), K(RLIMIT_AS),
-	K(RLIMIT_LOCKS), K(RLIMIT_SIGPENDING), K(RLIMIT_MSGQUEUE), K(RLIMIT_NICE),
-	K(RLIMIT_RTPRIO), K(RLIMIT_RTTIME),
-	/* wait4(2)/waitid(2) */
-	K(WNOHANG), K(WUNTRACED), K(WCONTINUED), K(WEXITED), K(WSTOPPED), K(WNOWAIT), K(P_ALL),
-	K(P_PID), K(P_PGID), K(P_PIDFD),
-	/* seccomp(2) operations */
-	K(SECCOMP_SET_MODE_STRICT), K(SECCOMP_SET_MODE_FILTER), K(SECCOMP_GET_ACTION_AVAIL),
-	K(SECCOMP_GET_NOTIF_SIZES), K(SECCOMP_FILTER_FLAG_TSYNC), K(SECCOMP_FILTER_FLAG_LOG),
-	K(SECCOMP_FILTER_FLAG_SPEC_ALLOW), K(SECCOMP_FILTER_FLAG_NEW_LISTENER),
-	/* the standard fds */
-	K(STDIN_FILENO), K(STDOUT_FILENO), K(STDERR_FILENO),
+    /* clone(2) / unshare(2) flags */
+    K(CLONE_VM),
+    K(CLONE_FS),
+    K(CLONE_FILES),
+    K(CLONE_SIGHAND),
+    K(CLONE_PIDFD),
+    K(CLONE_PTRACE),
+    K(CLONE_VFORK),
+    K(CLONE_PARENT),
+    K(CLONE_THREAD),
+    K(CLONE_NEWNS),
+    K(CLONE_SYSVSEM),
+    K(CLONE_SETTLS),
+    K(CLONE_PARENT_SETTID),
+    K(CLONE_CHILD_CLEARTID),
+    K(CLONE_DETACHED),
+    K(CLONE_UNTRACED),
+    K(CLONE_CHILD_SETTID),
+    K(CLONE_NEWCGROUP),
+    K(CLONE_NEWUTS),
+    K(CLONE_NEWIPC),
+    K(CLONE_NEWUSER),
+    K(CLONE_NEWPID),
+    K(CLONE_NEWNET),
+    K(CLONE_IO),
+    K(CLONE_NEWTIME),
+    /* ioctl(2) requests */
+    K(TIOCSTI),
+    K(TIOCLINUX),
+    K(TCGETS),
+    K(TCSETS),
+    K(TCSETSW),
+    K(TCSETSF),
+    K(TIOCGWINSZ),
+    K(TIOCSWINSZ),
+    K(TIOCGPGRP),
+    K(TIOCSPGRP),
+    K(TIOCSCTTY),
+    K(TIOCNOTTY),
+    K(TIOCGSID),
+    K(TIOCCONS),
+    K(TIOCSETD),
+    K(TIOCGPTN),
+    K(TIOCSPTLCK),
+    K(FIONREAD),
+    K(FIONBIO),
+    K(FIOCLEX),
+    K(FIONCLEX),
+    K(FIOASYNC),
+    /* socket(2) families and types */
+    K(AF_UNSPEC),
+    K(AF_UNIX),
+    K(AF_LOCAL),
+    K(AF_INET),
+    K(AF_INET6),
+    K(AF_NETLINK),
+    K(AF_PACKET),
+    K(AF_KEY),
+    K(AF_BLUETOOTH),
+    K(AF_ALG),
+    K(AF_VSOCK),
+    K(AF_CAN),
+    K(AF_TIPC),
+    K(AF_RDS),
+    K(AF_LLC),
+    K(AF_APPLETALK),
+    K(AF_AX25),
+    K(AF_IPX),
+    K(AF_X25),
+    K(AF_DECnet),
+    K(AF_XDP),
+    K(AF_NFC),
+    K(AF_IEEE802154),
+    K(AF_PPPOX),
+    K(AF_ATMPVC),
+    K(AF_ATMSVC),
+    K(AF_ROSE),
+    K(AF_NETROM),
+    K(AF_SMC),
+    K(AF_QIPCRTR),
+    K(AF_MCTP),
+    K(SOCK_STREAM),
+    K(SOCK_DGRAM),
+    K(SOCK_RAW),
+    K(SOCK_RDM),
+    K(SOCK_SEQPACKET),
+    K(SOCK_PACKET),
+    K(SOCK_NONBLOCK),
+    K(SOCK_CLOEXEC),
+    /* open(2) flags */
+    K(O_RDONLY),
+    K(O_WRONLY),
+    K(O_RDWR),
+    K(O_ACCMODE),
+    K(O_CREAT),
+    K(O_EXCL),
+    K(O_NOCTTY),
+    K(O_TRUNC),
+    K(O_APPEND),
+    K(O_NONBLOCK),
+    K(O_DSYNC),
+    K(O_SYNC),
+    K(O_DIRECTORY),
+    K(O_NOFOLLOW),
+    K(O_CLOEXEC),
+    K(O_PATH),
+    K(O_TMPFILE),
+    K(O_DIRECT),
+    K(O_NOATIME),
+    K(O_LARGEFILE),
+    K(AT_FDCWD),
+    K(AT_EMPTY_PATH),
+    K(AT_SYMLINK_NOFOLLOW),
+    K(AT_SYMLINK_FOLLOW),
+    K(AT_REMOVEDIR),
+    K(AT_EACCESS),
+    K(AT_NO_AUTOMOUNT),
+    /* prctl(2) options */
+    K(PR_SET_PDEATHSIG),
+    K(PR_GET_PDEATHSIG),
+    K(PR_GET_DUMPABLE),
+    K(PR_SET_DUMPABLE),
+    K(PR_GET_KEEPCAPS),
+    K(PR_SET_KEEPCAPS),
+    K(PR_SET_NAME),
+    K(PR_GET_NAME),
+    K(PR_GET_SECCOMP),
+    K(PR_SET_SECCOMP),
+    K(PR_CAPBSET_READ),
+    K(PR_CAPBSET_DROP),
+    K(PR_GET_SECUREBITS),
+    K(PR_SET_SECUREBITS),
+    K(PR_GET_TIMERSLACK),
+    K(PR_SET_TIMERSLACK),
+    K(PR_SET_TSC),
+    K(PR_GET_TSC),
+    K(PR_MCE_KILL),
+    K(PR_MCE_KILL_GET),
+    K(PR_SET_MM),
+    K(PR_SET_PTRACER),
+    K(PR_SET_CHILD_SUBREAPER),
+    K(PR_GET_CHILD_SUBREAPER),
+    K(PR_SET_NO_NEW_PRIVS),
+    K(PR_GET_NO_NEW_PRIVS),
+    K(PR_GET_TID_ADDRESS),
+    K(PR_SET_THP_DISABLE),
+    K(PR_GET_THP_DISABLE),
+    K(PR_CAP_AMBIENT),
+    K(PR_SET_FP_MODE),
+    K(PR_GET_FP_MODE),
+    K(PR_SET_SPECULATION_CTRL),
+    K(PR_GET_SPECULATION_CTRL),
+    K(PR_SET_VMA),
+    K(PR_SET_IO_FLUSHER),
+    K(PR_GET_IO_FLUSHER),
+    K(PR_SET_SYSCALL_USER_DISPATCH),
+    K(PR_SET_TAGGED_ADDR_CTRL),
+    K(PR_GET_TAGGED_ADDR_CTRL),
+    /* personality(2) */
+    K(PER_LINUX),
+    K(PER_LINUX_32BIT),
+    K(PER_LINUX32),
+    K(PER_LINUX32_3GB),
+    K(PER_BSD),
+    K(UNAME26),
+    K(ADDR_NO_RANDOMIZE),
+    K(FDPIC_FUNCPTRS),
+    K(MMAP_PAGE_ZERO),
+    K(ADDR_COMPAT_LAYOUT),
+    K(READ_IMPLIES_EXEC),
+    K(ADDR_LIMIT_32BIT),
+    K(SHORT_INODE),
+    K(WHOLE_SECONDS),
+    K(STICKY_TIMEOUTS),
+    K(ADDR_LIMIT_3GB),
+    /* mmap(2) / mprotect(2) */
+    K(PROT_NONE),
+    K(PROT_READ),
+    K(PROT_WRITE),
+    K(PROT_EXEC),
+    K(PROT_GROWSDOWN),
+    K(PROT_GROWSUP),
+    K(MAP_SHARED),
+    K(MAP_PRIVATE),
+    K(MAP_FIXED),
+    K(MAP_ANONYMOUS),
+    K(MAP_GROWSDOWN),
+    K(MAP_NORESERVE),
+    K(MAP_POPULATE),
+    K(MAP_STACK),
+    K(MAP_HUGETLB),
+    K(MAP_FIXED_NOREPLACE),
+    /* getrandom(2) */
+    K(GRND_NONBLOCK),
+    K(GRND_RANDOM),
+    K(GRND_INSECURE),
+    /* fcntl(2) */
+    K(F_DUPFD),
+    K(F_DUPFD_CLOEXEC),
+    K(F_GETFD),
+    K(F_SETFD),
+    K(F_GETFL),
+    K(F_SETFL),
+    K(F_GETLK),
+    K(F_SETLK),
+    K(F_SETLKW),
+    K(F_SETOWN),
+    K(F_GETOWN),
+    K(F_SETSIG),
+    K(F_GETSIG),
+    K(F_SETPIPE_SZ),
+    K(F_GETPIPE_SZ),
+    K(F_ADD_SEALS),
+    K(F_GET_SEALS),
+    K(FD_CLOEXEC),
+    /* signals, for kill(2)/tgkill(2) rules */
+    K(SIGHUP),
+    K(SIGINT),
+    K(SIGQUIT),
+    K(SIGILL),
+    K(SIGTRAP),
+    K(SIGABRT),
+    K(SIGBUS),
+    K(SIGFPE),
+    K(SIGKILL),
+    K(SIGUSR1),
+    K(SIGSEGV),
+    K(SIGUSR2),
+    K(SIGPIPE),
+    K(SIGALRM),
+    K(SIGTERM),
+    K(SIGCHLD),
+    K(SIGCONT),
+    K(SIGSTOP),
+    K(SIGTSTP),
+    K(SIGTTIN),
+    K(SIGTTOU),
+    K(SIGSYS),
+    /* resources, for prlimit64(2) rules */
+    K(RLIMIT_CPU),
+    K(RLIMIT_FSIZE),
+    K(RLIMIT_DATA),
+    K(RLIMIT_STACK),
+    K(RLIMIT_CORE),
+    K(RLIMIT_RSS),
+    K(RLIMIT_NPROC),
+    K(RLIMIT_NOFILE),
+    K(RLIMIT_MEMLOCK),
+    K(RLIMIT_AS),
+    K(RLIMIT_LOCKS),
+    K(RLIMIT_SIGPENDING),
+    K(RLIMIT_MSGQUEUE),
+    K(RLIMIT_NICE),
+    K(RLIMIT_RTPRIO),
+    K(RLIMIT_RTTIME),
+    /* wait4(2)/waitid(2) */
+    K(WNOHANG),
+    K(WUNTRACED),
+    K(WCONTINUED),
+    K(WEXITED),
+    K(WSTOPPED),
+    K(WNOWAIT),
+    K(P_ALL),
+    K(P_PID),
+    K(P_PGID),
+    K(P_PIDFD),
+    /* seccomp(2) operations */
+    K(SECCOMP_SET_MODE_STRICT),
+    K(SECCOMP_SET_MODE_FILTER),
+    K(SECCOMP_GET_ACTION_AVAIL),
+    K(SECCOMP_GET_NOTIF_SIZES),
+    K(SECCOMP_FILTER_FLAG_TSYNC),
+    K(SECCOMP_FILTER_FLAG_LOG),
+    K(SECCOMP_FILTER_FLAG_SPEC_ALLOW),
+    K(SECCOMP_FILTER_FLAG_NEW_LISTENER),
+    /* the standard fds */
+    K(STDIN_FILENO),
+    K(STDOUT_FILENO),
+    K(STDERR_FILENO),
 };
 #undef K
 
@@ -310,25 +520,25 @@ struct pstate {
 	unsigned depth;
 	unsigned nfiles;
 	size_t *rgroup; /* parallel to c->seccomp.rules */
-	char **rconds;  /* parallel too: conditions as written */
+	char **rconds;	/* parallel too: conditions as written */
 	size_t rgroup_cap;
 	size_t rules_cap;
 	size_t cur_group;
 	bool default_seen;
-	unsigned ndirectives; /* in the file being parsed */
+	unsigned ndirectives;		 /* in the file being parsed */
 	struct lm_profile_info own_info; /* used when the caller passes no info */
 };
 
 /* One file being parsed and the cursor within its current line. */
 struct src {
 	const char *name; /* as shown in messages */
-	char *dir;        /* for relative includes */
+	char *dir;	  /* for relative includes */
 	const char *text;
 	size_t len;
 	bool top;
 	unsigned line;
 	const char *ls, *le; /* current line [ls, le) */
-	const char *p;       /* cursor */
+	const char *p;	     /* cursor */
 };
 
 static unsigned col_of(const struct src *s, const char *p)
@@ -433,7 +643,8 @@ static int read_word(struct pstate *st, struct src *s, const char *what, char **
 		for (;;) {
 			if (q >= s->le) {
 				free(buf);
-				return perr(st, s, s->p, "unterminated quoted string (expected '\"')");
+				return perr(st, s, s->p,
+					    "unterminated quoted string (expected '\"')");
 			}
 			if (*q == '"')
 				break;
@@ -493,7 +704,7 @@ static int parse_term(struct pstate *st, struct src *s, uint64_t *out)
 		bool overflow = false;
 		while (q < s->le && isxdigit((unsigned char)*q)) {
 			int dv = isdigit((unsigned char)*q) ? *q - '0'
-							   : tolower((unsigned char)*q) - 'a' + 10;
+							    : tolower((unsigned char)*q) - 'a' + 10;
 			if (dv >= base)
 				return perr(st, s, q, "invalid digit '%c' in a base-%d number", *q,
 					    base);
@@ -599,13 +810,13 @@ static const struct {
 	const char *name;
 	enum lm_action_kind kind;
 } action_words[] = {
-	{"allow", LM_ACT_ALLOW},
-	{"errno", LM_ACT_ERRNO},
-	{"kill-process", LM_ACT_KILL_PROCESS},
-	{"kill-thread", LM_ACT_KILL_THREAD},
-	{"trap", LM_ACT_TRAP},
-	{"log", LM_ACT_LOG},
-	{"notify", LM_ACT_NOTIFY},
+    {"allow", LM_ACT_ALLOW},
+    {"errno", LM_ACT_ERRNO},
+    {"kill-process", LM_ACT_KILL_PROCESS},
+    {"kill-thread", LM_ACT_KILL_THREAD},
+    {"trap", LM_ACT_TRAP},
+    {"log", LM_ACT_LOG},
+    {"notify", LM_ACT_NOTIFY},
 };
 
 static bool is_action_word(const char *w, size_t n)
@@ -623,9 +834,10 @@ static int parse_action(struct pstate *st, struct src *s, struct lm_action *a)
 	const char *b = s->p;
 	size_t n = ident_len(s, b, true);
 	if (n == 0)
-		return perr(st, s, b,
-			    "expected an action (allow, errno(NAME), kill-process, kill-thread, trap, "
-			    "log, notify)");
+		return perr(
+		    st, s, b,
+		    "expected an action (allow, errno(NAME), kill-process, kill-thread, trap, "
+		    "log, notify)");
 	for (size_t i = 0; i < sizeof action_words / sizeof action_words[0]; i++) {
 		if (strlen(action_words[i].name) != n || memcmp(action_words[i].name, b, n) != 0)
 			continue;
@@ -650,7 +862,8 @@ static int parse_action(struct pstate *st, struct src *s, struct lm_action *a)
 						suggest_try(&sg, strerrorname_np(k));
 				return perr(st, s, v, "unknown errno name " TOK_FMT "%s%s%s",
 					    TOK_ARG(v, vn), sg.name[0] ? " (did you mean " : "",
-					    sg.name, sg.name[0] ? "?)" : " (expected EPERM, EACCES, ...)");
+					    sg.name,
+					    sg.name[0] ? "?)" : " (expected EPERM, EACCES, ...)");
 			}
 			a->errnum = en;
 			s->p = v + vn;
@@ -678,9 +891,10 @@ static int parse_action(struct pstate *st, struct src *s, struct lm_action *a)
 		suggest_try(&sg, action_words[i].name);
 	return perr(st, s, b, "unknown action " TOK_FMT "%s%s%s", TOK_ARG(b, n),
 		    sg.name[0] ? " (did you mean " : "", sg.name,
-		    sg.name[0] ? "?)"
-			       : " (expected allow, errno(NAME), kill-process, kill-thread, trap, log "
-				 "or notify)");
+		    sg.name[0]
+			? "?)"
+			: " (expected allow, errno(NAME), kill-process, kill-thread, trap, log "
+			  "or notify)");
 }
 
 /* ---- syscalls -------------------------------------------------------------------------------- */
@@ -867,15 +1081,16 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		lm_action_str(&r->action, ar, sizeof ar);
 		if (!o_in_r && !r_in_o) {
 			/* Two rules one call can match, with different actions: libseccomp merges
-			 * them into one decision tree without regard to profile order, and the result
-			 * can be neither rule (seen with `!=` next to `==`).  Refuse. */
+			 * them into one decision tree without regard to profile order, and the
+			 * result can be neither rule (seen with `!=` next to `==`).  Refuse. */
 			if (rules_overlap(o, r)) {
 				char *os = lm_rule_str(o);
-				int ret = perr(st, s, at,
-					       "this rule (%s) overlaps '%s' at %s:%u: a call can match "
-					       "both, and libseccomp does not decide overlapping rules "
-					       "in profile order; make the conditions exclusive",
-					       ar, os ? os : o->syscall, o->file, o->line);
+				int ret =
+				    perr(st, s, at,
+					 "this rule (%s) overlaps '%s' at %s:%u: a call can match "
+					 "both, and libseccomp does not decide overlapping rules "
+					 "in profile order; make the conditions exclusive",
+					 ar, os ? os : o->syscall, o->file, o->line);
 				free(os);
 				rule_free(r);
 				return ret;
@@ -886,23 +1101,26 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		if (same_file || (o_in_r && !r_in_o)) {
 			int ret;
 			if (o_in_r && r_in_o)
-				ret = perr(st, s, at,
-					   "conflicting rules for %s: %s here, %s at %s:%u with the "
-					   "same conditions",
-					   r->syscall, ar, ao, o->file, o->line);
+				ret =
+				    perr(st, s, at,
+					 "conflicting rules for %s: %s here, %s at %s:%u with the "
+					 "same conditions",
+					 r->syscall, ar, ao, o->file, o->line);
 			else if (o_in_r)
 				ret = perr(st, s, at,
 					   "%s here would never apply: the broader rule '%s %s' at "
 					   "%s:%u already decides every call it matches%s",
 					   ar, ao, o->syscall, o->file, o->line,
-					   same_file ? "" : " (write 'reset SYSCALL' first to replace "
-							    "the included rules)");
+					   same_file ? ""
+						     : " (write 'reset SYSCALL' first to replace "
+						       "the included rules)");
 			else
-				ret = perr(st, s, at,
-					   "this broader rule would hide the %s rule for %s at %s:%u "
-					   "(libseccomp keeps only the broader one); add conditions or "
-					   "remove one of them",
-					   ao, o->syscall, o->file, o->line);
+				ret = perr(
+				    st, s, at,
+				    "this broader rule would hide the %s rule for %s at %s:%u "
+				    "(libseccomp keeps only the broader one); add conditions or "
+				    "remove one of them",
+				    ao, o->syscall, o->file, o->line);
 			rule_free(r);
 			return ret;
 		}
@@ -1026,8 +1244,9 @@ static int parse_cond(struct pstate *st, struct src *s, struct lm_cond *cd)
 		return perr(st, s, op, "expected a comparison (==, !=, <, <=, >, >=)%s",
 			    masked ? "" : " or '& MASK =='");
 	if (masked && cd->op != LM_CMP_EQ)
-		return perr(st, s, op, "a masked comparison must be '==' (libseccomp has only "
-				       "masked equality)");
+		return perr(st, s, op,
+			    "a masked comparison must be '==' (libseccomp has only "
+			    "masked equality)");
 	const char *vat = (skip_ws(s), s->p);
 	if (parse_value(st, s, &cd->value) < 0)
 		return -1;
@@ -1117,10 +1336,11 @@ static int parse_rule(struct pstate *st, struct src *s)
 				goto out;
 			for (unsigned i = 0; i < nconds; i++)
 				if (conds[i].arg == conds[nconds].arg) {
-					ret = perr(st, s, cat,
-						   "a%u is compared twice; libseccomp allows one "
-						   "comparison per argument in a rule (write two rules)",
-						   conds[i].arg);
+					ret = perr(
+					    st, s, cat,
+					    "a%u is compared twice; libseccomp allows one "
+					    "comparison per argument in a rule (write two rules)",
+					    conds[i].arg);
 					goto out;
 				}
 			nconds++;
@@ -1136,8 +1356,8 @@ static int parse_rule(struct pstate *st, struct src *s)
 		}
 	}
 	for (size_t i = 0; i < ncalls; i++) {
-		struct lm_rule r = {.action = act, .nr = calls[i].nr, .nconds = nconds,
-				    .line = s->line};
+		struct lm_rule r = {
+		    .action = act, .nr = calls[i].nr, .nconds = nconds, .line = s->line};
 		memcpy(r.conds, conds, sizeof conds);
 		r.syscall = strndup(calls[i].p, calls[i].n);
 		r.file = strdup(s->name);
@@ -1155,7 +1375,8 @@ out:
 	return ret;
 }
 
-/* ---- settings --------------------------------------------------------------------------------- */
+/* ---- settings ---------------------------------------------------------------------------------
+ */
 /* Re-anchor an error from a lead helper (lm_parse_rlimit, lm_config_add_mount, ...) at the
  * directive that caused it. */
 static int rewrap(struct pstate *st, struct src *s, const char *at)
@@ -1166,8 +1387,7 @@ static int rewrap(struct pstate *st, struct src *s, const char *at)
 	return r;
 }
 
-static int set_string(struct pstate *st, struct src *s, const char *at, char **field,
-		      char *value)
+static int set_string(struct pstate *st, struct src *s, const char *at, char **field, char *value)
 {
 	(void)st, (void)s, (void)at;
 	free(*field);
@@ -1175,8 +1395,7 @@ static int set_string(struct pstate *st, struct src *s, const char *at, char **f
 	return 0;
 }
 
-static int parse_file(struct pstate *st, const char *name, const char *text, size_t len,
-		      bool top);
+static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top);
 
 static char *dir_of(const char *path)
 {
@@ -1262,8 +1481,9 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 	for (unsigned i = 0; i < st->depth; i++)
 		if (st->stack[i].dev == sb.st_dev && st->stack[i].ino == sb.st_ino) {
 			if (at_s)
-				return perr(st, at_s, at, "include %s: include cycle (the file "
-							   "includes itself, directly or not)",
+				return perr(st, at_s, at,
+					    "include %s: include cycle (the file "
+					    "includes itself, directly or not)",
 					    path);
 			return lm_error(st->e, 0, "profile", "%s: include cycle", path);
 		}
@@ -1435,8 +1655,8 @@ static int dir_setenv(struct pstate *st, struct src *s, bool unset)
 		return -1;
 	if (!valid_env_key(k))
 		return perr(st, s, at, "invalid environment variable name (empty or with '=')");
-	if (!unset && read_word(st, s, "a value after the variable name (\"\" for empty)", &v,
-				&vat) < 0)
+	if (!unset &&
+	    read_word(st, s, "a value after the variable name (\"\" for empty)", &v, &vat) < 0)
 		return -1;
 	if (expect_eol(st, s, unset ? "the variable name" : "the value") < 0)
 		return -1;
@@ -1618,10 +1838,10 @@ static int dir_group(struct pstate *st, struct src *s)
 }
 
 static const char *const directive_words[] = {
-	"include",  "purpose", "group",     "ro-bind", "bind",     "tmpfs",   "rlimit",
-	"hostname", "chdir",   "setenv",    "unsetenv", "keep-env", "share-net", "network",
-	"timeout",  "default", "stdfd",     "reset",   "allow",    "errno",   "kill-process",
-	"kill-thread", "trap", "log",       "notify",
+    "include",	   "purpose", "group",	"ro-bind",  "bind",	"tmpfs",     "rlimit",
+    "hostname",	   "chdir",   "setenv", "unsetenv", "keep-env", "share-net", "network",
+    "timeout",	   "default", "stdfd",	"reset",    "allow",	"errno",     "kill-process",
+    "kill-thread", "trap",    "log",	"notify",
 };
 
 static int parse_line(struct pstate *st, struct src *s)
@@ -1696,8 +1916,7 @@ static int parse_line(struct pstate *st, struct src *s)
 		    TOK_ARG(at, n));
 }
 
-static int parse_file(struct pstate *st, const char *name, const char *text, size_t len,
-		      bool top)
+static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top)
 {
 	struct src s = {.name = name, .text = text, .len = len, .top = top};
 	char **nf;
@@ -1756,7 +1975,8 @@ static int parse_file(struct pstate *st, const char *name, const char *text, siz
 	return r;
 }
 
-/* ---- entry points ------------------------------------------------------------------------------ */
+/* ---- entry points ------------------------------------------------------------------------------
+ */
 const char *lm_profile_dir(void)
 {
 	const char *env = getenv("LAMINA_PROFILE_DIR");
@@ -1855,8 +2075,8 @@ int lm_profile_parse_buffer_info(const char *text, size_t len, const char *filen
 	return pstate_end(&st, r, filename, filename);
 }
 
-int lm_profile_parse_buffer(const char *text, size_t len, const char *filename,
-			    struct lm_config *c, struct lm_err *e)
+int lm_profile_parse_buffer(const char *text, size_t len, const char *filename, struct lm_config *c,
+			    struct lm_err *e)
 {
 	return lm_profile_parse_buffer_info(text, len, filename, c, NULL, e);
 }

@@ -20,15 +20,15 @@ struct lm_profile_group {
 };
 
 struct lm_profile_info {
-	char *purpose;                  /* the top file's `purpose` line, NULL when absent */
+	char *purpose; /* the top file's `purpose` line, NULL when absent */
 	struct lm_profile_group *groups;
 	size_t ngroups;
-	size_t *rule_group;             /* parallel to c->seccomp.rules: index into groups, or
-					 * LM_NO_GROUP */
+	size_t *rule_group; /* parallel to c->seccomp.rules: index into groups, or
+			     * LM_NO_GROUP */
 	size_t nrule_group;
-	char **rule_conds;              /* parallel too: the conditions as written ("a1 == TIOCSTI"),
-					 * NULL for an unconditional rule */
-	char **files;                   /* every file read, in order (the top one first) */
+	char **rule_conds; /* parallel too: the conditions as written ("a1 == TIOCSTI"),
+			    * NULL for an unconditional rule */
+	char **files;	   /* every file read, in order (the top one first) */
 	size_t nfiles;
 };
 #define LM_NO_GROUP ((size_t)-1)

@@ -21,16 +21,16 @@
 
 static int passed, failed;
 
-#define CHECK(cond, ...)                                                                       \
-	do {                                                                                   \
-		if (cond) {                                                                    \
-			passed++;                                                              \
-		} else {                                                                       \
-			failed++;                                                              \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                   \
-			fprintf(stderr, __VA_ARGS__);                                          \
-			fprintf(stderr, "\n");                                                 \
-		}                                                                              \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			passed++;                                                                  \
+		} else {                                                                           \
+			failed++;                                                                  \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fprintf(stderr, "\n");                                                     \
+		}                                                                                  \
 	} while (0)
 
 static char tmpdir[] = "/tmp/lamina-unit-profile-XXXXXX";
@@ -44,15 +44,15 @@ static int parse(const char *text, struct lm_config *c, struct lm_err *e)
 }
 
 /* The text must be refused with exactly this message and exit status 125. */
-#define BAD(text_, want_)                                                                      \
-	do {                                                                                   \
-		struct lm_config c_;                                                           \
-		struct lm_err e_;                                                              \
-		int r_ = parse(text_, &c_, &e_);                                               \
-		CHECK(r_ < 0 && strcmp(e_.msg, want_) == 0 && e_.exit_code == 125,             \
-		      "input %s\n  expected error: %s\n  got (%d): %s", #text_, want_, r_,     \
-		      r_ < 0 ? e_.msg : "(accepted)");                                         \
-		lm_config_free(&c_);                                                           \
+#define BAD(text_, want_)                                                                          \
+	do {                                                                                       \
+		struct lm_config c_;                                                               \
+		struct lm_err e_;                                                                  \
+		int r_ = parse(text_, &c_, &e_);                                                   \
+		CHECK(r_ < 0 && strcmp(e_.msg, want_) == 0 && e_.exit_code == 125,                 \
+		      "input %s\n  expected error: %s\n  got (%d): %s", #text_, want_, r_,         \
+		      r_ < 0 ? e_.msg : "(accepted)");                                             \
+		lm_config_free(&c_);                                                               \
 	} while (0)
 
 static void write_file(const char *name, const char *text)
@@ -99,26 +99,27 @@ static void test_settings(void)
 	CHECK(r == 0, "settings parse: %s", e.msg);
 	CHECK(c.nmounts == 3, "3 mounts, got %zu", c.nmounts);
 	if (c.nmounts == 3) {
-		CHECK(c.mounts[0].kind == LM_MOUNT_RO_BIND && !strcmp(c.mounts[0].src, "/usr/share") &&
-			      !strcmp(c.mounts[0].dst, "/share"),
+		CHECK(c.mounts[0].kind == LM_MOUNT_RO_BIND &&
+			  !strcmp(c.mounts[0].src, "/usr/share") &&
+			  !strcmp(c.mounts[0].dst, "/share"),
 		      "ro-bind");
 		CHECK(c.mounts[1].kind == LM_MOUNT_BIND && !strcmp(c.mounts[1].src, "/srv") &&
-			      !strcmp(c.mounts[1].dst, "/srv"),
+			  !strcmp(c.mounts[1].dst, "/srv"),
 		      "bind with DST defaulting to SRC");
 		CHECK(c.mounts[2].kind == LM_MOUNT_TMPFS && !c.mounts[2].src &&
-			      !strcmp(c.mounts[2].dst, "/scratch"),
+			  !strcmp(c.mounts[2].dst, "/scratch"),
 		      "tmpfs");
 	}
 	CHECK(c.rlimits[RLIMIT_NOFILE].set && c.rlimits[RLIMIT_NOFILE].soft == 64, "rlimit nofile");
 	CHECK(c.rlimits[RLIMIT_AS].set && c.rlimits[RLIMIT_AS].soft == 1ull << 30 &&
-		      c.rlimits[RLIMIT_AS].hard_set && c.rlimits[RLIMIT_AS].hard == 2ull << 30,
+		  c.rlimits[RLIMIT_AS].hard_set && c.rlimits[RLIMIT_AS].hard == 2ull << 30,
 	      "rlimit as=1G:2G");
 	CHECK(c.hostname && !strcmp(c.hostname, "box-1.example"), "hostname");
 	CHECK(c.chdir && !strcmp(c.chdir, "/scratch"), "chdir");
 	CHECK(c.nenvops == 3, "3 env ops, got %zu", c.nenvops);
 	if (c.nenvops == 3) {
 		CHECK(!c.envops[0].unset && !strcmp(c.envops[0].key, "GREETING") &&
-			      !strcmp(c.envops[0].value, "hello \"world\" \\o/"),
+			  !strcmp(c.envops[0].value, "hello \"world\" \\o/"),
 		      "quoted setenv value, got [%s]", c.envops[0].value);
 		CHECK(!strcmp(c.envops[1].value, ""), "empty quoted value");
 		CHECK(c.envops[2].unset && !strcmp(c.envops[2].key, "LANG"), "unsetenv");
@@ -146,25 +147,25 @@ static void test_actions(void)
 		enum lm_action_kind kind;
 		int errnum;
 	} cases[] = {
-		{"default allow\n", LM_ACT_ALLOW, 0},
-		{"default errno(EPERM)\n", LM_ACT_ERRNO, EPERM},
-		{"default errno( EACCES )\n", LM_ACT_ERRNO, EACCES},
-		{"default errno(38)\n", LM_ACT_ERRNO, 38},
-		{"default errno(0)\n", LM_ACT_ERRNO, 0},
-		{"default errno(0x1)\n", LM_ACT_ERRNO, 1},
-		{"default kill-process\n", LM_ACT_KILL_PROCESS, 0},
-		{"default kill-thread\n", LM_ACT_KILL_THREAD, 0},
-		{"default trap\n", LM_ACT_TRAP, 0},
-		{"default log\n", LM_ACT_LOG, 0},
-		{"default notify\n", LM_ACT_NOTIFY, 0},
+	    {"default allow\n", LM_ACT_ALLOW, 0},
+	    {"default errno(EPERM)\n", LM_ACT_ERRNO, EPERM},
+	    {"default errno( EACCES )\n", LM_ACT_ERRNO, EACCES},
+	    {"default errno(38)\n", LM_ACT_ERRNO, 38},
+	    {"default errno(0)\n", LM_ACT_ERRNO, 0},
+	    {"default errno(0x1)\n", LM_ACT_ERRNO, 1},
+	    {"default kill-process\n", LM_ACT_KILL_PROCESS, 0},
+	    {"default kill-thread\n", LM_ACT_KILL_THREAD, 0},
+	    {"default trap\n", LM_ACT_TRAP, 0},
+	    {"default log\n", LM_ACT_LOG, 0},
+	    {"default notify\n", LM_ACT_NOTIFY, 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct lm_config c;
 		struct lm_err e;
 		int r = parse(cases[i].text, &c, &e);
 		CHECK(r == 0 && c.seccomp.present && c.seccomp.default_line == 1 &&
-			      c.seccomp.default_action.kind == cases[i].kind &&
-			      c.seccomp.default_action.errnum == cases[i].errnum,
+			  c.seccomp.default_action.kind == cases[i].kind &&
+			  c.seccomp.default_action.errnum == cases[i].errnum,
 		      "%s -> %s", cases[i].text, r ? e.msg : "wrong action");
 		lm_config_free(&c);
 	}
@@ -176,10 +177,9 @@ static void test_actions(void)
 		      "notify getppid\nkill-process kexec_load\n",
 		      &c, &e);
 	CHECK(r == 0 && c.seccomp.nrules == 7, "all actions as rules: %s", e.msg);
-	static const char *const want[] = {"allow read",      "errno(EPERM) mount",
-					   "kill-thread ptrace", "trap uname",
-					   "log getpid",      "notify getppid",
-					   "kill-process kexec_load"};
+	static const char *const want[] = {
+	    "allow read", "errno(EPERM) mount", "kill-thread ptrace",	  "trap uname",
+	    "log getpid", "notify getppid",	"kill-process kexec_load"};
 	for (size_t i = 0; r == 0 && i < 7; i++) {
 		char *s = lm_rule_str(&c.seccomp.rules[i]);
 		CHECK(s && !strcmp(s, want[i]), "rule %zu printed as %s", i, s);
@@ -210,12 +210,12 @@ static void test_rules(void)
 	CHECK(c.seccomp.nrules == 14, "14 rules, got %zu", c.seccomp.nrules);
 	const struct lm_rule *x;
 	x = find_rule(&c, "close", 0);
-	CHECK(x && x->nconds == 0 && x->line == 2 && x->nr == seccomp_syscall_resolve_name("close") &&
-		      !strcmp(x->file, "t.profile"),
+	CHECK(x && x->nconds == 0 && x->line == 2 &&
+		  x->nr == seccomp_syscall_resolve_name("close") && !strcmp(x->file, "t.profile"),
 	      "several syscalls on one line");
 	x = find_rule(&c, "lseek", 0);
 	CHECK(x && x->nconds == 1 && x->conds[0].arg == 0 && x->conds[0].op == LM_CMP_EQ &&
-		      x->conds[0].value == 3,
+		  x->conds[0].value == 3,
 	      "==");
 	x = find_rule(&c, "fcntl", 0);
 	CHECK(x && x->conds[0].arg == 1 && x->conds[0].op == LM_CMP_NE && x->conds[0].value == 16,
@@ -228,32 +228,32 @@ static void test_rules(void)
 	CHECK(x && x->conds[0].op == LM_CMP_GT && x->conds[0].value == 1, ">");
 	x = find_rule(&c, "writev", 0);
 	CHECK(x && x->nconds == 3 && x->conds[0].op == LM_CMP_GE && x->conds[1].arg == 0 &&
-		      x->conds[2].op == LM_CMP_NE,
+		  x->conds[2].op == LM_CMP_NE,
 	      ">= and three conditions");
 	x = find_rule(&c, "ioctl", 0);
 	CHECK(x && x->action.kind == LM_ACT_ERRNO && x->action.errnum == EPERM &&
-		      x->conds[0].op == LM_CMP_MASKED_EQ && x->conds[0].mask == 0xffffffff &&
-		      x->conds[0].value == TIOCSTI,
+		  x->conds[0].op == LM_CMP_MASKED_EQ && x->conds[0].mask == 0xffffffff &&
+		  x->conds[0].value == TIOCSTI,
 	      "masked equality with a constant");
 	x = find_rule(&c, "clone", 0);
 	CHECK(x && x->conds[0].mask == (CLONE_NEWNS | CLONE_NEWUSER) && x->conds[0].value == 0,
 	      "constants OR'ed in a mask");
 	x = find_rule(&c, "openat", 0);
 	CHECK(x && x->conds[0].value == 0xffffff9c && x->conds[1].arg == 2 &&
-		      x->conds[1].mask == O_ACCMODE,
+		  x->conds[1].mask == O_ACCMODE,
 	      "negative AT_FDCWD through the 32-bit mask is its low 32 bits");
 	x = find_rule(&c, "kill", 0);
 	CHECK(x && x->conds[0].value == UINT64_MAX, "-1 is two's complement");
 	x = find_rule(&c, "socket", 0);
 	CHECK(x && x->nconds == 2 && x->conds[0].value == AF_UNIX &&
-		      x->conds[1].value == SOCK_STREAM,
+		  x->conds[1].value == SOCK_STREAM,
 	      "no blanks needed around operators");
 	lm_config_free(&c);
 
 	/* Implicit default: an allowlist without a default fails closed. */
 	r = parse("allow read\n", &c, &e);
 	CHECK(r == 0 && c.seccomp.present && c.seccomp.default_line == 0 &&
-		      c.seccomp.default_action.kind == LM_ACT_KILL_PROCESS,
+		  c.seccomp.default_action.kind == LM_ACT_KILL_PROCESS,
 	      "implicit default kill-process");
 	lm_config_free(&c);
 
@@ -278,7 +278,8 @@ static void test_rules(void)
 	/* reset forgets earlier rules of a call. */
 	r = parse("allow read write\nreset read\nerrno(EPERM) read\n", &c, &e);
 	x = r == 0 ? find_rule(&c, "read", 0) : NULL;
-	CHECK(x && x->action.kind == LM_ACT_ERRNO && !find_rule(&c, "read", 1) && c.seccomp.nrules == 2,
+	CHECK(x && x->action.kind == LM_ACT_ERRNO && !find_rule(&c, "read", 1) &&
+		  c.seccomp.nrules == 2,
 	      "reset then a new rule: %s", e.msg);
 	lm_config_free(&c);
 }
@@ -289,10 +290,10 @@ static void test_sha256(void)
 		const char *in;
 		const char *hex;
 	} v[] = {
-		{"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-		{"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	    {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		struct lm_sha256 s;
@@ -348,11 +349,11 @@ static void test_includes(void)
 		CHECK(info.nfiles == 2 && strstr(info.files[1], "base.profile"), "files read");
 		CHECK(!strcmp(c.hostname, "top"), "settings after the include win");
 		CHECK(c.seccomp.default_action.kind == LM_ACT_ERRNO &&
-			      c.seccomp.default_action.errnum == ENOSYS,
+			  c.seccomp.default_action.errnum == ENOSYS,
 		      "default from the include");
 		const struct lm_rule *io = find_rule(&c, "ioctl", 0);
 		CHECK(io && io->action.kind == LM_ACT_ERRNO && !find_rule(&c, "ioctl", 1) &&
-			      strstr(io->file, "top.profile") && io->line == 5,
+			  strstr(io->file, "top.profile") && io->line == 5,
 		      "the includer's rule replaced the included one");
 		CHECK(c.seccomp.nrules == 4, "4 rules, got %zu", c.seccomp.nrules);
 		CHECK(info.ngroups == 2 && info.nrule_group == c.seccomp.nrules, "groups");
@@ -366,7 +367,8 @@ static void test_includes(void)
 			if (!strcmp(sys, "ioctl"))
 				CHECK(g == 1, "ioctl in group guard");
 		}
-		CHECK(!strcmp(c.seccomp.name, top) && !strcmp(c.seccomp.path, top), "name and path");
+		CHECK(!strcmp(c.seccomp.name, top) && !strcmp(c.seccomp.path, top),
+		      "name and path");
 	}
 	uint8_t d1[32];
 	memcpy(d1, c.seccomp.sha256, 32);
@@ -374,7 +376,8 @@ static void test_includes(void)
 	lm_config_free(&c);
 
 	/* The digest covers the included text: change base, the top's digest changes. */
-	write_file("base.profile", "default errno(ENOSYS)\nallow read write ioctl\nhostname base\n");
+	write_file("base.profile",
+		   "default errno(ENOSYS)\nallow read write ioctl\nhostname base\n");
 	lm_config_init(&c);
 	r = lm_profile_load(top, &c, &e);
 	CHECK(r == 0 && memcmp(d1, c.seccomp.sha256, 32) != 0, "digest covers includes");
@@ -419,7 +422,8 @@ static void test_includes(void)
 				"allow ioctl if a1 & 0xffffffff == 0x5413\n");
 	lm_config_init(&c);
 	r = lm_profile_load(top, &c, &e);
-	CHECK(r == 0 && find_rule(&c, "ioctl", 1) && !find_rule(&c, "ioctl", 2), "reset: %s", e.msg);
+	CHECK(r == 0 && find_rule(&c, "ioctl", 1) && !find_rule(&c, "ioctl", 2), "reset: %s",
+	      e.msg);
 	lm_config_free(&c);
 
 	/* cycles */
@@ -467,7 +471,7 @@ static void test_includes(void)
 	lm_config_init(&c);
 	r = lm_profile_load("no-such-profile", &c, &e);
 	CHECK(r < 0 && strstr(e.msg, "no shipped profile named 'no-such-profile'") &&
-		      e.exit_code == 125,
+		  e.exit_code == 125,
 	      "unknown shipped name: %s", e.msg);
 	lm_config_free(&c);
 	lm_config_init(&c);
@@ -510,7 +514,7 @@ static void test_long_lines(void)
 	strcpy(text + n, "\n");
 	r = parse(text, &c, &e);
 	CHECK(r < 0 && strstr(e.msg, "t.profile:1:1: unknown directive 'qqqq") &&
-		      strstr(e.msg, "...' (expected"),
+		  strstr(e.msg, "...' (expected"),
 	      "long garbage: %s", e.msg);
 	lm_config_free(&c);
 	free(text);
@@ -529,69 +533,104 @@ static void test_shipped(void)
 		      "shipped %s: %s", names[i], e.msg);
 		if (r == 0 && !strcmp(names[i], "default")) {
 			CHECK(c.seccomp.default_action.kind == LM_ACT_ERRNO &&
-				      c.seccomp.default_action.errnum == ENOSYS && !c.seccomp.stdfd,
+				  c.seccomp.default_action.errnum == ENOSYS && !c.seccomp.stdfd,
 			      "default: ENOSYS, no std-fd layer");
-			static const char *const refused[] = {
-				"mount",        "umount2",        "fsopen",       "fsconfig",
-				"fsmount",      "fspick",         "move_mount",   "open_tree",
-				"mount_setattr", "pivot_root",    "chroot",       "setns",
-				"bpf",          "perf_event_open", "keyctl",      "add_key",
-				"request_key",  "userfaultfd",    "io_uring_setup", "io_uring_enter",
-				"io_uring_register", "kexec_load", "kexec_file_load", "init_module",
-				"finit_module", "delete_module",  "open_by_handle_at",
-				"name_to_handle_at", "ptrace",    "process_vm_readv",
-				"process_vm_writev", "acct",      "swapon",       "swapoff",
-				"reboot",       "syslog",         "iopl",         "ioperm",
-				"quotactl",     "uselib",         "ustat",        "sysfs",
-				"vhangup",      "settimeofday",   "clock_settime", "clock_adjtime",
-				"adjtimex"};
+			static const char *const refused[] = {"mount",
+							      "umount2",
+							      "fsopen",
+							      "fsconfig",
+							      "fsmount",
+							      "fspick",
+							      "move_mount",
+							      "open_tree",
+							      "mount_setattr",
+							      "pivot_root",
+							      "chroot",
+							      "setns",
+							      "bpf",
+							      "perf_event_open",
+							      "keyctl",
+							      "add_key",
+							      "request_key",
+							      "userfaultfd",
+							      "io_uring_setup",
+							      "io_uring_enter",
+							      "io_uring_register",
+							      "kexec_load",
+							      "kexec_file_load",
+							      "init_module",
+							      "finit_module",
+							      "delete_module",
+							      "open_by_handle_at",
+							      "name_to_handle_at",
+							      "ptrace",
+							      "process_vm_readv",
+							      "process_vm_writev",
+							      "acct",
+							      "swapon",
+							      "swapoff",
+							      "reboot",
+							      "syslog",
+							      "iopl",
+							      "ioperm",
+							      "quotactl",
+							      "uselib",
+							      "ustat",
+							      "sysfs",
+							      "vhangup",
+							      "settimeofday",
+							      "clock_settime",
+							      "clock_adjtime",
+							      "adjtimex"};
 			for (size_t k = 0; k < sizeof refused / sizeof refused[0]; k++) {
 				const struct lm_rule *x = find_rule(&c, refused[k], 0);
 				CHECK(x && x->nconds == 0 &&
-					      (x->action.kind == LM_ACT_KILL_PROCESS ||
-					       (x->action.kind == LM_ACT_ERRNO &&
-						x->action.errnum == EPERM)),
+					  (x->action.kind == LM_ACT_KILL_PROCESS ||
+					   (x->action.kind == LM_ACT_ERRNO &&
+					    x->action.errnum == EPERM)),
 				      "default refuses %s", refused[k]);
 			}
 			const struct lm_rule *x = find_rule(&c, "unshare", 0);
 			CHECK(x && x->action.kind == LM_ACT_ALLOW && x->nconds == 1 &&
-				      (x->conds[0].mask & CLONE_NEWNS) && (x->conds[0].mask & CLONE_NEWNET),
+				  (x->conds[0].mask & CLONE_NEWNS) &&
+				  (x->conds[0].mask & CLONE_NEWNET),
 			      "default: unshare allowed only without namespace flags");
 		}
 		if (r == 0 && !strcmp(names[i], "strict")) {
 			CHECK(c.seccomp.default_action.kind == LM_ACT_KILL_PROCESS &&
-				      c.seccomp.stdfd && c.seccomp.allow_dup2_1_2,
+				  c.seccomp.stdfd && c.seccomp.allow_dup2_1_2,
 			      "strict: kill-process, std-fd layer, dup2(1,2)");
 			const struct lm_rule *x = find_rule(&c, "read", 0);
 			CHECK(x && !find_rule(&c, "read", 1) && x->nconds == 1 &&
-				      x->conds[0].op == LM_CMP_MASKED_EQ &&
-				      x->conds[0].mask == 0xffffffff && x->conds[0].value == 0,
+				  x->conds[0].op == LM_CMP_MASKED_EQ &&
+				  x->conds[0].mask == 0xffffffff && x->conds[0].value == 0,
 			      "strict: read on fd 0 only, through the mask");
 			x = find_rule(&c, "dup2", 0);
 			CHECK(x && !find_rule(&c, "dup2", 1) && x->nconds == 2 &&
-				      x->conds[0].value == 1 && x->conds[1].value == 2,
+				  x->conds[0].value == 1 && x->conds[1].value == 2,
 			      "strict: dup2(1, 2) only");
 			CHECK(find_rule(&c, "write", 1) && !find_rule(&c, "write", 2),
 			      "strict: write on two fds");
 			CHECK(!find_rule(&c, "open", 0) && !find_rule(&c, "openat", 0) &&
-				      !find_rule(&c, "socket", 0) && !find_rule(&c, "clone", 0),
+				  !find_rule(&c, "socket", 0) && !find_rule(&c, "clone", 0),
 			      "strict: no open, socket, clone");
 		}
 		if (r == 0 && (!strcmp(names[i], "stdio") || !strcmp(names[i], "hosting")))
 			CHECK(c.seccomp.stdfd && c.seccomp.allow_dup2_1_2 &&
-				      find_rule(&c, "mount", 0),
+				  find_rule(&c, "mount", 0),
 			      "%s: default + std-fd layer", names[i]);
 		if (r == 0 && !strcmp(names[i], "build")) {
-			CHECK(!c.share_net && c.nmounts == 1 && c.mounts[0].kind == LM_MOUNT_TMPFS &&
-				      !strcmp(c.mounts[0].dst, "/tmp") && !c.seccomp.stdfd,
+			CHECK(!c.share_net && c.nmounts == 1 &&
+				  c.mounts[0].kind == LM_MOUNT_TMPFS &&
+				  !strcmp(c.mounts[0].dst, "/tmp") && !c.seccomp.stdfd,
 			      "build: no network, tmpfs /tmp, no std-fd layer");
 			CHECK(c.rlimits[RLIMIT_NPROC].set && c.rlimits[RLIMIT_FSIZE].set &&
-				      c.rlimits[RLIMIT_AS].set && c.rlimits[RLIMIT_CPU].set,
+				  c.rlimits[RLIMIT_AS].set && c.rlimits[RLIMIT_CPU].set,
 			      "build: bounded rlimits");
 		}
 		if (r == 0 && !strcmp(names[i], "hosting"))
 			CHECK(c.rlimits[RLIMIT_NPROC].set && c.rlimits[RLIMIT_NPROC].soft <= 128 &&
-				      c.rlimits[RLIMIT_NOFILE].soft <= 256,
+				  c.rlimits[RLIMIT_NOFILE].soft <= 256,
 			      "hosting: tight rlimits");
 		lm_profile_info_free(&info);
 		lm_config_free(&c);
@@ -756,7 +795,7 @@ static void test_errors(void)
 	}
 	BAD("", "t.profile:1:1: empty profile: no directive (only blank lines or comments)");
 	BAD("# only\n\n   # comments\n", "t.profile:1:1: empty profile: no directive (only blank "
-					  "lines or comments)");
+					 "lines or comments)");
 	{
 		size_t n = LM_PROFILE_MAX_SIZE + 1;
 		char *big = malloc(n);
@@ -791,9 +830,9 @@ int main(void)
 	test_shipped();
 	test_errors();
 	/* clean the temp dir */
-	static const char *const files[] = {"base.profile", "top.profile", "shipped.profile",
-					    "n.profile", "self.profile", "a.profile", "b.profile",
-					    "d.profile", "empty.profile", "huge.profile"};
+	static const char *const files[] = {
+	    "base.profile", "top.profile", "shipped.profile", "n.profile",     "self.profile",
+	    "a.profile",    "b.profile",   "d.profile",	      "empty.profile", "huge.profile"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char path[300];
 		snprintf(path, sizeof path, "%s/%s", tmpdir, files[i]);
