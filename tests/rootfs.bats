@@ -19,6 +19,7 @@ setup() {
 }
 
 teardown() {
+	[ -n "${APP_DIR:-}" ] && rm -rf "$APP_DIR"
 	# Roots built from archives may hold read-only directories.
 	[ -n "${SCRATCH:-}" ] && chmod -R u+rwX "$SCRATCH" 2>/dev/null
 	teardown_scratch
@@ -166,6 +167,33 @@ make_busybox_tree() {
 	run "$LAMINA" run --rootfs "$D" -- /opt/hello
 	assert_success
 	assert_output "added script"
+}
+
+@test "host: a library found through DT_RUNPATH \$ORIGIN outside the system directories" {
+	local cc
+	cc=$(command -v cc || command -v gcc || true)
+	[ -n "$cc" ] || skip "no C compiler to build the test program"
+	# Not under /tmp: lamina mounts a fresh tmpfs there, hiding whatever the root holds.
+	APP_DIR=$(mktemp -d /var/tmp/lamina-rootfs-test.XXXXXX)
+	chmod 755 "$APP_DIR"
+	local app="$APP_DIR/app"
+	mkdir -p "$app/bin" "$app/lib"
+	printf 'int foo(void) { return 42; }\n' >"$app/foo.c"
+	printf '#include <stdio.h>\nint foo(void);\nint main(void) { printf("foo=%%d\\n", foo()); return 0; }\n' >"$app/main.c"
+	"$cc" -shared -fPIC -o "$app/lib/libfoo.so" "$app/foo.c"
+	"$cc" -o "$app/bin/prog" "$app/main.c" -L"$app/lib" -lfoo -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib'
+	run readelf -dW "$app/bin/prog"
+	assert_output --partial 'Library runpath: [$ORIGIN/../lib]'
+	mk host "$D" "$app/bin/prog"
+	assert_success
+	assert [ -f "$D$app/lib/libfoo.so" ]
+	run "$LAMINA" run --rootfs "$D" -- "$app/bin/prog"
+	assert_success
+	assert_output "foo=42"
+	# the twin: without the library the program cannot start
+	rm "$D$app/lib/libfoo.so"
+	run -127 "$LAMINA" run --rootfs "$D" -- "$app/bin/prog"
+	assert_output --partial libfoo.so
 }
 
 @test "host: bad input fails with one line and a distinct status, and leaves no DEST behind" {
