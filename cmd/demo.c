@@ -675,7 +675,7 @@ static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 		struct row *r = &rows[i];
 		r->a = &d->attacks[i];
 		const struct job *base = NULL;
-		char alone[256] = "", pairs[256] = "", changed[256] = "";
+		char alone[256] = "", pairs[256] = "", changed[256] = "", untried[256] = "";
 		for (size_t k = 0; k < d->njobs; k++) {
 			const struct job *j = &d->jobs[k];
 			if (j->attack != i)
@@ -694,6 +694,8 @@ static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 			}
 			if (j->v == V_ESCAPED)
 				join(single ? alone : pairs, 256, name, ",");
+			else if (single && j->v == V_ERROR)
+				join(untried, sizeof untried, name, ",");
 			else if (single && base && j->v == V_BLOCKED && strcmp(j->code, base->code))
 				join(changed, sizeof changed, name, ",");
 			(void)pairs_from;
@@ -724,6 +726,11 @@ static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 			snprintf(r->detail, sizeof r->detail,
 				 "%s %s; no single layer%s lets it through (the same refusal with any one layer removed)",
 				 base->code, base->detail, d->pairs ? " nor seccomp with another" : "");
+		}
+		if (base->v == V_BLOCKED && untried[0]) {
+			/* Say so rather than let a failed run pass for a refusal. */
+			size_t l = strlen(r->detail);
+			snprintf(r->detail + l, sizeof r->detail - l, " [no verdict without: %s]", untried);
 		}
 	}
 }

@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# lamina demo: the layered-defense matrix (every attack with all layers on, then with each layer
+# removed alone).  The cells come from real sandboxes; these tests check the formats, that the
+# matrix agrees with direct runs, and that every attack names the layer that stops it (or says
+# why none does alone).
+load helpers
+
+ATTACK_DIR=$(dirname "$ATTACK")
+
+# The full matrix once per file: every test below reads it.
+setup_file() {
+	export DEMO_TSV="$BATS_FILE_TMPDIR/demo.tsv"
+	"$LAMINA" demo --format tsv >"$DEMO_TSV" 2>"$BATS_FILE_TMPDIR/demo.err" || true
+}
+
+row() { # ATTACK: its TSV row
+	awk -F'\t' -v a="$1" '$1 == a' "$DEMO_TSV"
+}
+
+@test "demo --format tsv: the header and exactly five columns on every row, one row per attack" {
+	run head -1 "$DEMO_TSV"
+	assert_output "$(printf 'attack\tclass\tresult\tlayers\tdetail')"
+	run awk -F'\t' 'NR > 1 && NF != 5' "$DEMO_TSV"
+	assert_output ""
+	local attacks rows
+	attacks=$("$ATTACK" --list | tail -n +2 | cut -f1 | sort)
+	rows=$(tail -n +2 "$DEMO_TSV" | cut -f1 | sort)
+	[ "$attacks" = "$rows" ]
+	run awk -F'\t' 'NR > 1 && $3 != "blocked" && $3 != "escaped" && $3 != "error"' "$DEMO_TSV"
+	assert_output ""
+}
+
+@test "demo: every attack blocked with every layer on names a layer whose removal lets it through, or says why none does" {
+	run awk -F'\t' 'NR > 1 && $3 == "blocked" && $4 == "-" && $5 !~ /no single layer/' "$DEMO_TSV"
+	assert_output ""
+	# and the layers named are real layer names
+	local names l
+	names=" userns namespaces pivot caps nnp rlimits seccomp stdfd netns session fds env landlock "
+	for l in $(tail -n +2 "$DEMO_TSV" | cut -f4 | tr ',' '\n' | grep -v '^-$' | sort -u); do
+		[[ "$names" == *" $l "* ]] || { echo "unknown layer '$l'" >&2; return 1; }
+	done
+}
+
+@test "demo: the matrix agrees with direct runs (seccomp stops userns-unshare, netns stops net-ifaces, env stops env-leak)" {
+	run row userns-unshare
+	assert_output --regexp $'^userns-unshare\tuserns\tblocked\t([a-z]+,)*seccomp(,[a-z]+)*\tEPERM '
+	run row net-ifaces
+	assert_output --regexp $'^net-ifaces\tnetwork\tblocked\t([a-z]+,)*netns(,[a-z]+)*\t'
+	run row env-leak
+	assert_output --regexp $'^env-leak\tenv\tblocked\tenv\tENOENT '
+	# the same facts, straight from lamina run (the twin of the matrix)
+	run --separate-stderr "$LAMINA" run --unsafe-disable-layer seccomp --ro-bind "$ATTACK_DIR" "$ATTACK_DIR" -- "$ATTACK" userns-unshare
+	assert_output --regexp '^escaped '
+	run "$LAMINA" run --ro-bind "$ATTACK_DIR" "$ATTACK_DIR" -- "$ATTACK" userns-unshare
+	assert_output --regexp '^blocked EPERM '
+}
+
+@test "demo: the std-fd attacks are shown under a profile with the std-fd layer (stdio): seccomp and stdfd stop them" {
+	local a
+	for a in stdfd-close stdfd-close-high stdfd-dup2 stdfd-dup2-high stdfd-dup3 stdfd-close-range; do
+		run row "$a"
+		assert_output --regexp $'\tblocked\t([a-z]+,)*stdfd(,[a-z]+)*\tSIGSYS '
+	done
+}
+
+@test "demo --format json: one object per attack with the same fields as the TSV" {
+	command -v jq >/dev/null || skip "jq is needed to parse the JSON"
+	run "$LAMINA" demo --format json --no-pairs userns-unshare env-leak
+	assert_success
+	run jq -r '.[] | [.attack, .class, .result, (.layers | join(",")), (.detail | length > 0)] | @tsv' <<<"$output"
+	assert_success
+	assert_line --index 0 --regexp $'^userns-unshare\tuserns\tblocked\t([a-z]+,)*seccomp'
+	assert_line --index 1 $'env-leak\tenv\tblocked\tenv\ttrue'
+}
+
+@test "demo text: aligned columns, no colour when stdout is not a terminal, colour on a terminal" {
+	run "$LAMINA" demo --no-pairs userns-unshare net-ifaces
+	assert_success
+	assert_line --index 0 --regexp '^ATTACK +CLASS +RESULT +LAYERS +DETAIL$'
+	assert_line --index 1 --regexp '^userns-unshare +userns +blocked +seccomp'
+	refute_output --partial $'\033['
+	# the RESULT column starts at the same offset on every row
+	local c0 c1 c2
+	c0=$(printf '%s\n' "${lines[0]}" | grep -bo RESULT | cut -d: -f1)
+	c1=$(printf '%s\n' "${lines[1]}" | grep -bo blocked | cut -d: -f1)
+	c2=$(printf '%s\n' "${lines[2]}" | grep -bo blocked | cut -d: -f1)
+	[ "$c0" = "$c1" ] && [ "$c1" = "$c2" ]
+	command -v script >/dev/null || skip "script(1) is needed for a terminal"
+	run script -qec "$(printf '%q ' "$LAMINA" demo --no-pairs userns-unshare)" /dev/null </dev/null
+	assert_output --partial $'\033[32mblocked'
+}
+
+@test "demo: an attack no single layer stops is tried with seccomp and one more layer removed (priv-mount: seccomp+caps)" {
+	run row priv-mount
+	assert_output --regexp $'\tblocked\t-\tEPERM .*seccomp\\+caps removed together'
+	run "$LAMINA" demo --format tsv --no-pairs priv-mount
+	assert_output --partial "no single layer lets it through"
+	refute_output --partial "removed together"
+}
+
+@test "demo leaves nothing behind: no canary file, no listener, no sandbox process" {
+	local before after
+	before=$(ls -a /tmp | grep -c '^\.lamina-canary-' || true)
+	run "$LAMINA" demo --format tsv --no-pairs canary-tmp net-tcp proc-leftover
+	assert_success
+	after=$(ls -a /tmp | grep -c '^\.lamina-canary-' || true)
+	[ "$before" = "$after" ]
+	run pgrep -f -- "$ATTACK"
+	assert_failure 1
+}
+
+@test "demo: bad options are one-line errors with exit 125" {
+	run --separate-stderr "$LAMINA" demo --format xml
+	assert_failure 125
+	assert_one_error_line
+	run --separate-stderr "$LAMINA" demo --jobs 0
+	assert_failure 125
+	assert_one_error_line
+	run --separate-stderr "$LAMINA" demo --timeout
+	assert_failure 125
+	assert_one_error_line
+	run --separate-stderr "$LAMINA" demo --attack-bin /nonexistent/attack
+	assert_failure 125
+	assert_one_error_line
+	run "$LAMINA" demo --help
+	assert_success
+	assert_output --partial "attack, class, result, layers, detail"
+}
