@@ -391,6 +391,12 @@ static int start_job(struct demo *d, struct job *j, size_t idx)
 	argv[k++] = profile_for(d, a);
 	argv[k++] = "--timeout";
 	argv[k++] = tmo;
+	/* uid 0 inside, the strongest position a payload can take: only then does removing the
+	 * caps layer leave it capabilities (exec clears them for any other uid). */
+	argv[k++] = "--uid";
+	argv[k++] = "0";
+	argv[k++] = "--gid";
+	argv[k++] = "0";
 	for (size_t i = 0; i < d->nremovable; i++)
 		if (j->disabled & d->removable[i]) {
 			argv[k++] = "--unsafe-disable-layer";
@@ -832,7 +838,7 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 			printf("note: without %s, %zu of %zu runs failed to start or report (%s)\n",
 			       lm_layer_name(d->removable[k]), errors, runs, err->detail);
 	}
-	printf("profile %s (std-fd attacks: %s); layers removed one at a time with "
+	printf("payload uid 0 inside; profile %s (std-fd attacks: %s); layers removed one at a time with "
 	       "'lamina run --unsafe-disable-layer NAME'.\n",
 	       d->profile, d->stdfd_profile);
 }
