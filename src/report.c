@@ -64,13 +64,13 @@ int lm_report_recv_listener(int sock, int *listener_fd, struct lm_err *e)
 {
 	*listener_fd = -1;
 	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof u.buf };
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
 	ssize_t r;
 	do
 		r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
@@ -78,12 +78,14 @@ int lm_report_recv_listener(int sock, int *listener_fd, struct lm_err *e)
 	if (r < 0)
 		return lm_error(e, errno, "seccomp", "receiving the report listener");
 	if (r == 0)
-		return lm_error(e, 0, "seccomp", "the payload closed its socket before handing over "
+		return lm_error(e, 0, "seccomp",
+				"the payload closed its socket before handing over "
 				"the report listener");
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	if (byte != 'L' || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
 	    cm->cmsg_len != CMSG_LEN(sizeof(int)) || (m.msg_flags & MSG_CTRUNC))
-		return lm_error(e, 0, "seccomp", "unexpected message instead of the report listener");
+		return lm_error(e, 0, "seccomp",
+				"unexpected message instead of the report listener");
 	memcpy(listener_fd, CMSG_DATA(cm), sizeof(int));
 	return 0;
 }
@@ -96,13 +98,20 @@ struct flagname {
 };
 
 static const struct flagname clone_flags[] = {
-	{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWNS, "CLONE_NEWNS" },
-	{ CLONE_NEWPID, "CLONE_NEWPID" },   { CLONE_NEWNET, "CLONE_NEWNET" },
-	{ CLONE_NEWIPC, "CLONE_NEWIPC" },   { CLONE_NEWUTS, "CLONE_NEWUTS" },
-	{ CLONE_NEWCGROUP, "CLONE_NEWCGROUP" }, { CLONE_NEWTIME, "CLONE_NEWTIME" },
-	{ CLONE_VM, "CLONE_VM" },           { CLONE_FS, "CLONE_FS" },
-	{ CLONE_FILES, "CLONE_FILES" },     { CLONE_SIGHAND, "CLONE_SIGHAND" },
-	{ CLONE_THREAD, "CLONE_THREAD" },   { 0, NULL },
+    {CLONE_NEWUSER, "CLONE_NEWUSER"},
+    {CLONE_NEWNS, "CLONE_NEWNS"},
+    {CLONE_NEWPID, "CLONE_NEWPID"},
+    {CLONE_NEWNET, "CLONE_NEWNET"},
+    {CLONE_NEWIPC, "CLONE_NEWIPC"},
+    {CLONE_NEWUTS, "CLONE_NEWUTS"},
+    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+    {CLONE_NEWTIME, "CLONE_NEWTIME"},
+    {CLONE_VM, "CLONE_VM"},
+    {CLONE_FS, "CLONE_FS"},
+    {CLONE_FILES, "CLONE_FILES"},
+    {CLONE_SIGHAND, "CLONE_SIGHAND"},
+    {CLONE_THREAD, "CLONE_THREAD"},
+    {0, NULL},
 };
 
 /* Number of arguments worth printing for the common calls (-1: unknown, print up to the last
@@ -113,20 +122,26 @@ static int nargs_of(const char *name)
 		const char *name;
 		int n;
 	} t[] = {
-		{ "close", 1 },	 { "dup", 1 },	     { "dup2", 2 },	   { "dup3", 3 },
-		{ "close_range", 3 }, { "read", 3 }, { "write", 3 },	   { "ioctl", 3 },
-		{ "unshare", 1 }, { "clone", 5 },    { "clone3", 2 },	   { "mount", 5 },
-		{ "umount2", 2 }, { "socket", 3 },   { "ptrace", 4 },	   { "kill", 2 },
-		{ "getpid", 0 },  { "getppid", 0 },  { "open", 3 },	   { "openat", 4 },
-		{ "execve", 3 },  { "setns", 2 },    { "chroot", 1 },	   { "pivot_root", 2 },
-		{ "io_uring_setup", 2 }, { "bpf", 3 }, { "keyctl", 5 },   { "personality", 1 },
-		{ "reboot", 4 },  { "mkdir", 2 },    { "unlink", 1 },	   { "exit_group", 1 },
-		{ "getpriority", 2 }, { "setpriority", 3 }, { "readlink", 3 }, { "readlinkat", 4 }, { "fchmod", 2 }, { "chmod", 2 },
-		{ "getuid", 0 }, { "sync", 0 }, { "uname", 1 }, { "exit", 1 }, { "fork", 0 },
-		{ "vfork", 0 }, { "pipe2", 2 }, { "acct", 1 }, { "swapon", 2 }, { "swapoff", 1 },
-		{ "init_module", 3 }, { "finit_module", 3 }, { "perf_event_open", 5 },
-		{ "userfaultfd", 1 }, { "kexec_load", 4 }, { "syslog", 3 }, { "iopl", 1 },
-		{ "ioperm", 3 }, { "settimeofday", 2 }, { "clock_settime", 2 }, { "sethostname", 2 },
+	    {"close", 1},	   {"dup", 1},		{"dup2", 2},
+	    {"dup3", 3},	   {"close_range", 3},	{"read", 3},
+	    {"write", 3},	   {"ioctl", 3},	{"unshare", 1},
+	    {"clone", 5},	   {"clone3", 2},	{"mount", 5},
+	    {"umount2", 2},	   {"socket", 3},	{"ptrace", 4},
+	    {"kill", 2},	   {"getpid", 0},	{"getppid", 0},
+	    {"open", 3},	   {"openat", 4},	{"execve", 3},
+	    {"setns", 2},	   {"chroot", 1},	{"pivot_root", 2},
+	    {"io_uring_setup", 2}, {"bpf", 3},		{"keyctl", 5},
+	    {"personality", 1},	   {"reboot", 4},	{"mkdir", 2},
+	    {"unlink", 1},	   {"exit_group", 1},	{"getpriority", 2},
+	    {"setpriority", 3},	   {"readlink", 3},	{"readlinkat", 4},
+	    {"fchmod", 2},	   {"chmod", 2},	{"getuid", 0},
+	    {"sync", 0},	   {"uname", 1},	{"exit", 1},
+	    {"fork", 0},	   {"vfork", 0},	{"pipe2", 2},
+	    {"acct", 1},	   {"swapon", 2},	{"swapoff", 1},
+	    {"init_module", 3},	   {"finit_module", 3}, {"perf_event_open", 5},
+	    {"userfaultfd", 1},	   {"kexec_load", 4},	{"syslog", 3},
+	    {"iopl", 1},	   {"ioperm", 3},	{"settimeofday", 2},
+	    {"clock_settime", 2},  {"sethostname", 2},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (strcmp(t[i].name, name) == 0)
@@ -135,7 +150,7 @@ static int nargs_of(const char *name)
 }
 
 static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
 {
 	if (*len >= n)
@@ -201,7 +216,8 @@ static void fmt_call(char *buf, size_t n, const char *name, uint32_t arch, const
 			    (args[i] & 0xffffffffULL) == TIOCLINUX)) {
 			if (args[i] >> 32)
 				append(buf, n, &len, "%#llx /* %s */", (unsigned long long)args[i],
-				       (args[i] & 0xffffffffULL) == TIOCSTI ? "TIOCSTI" : "TIOCLINUX");
+				       (args[i] & 0xffffffffULL) == TIOCSTI ? "TIOCSTI"
+									    : "TIOCLINUX");
 			else
 				append(buf, n, &len, "%s",
 				       args[i] == TIOCSTI ? "TIOCSTI" : "TIOCLINUX");
@@ -275,8 +291,8 @@ static int respond(int listener, uint64_t id, int error, bool cont)
 	if (notif_sizes(&sz) < 0)
 		return -1;
 	size_t size = sz.seccomp_notif_resp > sizeof(struct seccomp_notif_resp)
-			      ? sz.seccomp_notif_resp
-			      : sizeof(struct seccomp_notif_resp);
+			  ? sz.seccomp_notif_resp
+			  : sizeof(struct seccomp_notif_resp);
 	struct seccomp_notif_resp *resp = calloc(1, size);
 	if (!resp)
 		return -1;
@@ -325,8 +341,9 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 		fprintf(stderr, "lamina: seccomp: SECCOMP_GET_NOTIF_SIZES: %s\n", strerror(errno));
 		return -1;
 	}
-	size_t size = sz.seccomp_notif > sizeof(struct seccomp_notif) ? sz.seccomp_notif
-								     : sizeof(struct seccomp_notif);
+	size_t size = sz.seccomp_notif > sizeof(struct seccomp_notif)
+			  ? sz.seccomp_notif
+			  : sizeof(struct seccomp_notif);
 	cleanup_free struct seccomp_notif *req = calloc(1, size);
 	if (!req)
 		return -1;
@@ -353,7 +370,7 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 	/* The verdict: the built-in rule first (ties go to it, as with the stacked filters),
 	 * then the profile's rule, else its default action. */
 	const struct lm_builtin *b = lm_builtin_match(c, sname, arch, args);
-	struct lm_action pa = { LM_ACT_ALLOW, 0 };
+	struct lm_action pa = {LM_ACT_ALLOW, 0};
 	const struct lm_rule *pr = NULL;
 	if (c->seccomp.present)
 		pr = lm_profile_match(&c->seccomp, sname, arch, args, &pa);
@@ -372,8 +389,8 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 		mismatch = true;
 		pr = NULL;
 		act = c->seccomp.present && lm_action_rank(c->seccomp.default_action.kind) <= 3
-			      ? c->seccomp.default_action
-			      : (struct lm_action){ LM_ACT_ERRNO, EPERM };
+			  ? c->seccomp.default_action
+			  : (struct lm_action){LM_ACT_ERRNO, EPERM};
 	}
 
 	if (act.kind == LM_ACT_ALLOW || act.kind == LM_ACT_LOG) {
@@ -396,13 +413,14 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 			 pr->line);
 	} else {
 		fmt_action(as, sizeof as, act);
-		snprintf(why, sizeof why, "not allowed by %s (%sdefault action %s)", profile_label(c),
-			 mismatch ? "rule not identified; " : "", as);
+		snprintf(why, sizeof why, "not allowed by %s (%sdefault action %s)",
+			 profile_label(c), mismatch ? "rule not identified; " : "", as);
 	}
 
 	if (act.kind == LM_ACT_NOTIFY) {
 		/* A profile's own notify rule: report the call and let it run. */
-		fprintf(stderr, "lamina: seccomp: notified pid %ld at %s: %s\n", t.nspid, call, why);
+		fprintf(stderr, "lamina: seccomp: notified pid %ld at %s: %s\n", t.nspid, call,
+			why);
 		st->count++;
 		if (respond(listener, req->id, 0, true) < 0)
 			goto send_failed;
@@ -411,8 +429,8 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 	if (act.kind == LM_ACT_ERRNO) {
 		if (!(b && b->quiet)) {
 			const char *en = strerrorname_np(act.errnum);
-			fprintf(stderr, "lamina: seccomp: refused pid %ld at %s with %s: %s\n", t.nspid,
-				call, en ? en : "an error", why);
+			fprintf(stderr, "lamina: seccomp: refused pid %ld at %s with %s: %s\n",
+				t.nspid, call, en ? en : "an error", why);
 			st->reported = true;
 			st->count++;
 		}

@@ -76,73 +76,91 @@
 
 /* ---- the built-in rules ------------------------------------------------------------------ */
 
-#define EPERM_ACT { LM_ACT_ERRNO, EPERM }
-#define KILL_ACT { LM_ACT_KILL_PROCESS, 0 }
-#define C_MASKED(argn, m, v) { .arg = (argn), .op = LM_CMP_MASKED_EQ, .mask = (m), .value = (v) }
-#define C_NE(argn, v) { .arg = (argn), .op = LM_CMP_NE, .value = (v) }
+#define EPERM_ACT                                                                                  \
+	{                                                                                          \
+		LM_ACT_ERRNO, EPERM                                                                \
+	}
+#define KILL_ACT                                                                                   \
+	{                                                                                          \
+		LM_ACT_KILL_PROCESS, 0                                                             \
+	}
+#define C_MASKED(argn, m, v)                                                                       \
+	{                                                                                          \
+		.arg = (argn), .op = LM_CMP_MASKED_EQ, .mask = (m), .value = (v)                   \
+	}
+#define C_NE(argn, v)                                                                              \
+	{                                                                                          \
+		.arg = (argn), .op = LM_CMP_NE, .value = (v)                                       \
+	}
 
+/* B(name, what, syscall, layer, action, dup2_variant, quiet, conditions...) */
+#define B(n, w, sys, lay, act, var, q, ...)                                                        \
+	{                                                                                          \
+		.name = (n), .what = (w), .syscall = (sys), .layer = (lay), .action = act,         \
+		.nconds = sizeof((struct lm_cond[]){__VA_ARGS__}) / sizeof(struct lm_cond),        \
+		.conds = {__VA_ARGS__}, .dup2_variant = (var), .quiet = (q)                        \
+	}
+#define STDFD LM_LAYER_STDFD
+#define ENOSYS_ACT                                                                                 \
+	{                                                                                          \
+		LM_ACT_ERRNO, ENOSYS                                                               \
+	}
+
+// clang-format off
 const struct lm_builtin lm_builtins[] = {
-	/* A new user namespace hands the payload a full capability set over a fresh namespace tree
-	 * and opens the kernel's large "unprivileged user namespace" attack surface. */
-	{ "no-userns-clone", "clone with CLONE_NEWUSER (a nested user namespace)", "clone", 0,
-	  EPERM_ACT, 1, { C_MASKED(0, CLONE_NEWUSER, CLONE_NEWUSER) }, 0, false },
-	{ "no-userns-unshare", "unshare with CLONE_NEWUSER", "unshare", 0, EPERM_ACT, 1,
-	  { C_MASKED(0, CLONE_NEWUSER, CLONE_NEWUSER) }, 0, false },
+	/* A new user namespace hands the payload a full capability set over a fresh namespace
+	 * tree and opens the kernel's large "unprivileged user namespace" attack surface. */
+	B("no-userns-clone", "clone with CLONE_NEWUSER (a nested user namespace)", "clone", 0,
+	  EPERM_ACT, 0, false, C_MASKED(0, CLONE_NEWUSER, CLONE_NEWUSER)),
+	B("no-userns-unshare", "unshare with CLONE_NEWUSER", "unshare", 0, EPERM_ACT, 0, false,
+	  C_MASKED(0, CLONE_NEWUSER, CLONE_NEWUSER)),
 	/* clone3 passes its flags in a struct behind a pointer that no filter can read: ENOSYS
 	 * makes glibc fall back to clone, whose flags the rule above sees. */
-	{ "clone3-enosys", "clone3 (flags behind a pointer; libc falls back to clone)", "clone3", 0,
-	  { LM_ACT_ERRNO, ENOSYS }, 0, { { 0 } }, 0, true },
+	B("clone3-enosys", "clone3 (flags behind a pointer; libc falls back to clone)", "clone3", 0,
+	  ENOSYS_ACT, 0, true),
 	/* TIOCSTI pushes bytes into the terminal's input queue: a sandboxed program sharing the
-	 * caller's tty could type commands into the caller's shell.  TIOCLINUX can read the screen
-	 * and (subcode 2/3) select/paste.  The kernel truncates the request to unsigned int, so the
-	 * comparison goes through a 32-bit mask: 0x100005412 is TIOCSTI too. */
-	{ "no-tiocsti", "ioctl TIOCSTI (typing into the caller's terminal)", "ioctl", 0, EPERM_ACT, 1,
-	  { C_MASKED(1, CMD_MASK, TIOCSTI) }, 0, false },
-	{ "no-tioclinux", "ioctl TIOCLINUX (reading and pasting the console)", "ioctl", 0, EPERM_ACT,
-	  1, { C_MASKED(1, CMD_MASK, TIOCLINUX) }, 0, false },
+	 * caller's tty could type commands into the caller's shell.  TIOCLINUX can read the
+	 * screen and (subcodes 2, 3) select and paste.  The kernel truncates the request to
+	 * unsigned int, so the comparison goes through a 32-bit mask: 0x100005412 is TIOCSTI. */
+	B("no-tiocsti", "ioctl TIOCSTI (typing into the caller's terminal)", "ioctl", 0, EPERM_ACT,
+	  0, false, C_MASKED(1, CMD_MASK, TIOCSTI)),
+	B("no-tioclinux", "ioctl TIOCLINUX (reading and pasting the console)", "ioctl", 0,
+	  EPERM_ACT, 0, false, C_MASKED(1, CMD_MASK, TIOCLINUX)),
 	/* io_uring performs its operations without passing through the syscall entry: a filter
 	 * never sees the openat or connect an io_uring request carries. */
-	{ "no-io-uring", "io_uring_setup (io_uring bypasses seccomp)", "io_uring_setup", 0,
-	  EPERM_ACT, 0, { { 0 } }, 0, false },
-	{ "no-io-uring", "io_uring_enter (io_uring bypasses seccomp)", "io_uring_enter", 0,
-	  EPERM_ACT, 0, { { 0 } }, 0, false },
-	{ "no-io-uring", "io_uring_register (io_uring bypasses seccomp)", "io_uring_register", 0,
-	  EPERM_ACT, 0, { { 0 } }, 0, false },
+	B("no-io-uring", "io_uring_setup (io_uring bypasses seccomp)", "io_uring_setup", 0,
+	  EPERM_ACT, 0, false),
+	B("no-io-uring", "io_uring_enter (io_uring bypasses seccomp)", "io_uring_enter", 0,
+	  EPERM_ACT, 0, false),
+	B("no-io-uring", "io_uring_register (io_uring bypasses seccomp)", "io_uring_register", 0,
+	  EPERM_ACT, 0, false),
 
-	/* The std-fd layer (the seed's cpushare case): the payload keeps exactly the stdin, stdout
-	 * and stderr it was given.  Closing or replacing one of them is how a program would swap
-	 * its output channel for something else; it is killed, as in the seed. */
-	{ "stdfd-close", "close of fd 0", "close", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(0, FD_MASK, 0) }, 0, false },
-	{ "stdfd-close", "close of fd 1", "close", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(0, FD_MASK, 1) }, 0, false },
-	{ "stdfd-close", "close of fd 2", "close", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(0, FD_MASK, 2) }, 0, false },
-	{ "stdfd-dup2", "dup2 onto fd 0", "dup2", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(1, FD_MASK, 0) }, 0, false },
-	{ "stdfd-dup2", "dup2 onto fd 1", "dup2", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(1, FD_MASK, 1) }, 0, false },
-	{ "stdfd-dup2", "dup2 onto fd 2", "dup2", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(1, FD_MASK, 2) }, 1, false },
+	/* The std-fd layer (the seed's cpushare case): the payload keeps exactly the stdin,
+	 * stdout and stderr it was given.  Closing or replacing one of them is how a program
+	 * would swap its output channel for something else; it is killed, as in the seed. */
+	B("stdfd-close", "close of fd 0", "close", STDFD, KILL_ACT, 0, false, C_MASKED(0, FD_MASK, 0)),
+	B("stdfd-close", "close of fd 1", "close", STDFD, KILL_ACT, 0, false, C_MASKED(0, FD_MASK, 1)),
+	B("stdfd-close", "close of fd 2", "close", STDFD, KILL_ACT, 0, false, C_MASKED(0, FD_MASK, 2)),
+	B("stdfd-dup2", "dup2 onto fd 0", "dup2", STDFD, KILL_ACT, 0, false, C_MASKED(1, FD_MASK, 0)),
+	B("stdfd-dup2", "dup2 onto fd 1", "dup2", STDFD, KILL_ACT, 0, false, C_MASKED(1, FD_MASK, 1)),
+	B("stdfd-dup2", "dup2 onto fd 2", "dup2", STDFD, KILL_ACT, 1, false, C_MASKED(1, FD_MASK, 2)),
 	/* The seed's one exception, dup2(1, 2): oldfd must be exactly 1 (a full 64-bit compare:
 	 * dup2(0x100000001, 2) is killed, the conservative side). */
-	{ "stdfd-dup2", "dup2 onto fd 2 (except dup2(1, 2))", "dup2", LM_LAYER_STDFD, KILL_ACT, 2,
-	  { C_MASKED(1, FD_MASK, 2), C_NE(0, 1) }, 2, false },
-	{ "stdfd-dup3", "dup3 onto fd 0", "dup3", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(1, FD_MASK, 0) }, 0, false },
-	{ "stdfd-dup3", "dup3 onto fd 1", "dup3", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(1, FD_MASK, 1) }, 0, false },
-	{ "stdfd-dup3", "dup3 onto fd 2", "dup3", LM_LAYER_STDFD, KILL_ACT, 1,
-	  { C_MASKED(1, FD_MASK, 2) }, 0, false },
+	B("stdfd-dup2", "dup2 onto fd 2 (except dup2(1, 2))", "dup2", STDFD, KILL_ACT, 2, false,
+	  C_MASKED(1, FD_MASK, 2), C_NE(0, 1)),
+	B("stdfd-dup3", "dup3 onto fd 0", "dup3", STDFD, KILL_ACT, 0, false, C_MASKED(1, FD_MASK, 0)),
+	B("stdfd-dup3", "dup3 onto fd 1", "dup3", STDFD, KILL_ACT, 0, false, C_MASKED(1, FD_MASK, 1)),
+	B("stdfd-dup3", "dup3 onto fd 2", "dup3", STDFD, KILL_ACT, 0, false, C_MASKED(1, FD_MASK, 2)),
 	/* close_range(first, last, flags) closes [first, last]; last < first is EINVAL, so the
 	 * range reaches fds 0-2 exactly when the 32-bit first is 0, 1 or 2. */
-	{ "stdfd-close-range", "close_range starting at fd 0", "close_range", LM_LAYER_STDFD,
-	  KILL_ACT, 1, { C_MASKED(0, FD_MASK, 0) }, 0, false },
-	{ "stdfd-close-range", "close_range starting at fd 1", "close_range", LM_LAYER_STDFD,
-	  KILL_ACT, 1, { C_MASKED(0, FD_MASK, 1) }, 0, false },
-	{ "stdfd-close-range", "close_range starting at fd 2", "close_range", LM_LAYER_STDFD,
-	  KILL_ACT, 1, { C_MASKED(0, FD_MASK, 2) }, 0, false },
+	B("stdfd-close-range", "close_range starting at fd 0", "close_range", STDFD, KILL_ACT, 0,
+	  false, C_MASKED(0, FD_MASK, 0)),
+	B("stdfd-close-range", "close_range starting at fd 1", "close_range", STDFD, KILL_ACT, 0,
+	  false, C_MASKED(0, FD_MASK, 1)),
+	B("stdfd-close-range", "close_range starting at fd 2", "close_range", STDFD, KILL_ACT, 0,
+	  false, C_MASKED(0, FD_MASK, 2)),
 };
+// clang-format on
 const size_t lm_nbuiltins = sizeof lm_builtins / sizeof lm_builtins[0];
 
 static bool stdfd_on(const struct lm_config *c)
@@ -174,14 +192,29 @@ bool lm_conds_match(const struct lm_cond *conds, unsigned n, uint32_t arch, cons
 		uint64_t a = args[k->arg] & wmask, v = k->value & wmask;
 		bool ok;
 		switch (k->op) {
-		case LM_CMP_EQ: ok = a == v; break;
-		case LM_CMP_NE: ok = a != v; break;
-		case LM_CMP_LT: ok = a < v; break;
-		case LM_CMP_LE: ok = a <= v; break;
-		case LM_CMP_GT: ok = a > v; break;
-		case LM_CMP_GE: ok = a >= v; break;
-		case LM_CMP_MASKED_EQ: ok = (a & k->mask) == v; break;
-		default: ok = false;
+		case LM_CMP_EQ:
+			ok = a == v;
+			break;
+		case LM_CMP_NE:
+			ok = a != v;
+			break;
+		case LM_CMP_LT:
+			ok = a < v;
+			break;
+		case LM_CMP_LE:
+			ok = a <= v;
+			break;
+		case LM_CMP_GT:
+			ok = a > v;
+			break;
+		case LM_CMP_GE:
+			ok = a >= v;
+			break;
+		case LM_CMP_MASKED_EQ:
+			ok = (a & k->mask) == v;
+			break;
+		default:
+			ok = false;
 		}
 		if (!ok)
 			return false;
@@ -189,8 +222,8 @@ bool lm_conds_match(const struct lm_cond *conds, unsigned n, uint32_t arch, cons
 	return true;
 }
 
-const struct lm_builtin *lm_builtin_match(const struct lm_config *c, const char *name, uint32_t arch,
-					   const uint64_t args[6])
+const struct lm_builtin *lm_builtin_match(const struct lm_config *c, const char *name,
+					  uint32_t arch, const uint64_t args[6])
 {
 	if (c->disabled_layers & LM_LAYER_SECCOMP)
 		return NULL;
@@ -207,13 +240,20 @@ const struct lm_builtin *lm_builtin_match(const struct lm_config *c, const char 
 int lm_action_rank(enum lm_action_kind k)
 {
 	switch (k) {
-	case LM_ACT_KILL_PROCESS: return 0;
-	case LM_ACT_KILL_THREAD: return 1;
-	case LM_ACT_TRAP: return 2;
-	case LM_ACT_ERRNO: return 3;
-	case LM_ACT_NOTIFY: return 4;
-	case LM_ACT_LOG: return 6;
-	case LM_ACT_ALLOW: return 7;
+	case LM_ACT_KILL_PROCESS:
+		return 0;
+	case LM_ACT_KILL_THREAD:
+		return 1;
+	case LM_ACT_TRAP:
+		return 2;
+	case LM_ACT_ERRNO:
+		return 3;
+	case LM_ACT_NOTIFY:
+		return 4;
+	case LM_ACT_LOG:
+		return 6;
+	case LM_ACT_ALLOW:
+		return 7;
 	}
 	return 0;
 }
@@ -221,13 +261,20 @@ int lm_action_rank(enum lm_action_kind k)
 const char *lm_action_kind_name(enum lm_action_kind k)
 {
 	switch (k) {
-	case LM_ACT_ALLOW: return "allow";
-	case LM_ACT_ERRNO: return "errno";
-	case LM_ACT_KILL_PROCESS: return "kill-process";
-	case LM_ACT_KILL_THREAD: return "kill-thread";
-	case LM_ACT_TRAP: return "trap";
-	case LM_ACT_LOG: return "log";
-	case LM_ACT_NOTIFY: return "notify";
+	case LM_ACT_ALLOW:
+		return "allow";
+	case LM_ACT_ERRNO:
+		return "errno";
+	case LM_ACT_KILL_PROCESS:
+		return "kill-process";
+	case LM_ACT_KILL_THREAD:
+		return "kill-thread";
+	case LM_ACT_TRAP:
+		return "trap";
+	case LM_ACT_LOG:
+		return "log";
+	case LM_ACT_NOTIFY:
+		return "notify";
 	}
 	return "?";
 }
@@ -236,11 +283,12 @@ const char *lm_action_kind_name(enum lm_action_kind k)
 static bool x86_multiplexed(const char *name)
 {
 	static const char *const names[] = {
-		"socket", "bind", "connect", "listen", "accept", "getsockname", "getpeername",
-		"socketpair", "send", "recv", "sendto", "recvfrom", "shutdown", "setsockopt",
-		"getsockopt", "sendmsg", "recvmsg", "accept4", "recvmmsg", "sendmmsg", "semop",
-		"semget", "semctl", "semtimedop", "msgsnd", "msgrcv", "msgget", "msgctl", "shmat",
-		"shmdt", "shmget", "shmctl", NULL,
+	    "socket",	   "bind",	 "connect",    "listen",  "accept",  "getsockname",
+	    "getpeername", "socketpair", "send",       "recv",	  "sendto",  "recvfrom",
+	    "shutdown",	   "setsockopt", "getsockopt", "sendmsg", "recvmsg", "accept4",
+	    "recvmmsg",	   "sendmmsg",	 "semop",      "semget",  "semctl",  "semtimedop",
+	    "msgsnd",	   "msgrcv",	 "msgget",     "msgctl",  "shmat",   "shmdt",
+	    "shmget",	   "shmctl",	 NULL,
 	};
 	for (const char *const *n = names; *n; n++)
 		if (strcmp(*n, name) == 0)
@@ -296,7 +344,8 @@ const struct lm_rule *lm_profile_match(const struct lm_seccomp_policy *p, const 
 		return x86_mux_verdict(p, name, act);
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct lm_rule *r = &p->rules[i];
-		if (strcmp(r->syscall, name) == 0 && lm_conds_match(r->conds, r->nconds, arch, args)) {
+		if (strcmp(r->syscall, name) == 0 &&
+		    lm_conds_match(r->conds, r->nconds, arch, args)) {
 			*act = r->action;
 			return r;
 		}
@@ -322,13 +371,20 @@ bool lm_seccomp_wants_listener(const struct lm_config *c)
 static uint32_t scmp_action(struct lm_action a)
 {
 	switch (a.kind) {
-	case LM_ACT_ALLOW: return SCMP_ACT_ALLOW;
-	case LM_ACT_ERRNO: return SCMP_ACT_ERRNO((uint32_t)a.errnum & 0xffff);
-	case LM_ACT_KILL_PROCESS: return SCMP_ACT_KILL_PROCESS;
-	case LM_ACT_KILL_THREAD: return SCMP_ACT_KILL_THREAD;
-	case LM_ACT_TRAP: return SCMP_ACT_TRAP;
-	case LM_ACT_LOG: return SCMP_ACT_LOG;
-	case LM_ACT_NOTIFY: return SCMP_ACT_NOTIFY;
+	case LM_ACT_ALLOW:
+		return SCMP_ACT_ALLOW;
+	case LM_ACT_ERRNO:
+		return SCMP_ACT_ERRNO((uint32_t)a.errnum & 0xffff);
+	case LM_ACT_KILL_PROCESS:
+		return SCMP_ACT_KILL_PROCESS;
+	case LM_ACT_KILL_THREAD:
+		return SCMP_ACT_KILL_THREAD;
+	case LM_ACT_TRAP:
+		return SCMP_ACT_TRAP;
+	case LM_ACT_LOG:
+		return SCMP_ACT_LOG;
+	case LM_ACT_NOTIFY:
+		return SCMP_ACT_NOTIFY;
 	}
 	return SCMP_ACT_KILL_PROCESS;
 }
@@ -339,21 +395,30 @@ static uint32_t report_action(struct lm_action a)
 	switch (a.kind) {
 	case LM_ACT_ERRNO:
 	case LM_ACT_KILL_PROCESS:
-	case LM_ACT_KILL_THREAD: return SCMP_ACT_NOTIFY;
-	default: return scmp_action(a);
+	case LM_ACT_KILL_THREAD:
+		return SCMP_ACT_NOTIFY;
+	default:
+		return scmp_action(a);
 	}
 }
 
 static enum scmp_compare scmp_op(enum lm_cmp op)
 {
 	switch (op) {
-	case LM_CMP_EQ: return SCMP_CMP_EQ;
-	case LM_CMP_NE: return SCMP_CMP_NE;
-	case LM_CMP_LT: return SCMP_CMP_LT;
-	case LM_CMP_LE: return SCMP_CMP_LE;
-	case LM_CMP_GT: return SCMP_CMP_GT;
-	case LM_CMP_GE: return SCMP_CMP_GE;
-	case LM_CMP_MASKED_EQ: return SCMP_CMP_MASKED_EQ;
+	case LM_CMP_EQ:
+		return SCMP_CMP_EQ;
+	case LM_CMP_NE:
+		return SCMP_CMP_NE;
+	case LM_CMP_LT:
+		return SCMP_CMP_LT;
+	case LM_CMP_LE:
+		return SCMP_CMP_LE;
+	case LM_CMP_GT:
+		return SCMP_CMP_GT;
+	case LM_CMP_GE:
+		return SCMP_CMP_GE;
+	case LM_CMP_MASKED_EQ:
+		return SCMP_CMP_MASKED_EQ;
 	}
 	return _SCMP_CMP_MIN;
 }
@@ -408,7 +473,7 @@ static int ctx_new(uint32_t def, uint32_t arch, int optimize, scmp_filter_ctx *o
 static int builder_init(struct builder *b, uint32_t def, int optimize, const char *what,
 			struct lm_err *e)
 {
-	*b = (struct builder){ .def = def, .what = what };
+	*b = (struct builder){.def = def, .what = what};
 	if (ctx_new(def, SCMP_ARCH_NATIVE, optimize, &b->native, e) < 0 ||
 	    ctx_new(def, SCMP_ARCH_X86, optimize, &b->x86, e) < 0) {
 		builder_free(b);
@@ -426,7 +491,7 @@ static int ctx_add(scmp_filter_ctx ctx, uint32_t action, int nr, const struct lm
 	if (n > LM_MAX_CONDS)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
-		cmp[i] = (struct scmp_arg_cmp){ .arg = conds[i].arg, .op = scmp_op(conds[i].op) };
+		cmp[i] = (struct scmp_arg_cmp){.arg = conds[i].arg, .op = scmp_op(conds[i].op)};
 		if (conds[i].op == LM_CMP_MASKED_EQ) {
 			cmp[i].datum_a = conds[i].mask;
 			cmp[i].datum_b = conds[i].value;
@@ -471,7 +536,8 @@ static int builder_add(struct builder *b, const char *where, const char *name, u
 	/* EEXIST on i386 only: the multiplexer already carries a rule from another call of the
 	 * same family with an unconditional rule; the native rule stands. */
 	if (rc < 0)
-		return lm_error(e, -rc, "seccomp", "%s: %s rule on %s (i386)", where, b->what, name);
+		return lm_error(e, -rc, "seccomp", "%s: %s rule on %s (i386)", where, b->what,
+				name);
 	return 0;
 }
 
@@ -493,7 +559,8 @@ static void rule_where(const struct lm_seccomp_policy *p, const struct lm_rule *
 bool lm_builtin_touches(const struct lm_config *c, const char *name)
 {
 	for (size_t i = 0; i < lm_nbuiltins; i++)
-		if (strcmp(lm_builtins[i].syscall, name) == 0 && lm_builtin_active(c, &lm_builtins[i]))
+		if (strcmp(lm_builtins[i].syscall, name) == 0 &&
+		    lm_builtin_active(c, &lm_builtins[i]))
 			return true;
 	return false;
 }
@@ -502,7 +569,8 @@ bool lm_builtin_touches(const struct lm_config *c, const char *name)
 static const struct lm_builtin *first_builtin_of(const struct lm_config *c, const char *name)
 {
 	for (size_t i = 0; i < lm_nbuiltins; i++)
-		if (strcmp(lm_builtins[i].syscall, name) == 0 && lm_builtin_active(c, &lm_builtins[i]))
+		if (strcmp(lm_builtins[i].syscall, name) == 0 &&
+		    lm_builtin_active(c, &lm_builtins[i]))
 			return &lm_builtins[i];
 	return NULL;
 }
@@ -525,7 +593,7 @@ static bool combined_builtin(const struct lm_config *c, const struct lm_builtin 
 		if (strcmp(lm_builtins[i].syscall, bi->syscall) == 0 &&
 		    lm_builtin_active(c, &lm_builtins[i]) && lm_builtins[i].nconds != 0)
 			return false;
-	struct lm_action pa = p->present ? p->default_action : (struct lm_action){ LM_ACT_ALLOW, 0 };
+	struct lm_action pa = p->present ? p->default_action : (struct lm_action){LM_ACT_ALLOW, 0};
 	const struct lm_rule *u = p->present ? unconditional_rule(p, bi->syscall) : NULL;
 	if (u)
 		pa = u->action;
@@ -540,14 +608,16 @@ static bool combined_builtin(const struct lm_config *c, const struct lm_builtin 
  * lm_profile_match) and is not added, so libseccomp's own merging never decides anything the
  * report code would have to guess.  In report mode (report == true) refusals become
  * USER_NOTIF and the syscalls the built-in rules inspect are sent to the supervisor whole. */
-static int build_profile(const struct lm_config *c, bool report, int optimize,
-			 scmp_filter_ctx *out, struct lm_err *e)
+static int build_profile(const struct lm_config *c, bool report, int optimize, scmp_filter_ctx *out,
+			 struct lm_err *e)
 {
 	const struct lm_seccomp_policy *p = &c->seccomp;
-	struct lm_action defa = p->present ? p->default_action : (struct lm_action){ LM_ACT_ALLOW, 0 };
+	struct lm_action defa =
+	    p->present ? p->default_action : (struct lm_action){LM_ACT_ALLOW, 0};
 	uint32_t (*conv)(struct lm_action) = report ? report_action : scmp_action;
 	struct builder b;
-	if (builder_init(&b, conv(defa), optimize, report ? "report filter" : "profile filter", e) < 0)
+	if (builder_init(&b, conv(defa), optimize, report ? "report filter" : "profile filter", e) <
+	    0)
 		return -1;
 	char where[512];
 	for (size_t i = 0; p->present && i < p->nrules; i++) {
@@ -564,7 +634,7 @@ static int build_profile(const struct lm_config *c, bool report, int optimize,
 		if (u && u != r)
 			continue;
 		bool mux = x86_multiplexed(r->syscall) && !u;
-		struct lm_action xa = { 0 };
+		struct lm_action xa = {0};
 		if (mux) {
 			/* once per syscall: at its first rule */
 			bool first = true;
@@ -578,9 +648,12 @@ static int build_profile(const struct lm_config *c, bool report, int optimize,
 				if (resolve(r->syscall, where, &nr, e) < 0)
 					goto fail;
 				uint32_t act = conv(r->action);
-				int rc = act == b.def ? 0 : ctx_add(b.native, act, nr, r->conds, r->nconds);
+				int rc = act == b.def
+					     ? 0
+					     : ctx_add(b.native, act, nr, r->conds, r->nconds);
 				if (rc < 0) {
-					lm_error(e, -rc, "seccomp", "%s: rule on %s", where, r->syscall);
+					lm_error(e, -rc, "seccomp", "%s: rule on %s", where,
+						 r->syscall);
 					goto fail;
 				}
 				continue;
@@ -610,7 +683,8 @@ static int build_profile(const struct lm_config *c, bool report, int optimize,
 				act = SCMP_ACT_NOTIFY;
 		} else {
 			if (!known)
-				continue; /* the profile's own rules stand; the built-in filter adds its own */
+				continue; /* the profile's own rules stand; the built-in filter adds
+					     its own */
 			act = scmp_action(ca);
 		}
 		if (builder_add(&b, bi->name, bi->syscall, act, NULL, 0, false, 0, e) < 0)
@@ -863,7 +937,7 @@ static int cache_read(const struct lm_config *c, struct lm_bpf_set *s)
 	}
 	if ((size_t)st.st_size != total)
 		return -1;
-	struct lm_bpf_set t = { .nprogs = 0, .listener = h.listener };
+	struct lm_bpf_set t = {.nprogs = 0, .listener = h.listener};
 	off_t off = sizeof h;
 	for (unsigned i = 0; i < h.nprogs; i++) {
 		size_t bytes = h.len[i] * sizeof(struct sock_filter);
@@ -923,7 +997,8 @@ static void cache_write(const struct lm_config *c, const struct lm_bpf_set *s)
 	int r = snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
 	if (r < 0 || (size_t)r >= sizeof tmp)
 		return;
-	cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	cleanup_close int fd =
+	    open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;
 	struct cache_header h;
@@ -937,7 +1012,8 @@ static void cache_write(const struct lm_config *c, const struct lm_bpf_set *s)
 	h.checksum = set_checksum(&h, s);
 	bool ok = write_all(fd, &h, sizeof h) == 0;
 	for (unsigned i = 0; ok && i < s->nprogs; i++)
-		ok = write_all(fd, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter)) == 0;
+		ok = write_all(fd, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter)) ==
+		     0;
 	if (ok && rename(tmp, path) == 0)
 		return;
 	unlink(tmp);
@@ -952,7 +1028,6 @@ static struct {
 	bool from_cache;
 	struct lm_bpf_set set;
 } prepared;
-
 
 int lm_seccomp_prepare(const struct lm_config *c, struct lm_err *e)
 {
@@ -989,7 +1064,7 @@ void lm_seccomp_release(void)
 
 static int load_prog(const struct sock_filter *insns, unsigned short len, unsigned flags)
 {
-	struct sock_fprog fprog = { .len = len, .filter = (struct sock_filter *)insns };
+	struct sock_fprog fprog = {.len = len, .filter = (struct sock_filter *)insns};
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
 }
 
@@ -1009,14 +1084,14 @@ struct handoff {
 static int send_fd(int sock, int fd)
 {
 	char byte = 'L';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	memset(&u, 0, sizeof u);
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			    .msg_controllen = sizeof u.buf };
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
@@ -1053,10 +1128,11 @@ static int apply(const struct lm_config *c, int report_sock, int *listener_fd, s
 	if (listener_fd)
 		*listener_fd = -1;
 	if (c->disabled_layers & LM_LAYER_SECCOMP) {
-		lm_verbose(c, "seccomp", "layer DISABLED (--unsafe-disable-layer): no filter loaded");
+		lm_verbose(c, "seccomp",
+			   "layer DISABLED (--unsafe-disable-layer): no filter loaded");
 		return 0;
 	}
-	struct lm_bpf_set local = { 0 };
+	struct lm_bpf_set local = {0};
 	const struct lm_bpf_set *s = &local;
 	if (prepared.ready && prepared.c == c) {
 		s = &prepared.set;
@@ -1089,14 +1165,15 @@ static int apply(const struct lm_config *c, int report_sock, int *listener_fd, s
 			*listener_fd = fd;
 		goto out;
 	}
-	struct handoff h = { .sock = report_sock, .listener = -1, .done = 0 };
+	struct handoff h = {.sock = report_sock, .listener = -1, .done = 0};
 	pthread_t t;
 	int perr = pthread_create(&t, NULL, handoff_thread, &h);
 	if (perr != 0) {
 		rc = lm_error(e, perr, "seccomp", "starting the listener hand-off thread");
 		goto out;
 	}
-	int fd = load_prog(s->prog[last].insns, s->prog[last].len, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	int fd =
+	    load_prog(s->prog[last].insns, s->prog[last].len, SECCOMP_FILTER_FLAG_NEW_LISTENER);
 	int load_errno = errno;
 	atomic_store(&h.listener, fd < 0 ? -2 : fd);
 	if (fd < 0) {
@@ -1120,7 +1197,8 @@ static int apply(const struct lm_config *c, int report_sock, int *listener_fd, s
 out:
 	bpf_set_free(&local);
 	if (rc == 0)
-		lm_verbose(c, "seccomp", "%u filter%s loaded (%s)", s->nprogs, s->nprogs > 1 ? "s" : "",
+		lm_verbose(c, "seccomp", "%u filter%s loaded (%s)", s->nprogs,
+			   s->nprogs > 1 ? "s" : "",
 			   s->listener ? "violations reported" : "profile + built-in hardening");
 	return rc;
 }
@@ -1144,8 +1222,9 @@ int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e)
 	if (report || c->seccomp.present) {
 		if (build_profile(c, report, optimize_level(), &ctx, e) < 0)
 			return -1;
-		dprintf(fd, "# %s\n", report ? "report filter (profile + built-in, refusals to the supervisor)"
-					     : "profile filter (loaded last)");
+		dprintf(fd, "# %s\n",
+			report ? "report filter (profile + built-in, refusals to the supervisor)"
+			       : "profile filter (loaded last)");
 		int rc = seccomp_export_pfc(ctx, fd);
 		seccomp_release(ctx);
 		if (rc < 0)
@@ -1155,7 +1234,8 @@ int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e)
 	}
 	if (build_builtin(c, optimize_level(), &ctx, e) < 0)
 		return -1;
-	dprintf(fd, "# built-in filter (loaded first; the most restrictive action of the two wins)\n");
+	dprintf(fd,
+		"# built-in filter (loaded first; the most restrictive action of the two wins)\n");
 	int rc = seccomp_export_pfc(ctx, fd);
 	seccomp_release(ctx);
 	if (rc < 0)

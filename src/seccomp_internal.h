@@ -14,7 +14,7 @@ struct lm_builtin {
 	const char *name;    /* short name used in reports: "no-userns-clone" */
 	const char *what;    /* plain words, for explain/check */
 	const char *syscall; /* syscall name, resolved per architecture by libseccomp */
-	unsigned layer;      /* 0: hardening (always); LM_LAYER_STDFD: the std-fd layer */
+	unsigned layer;	     /* 0: hardening (always); LM_LAYER_STDFD: the std-fd layer */
 	struct lm_action action;
 	unsigned nconds;
 	struct lm_cond conds[2];
@@ -37,8 +37,8 @@ bool lm_builtin_touches(const struct lm_config *c, const char *name);
 bool lm_conds_match(const struct lm_cond *conds, unsigned n, uint32_t arch, const uint64_t args[6]);
 
 /* The first active built-in rule matching the call, or NULL. */
-const struct lm_builtin *lm_builtin_match(const struct lm_config *c, const char *name, uint32_t arch,
-					   const uint64_t args[6]);
+const struct lm_builtin *lm_builtin_match(const struct lm_config *c, const char *name,
+					  uint32_t arch, const uint64_t args[6]);
 
 /* The profile's verdict for the call: the rule that decides it (NULL: the default action), with
  * the same precedence the filter gets: a rule without conditions wins over every conditional rule
@@ -46,7 +46,8 @@ const struct lm_builtin *lm_builtin_match(const struct lm_config *c, const char 
  * in profile order.  On i386 the socketcall/ipc families lose their argument conditions (their
  * arguments sit behind a pointer), see seccomp.c.  *act receives the action.  */
 const struct lm_rule *lm_profile_match(const struct lm_seccomp_policy *p, const char *name,
-				       uint32_t arch, const uint64_t args[6], struct lm_action *act);
+				       uint32_t arch, const uint64_t args[6],
+				       struct lm_action *act);
 
 /* Kernel precedence of actions (seccomp(2): the most restrictive across filters wins).  Lower is
  * more restrictive. */

@@ -27,10 +27,10 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		long nr;
-	} calls[] = { { "unshare", 310 }, { "dup2", 63 }, { "close", 6 }, { "getpid", 20 } };
+	} calls[] = {{"unshare", 310}, {"dup2", 63}, {"close", 6}, {"getpid", 20}};
 	if (argc < 2)
 		return 125;
-	long a[3] = { 0, 0, 0 };
+	long a[3] = {0, 0, 0};
 	for (int i = 2; i < argc && i < 5; i++)
 		a[i - 2] = strtol(argv[i], NULL, 0);
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {

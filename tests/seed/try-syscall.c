@@ -58,19 +58,32 @@ static const struct {
 	const char *name;
 	long nr;
 } calls[] = {
-	{ "unshare", SYS_unshare },	     { "clone", SYS_clone },
-	{ "clone3", SYS_clone3 },	     { "ioctl", SYS_ioctl },
-	{ "io_uring_setup", SYS_io_uring_setup }, { "io_uring_enter", SYS_io_uring_enter },
-	{ "io_uring_register", SYS_io_uring_register }, { "close", SYS_close },
-	{ "dup2", SYS_dup2 },		     { "dup3", SYS_dup3 },
-	{ "close_range", SYS_close_range },  { "getpid", SYS_getpid },
-	{ "mount", SYS_mount },		     { "umount2", SYS_umount2 },
-	{ "setns", SYS_setns },		     { "chroot", SYS_chroot },
-	{ "bpf", SYS_bpf },		     { "perf_event_open", SYS_perf_event_open },
-	{ "keyctl", SYS_keyctl },	     { "ptrace", SYS_ptrace },
-	{ "personality", SYS_personality },  { "userfaultfd", SYS_userfaultfd },
-	{ "write", SYS_write },		     { "read", SYS_read },
-	{ "socket", SYS_socket },	     { "getppid", SYS_getppid },
+    {"unshare", SYS_unshare},
+    {"clone", SYS_clone},
+    {"clone3", SYS_clone3},
+    {"ioctl", SYS_ioctl},
+    {"io_uring_setup", SYS_io_uring_setup},
+    {"io_uring_enter", SYS_io_uring_enter},
+    {"io_uring_register", SYS_io_uring_register},
+    {"close", SYS_close},
+    {"dup2", SYS_dup2},
+    {"dup3", SYS_dup3},
+    {"close_range", SYS_close_range},
+    {"getpid", SYS_getpid},
+    {"mount", SYS_mount},
+    {"umount2", SYS_umount2},
+    {"setns", SYS_setns},
+    {"chroot", SYS_chroot},
+    {"bpf", SYS_bpf},
+    {"perf_event_open", SYS_perf_event_open},
+    {"keyctl", SYS_keyctl},
+    {"ptrace", SYS_ptrace},
+    {"personality", SYS_personality},
+    {"userfaultfd", SYS_userfaultfd},
+    {"write", SYS_write},
+    {"read", SYS_read},
+    {"socket", SYS_socket},
+    {"getppid", SYS_getppid},
 };
 
 int main(int argc, char **argv)
@@ -85,7 +98,7 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	const char *name = argv[1];
-	unsigned long long a[6] = { 0 };
+	unsigned long long a[6] = {0};
 	for (int i = 2; i < argc && i < 8; i++) {
 		char *end;
 		errno = 0;

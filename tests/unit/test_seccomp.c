@@ -29,16 +29,16 @@
 
 static int passed, failed;
 
-#define CHECK(cond, ...)                                                                       \
-	do {                                                                                   \
-		if (cond) {                                                                    \
-			passed++;                                                              \
-		} else {                                                                       \
-			failed++;                                                              \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                   \
-			fprintf(stderr, __VA_ARGS__);                                          \
-			fprintf(stderr, "\n");                                                 \
-		}                                                                              \
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (cond) {                                                                        \
+			passed++;                                                                  \
+		} else {                                                                           \
+			failed++;                                                                  \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                       \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fprintf(stderr, "\n");                                                     \
+		}                                                                                  \
 	} while (0)
 
 /* ---- building configs ------------------------------------------------------------------ */
@@ -48,7 +48,7 @@ static void cfg_init(struct lm_config *c, enum lm_action_kind def, int def_errno
 	lm_config_init(c);
 	c->seccomp.present = true;
 	c->seccomp.name = strdup("unit");
-	c->seccomp.default_action = (struct lm_action){ def, def_errno };
+	c->seccomp.default_action = (struct lm_action){def, def_errno};
 }
 
 static struct lm_rule *rule(struct lm_config *c, enum lm_action_kind k, int err, const char *sys,
@@ -60,7 +60,7 @@ static struct lm_rule *rule(struct lm_config *c, enum lm_action_kind k, int err,
 		abort();
 	struct lm_rule *r = &p->rules[p->nrules++];
 	memset(r, 0, sizeof *r);
-	r->action = (struct lm_action){ k, err };
+	r->action = (struct lm_action){k, err};
 	r->syscall = strdup(sys);
 	r->nr = seccomp_syscall_resolve_name(sys);
 	r->file = strdup("unit.profile");
@@ -70,7 +70,7 @@ static struct lm_rule *rule(struct lm_config *c, enum lm_action_kind k, int err,
 
 static void cond(struct lm_rule *r, unsigned arg, enum lm_cmp op, uint64_t value)
 {
-	r->conds[r->nconds++] = (struct lm_cond){ .arg = arg, .op = op, .value = value };
+	r->conds[r->nconds++] = (struct lm_cond){.arg = arg, .op = op, .value = value};
 }
 
 /* What a static C program needs to start and exit, as in the strict profile. */
@@ -117,7 +117,7 @@ static int run_case(const struct lm_config *c, action_fn fn, void *arg)
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(201);
 		if (c) {
-			struct lm_err e = { 0 };
+			struct lm_err e = {0};
 			int lfd = -1;
 			if (lm_seccomp_apply(c, &lfd, &e) < 0) {
 				fprintf(stderr, "apply: %s\n", e.msg);
@@ -153,7 +153,7 @@ static int do_call(void *arg)
 
 static int call_outcome(const struct lm_config *c, long nr, uint64_t a0, uint64_t a1, uint64_t a2)
 {
-	struct call k = { nr, { a0, a1, a2, 0, 0, 0 } };
+	struct call k = {nr, {a0, a1, a2, 0, 0, 0}};
 	return run_case(c, do_call, &k);
 }
 
@@ -255,7 +255,8 @@ static void test_builtin_userns(void)
 	 * single libseccomp filter the unconditional allow would swallow it). */
 	rule(&c, LM_ACT_ALLOW, 0, "clone", 1);
 	rule(&c, LM_ACT_ALLOW, 0, "unshare", 2);
-	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER, 0, 0) == EPERM, "unshare(NEWUSER) EPERM");
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER, 0, 0) == EPERM,
+	      "unshare(NEWUSER) EPERM");
 	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER | CLONE_NEWNS, 0, 0) == EPERM,
 	      "unshare(NEWUSER|NEWNS) EPERM");
 	CHECK(call_outcome(NULL, SYS_unshare, CLONE_NEWUSER, 0, 0) == 0,
@@ -295,10 +296,12 @@ static void test_builtin_ioctl_iouring(void)
 	CHECK(call_outcome(&c, SYS_ioctl, fd, TIOCLINUX, 0) == EPERM, "TIOCLINUX EPERM");
 	CHECK(call_outcome(&c, SYS_ioctl, fd, 0xffffffff00000000ULL | TIOCLINUX, 0) == EPERM,
 	      "TIOCLINUX with high bits EPERM");
-	/* twins: the same ioctl without the filter reaches the driver (ENOTTY: /dev/null is no tty) */
+	/* twins: the same ioctl without the filter reaches the driver (ENOTTY: /dev/null is no tty)
+	 */
 	CHECK(call_outcome(NULL, SYS_ioctl, fd, 0x100000000ULL | TIOCSTI, 0) == ENOTTY,
 	      "twin: TIOCSTI high bits reaches the driver without the filter");
-	CHECK(call_outcome(&c, SYS_ioctl, fd, TIOCGWINSZ, 0) == ENOTTY, "twin: other ioctl allowed");
+	CHECK(call_outcome(&c, SYS_ioctl, fd, TIOCGWINSZ, 0) == ENOTTY,
+	      "twin: other ioctl allowed");
 	CHECK(call_outcome(&c, SYS_io_uring_setup, 1, 0, 0) == EPERM, "io_uring_setup EPERM");
 	CHECK(call_outcome(&c, SYS_io_uring_enter, 0, 0, 0) == EPERM, "io_uring_enter EPERM");
 	CHECK(call_outcome(&c, SYS_io_uring_register, 0, 0, 0) == EPERM, "io_uring_register EPERM");
@@ -326,7 +329,8 @@ static void test_stdfd(void)
 	CHECK(call_outcome(&c, SYS_close, 99, 0, 0) == EBADF, "twin: close(99) allowed (EBADF)");
 	CHECK(call_outcome(NULL, SYS_close, 0x100000001ULL, 0, 0) == 0,
 	      "twin: close(0x100000001) closes fd 1 without the filter");
-	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == 0, "dup2(1, 2) allowed (the seed's exception)");
+	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == 0,
+	      "dup2(1, 2) allowed (the seed's exception)");
 	CHECK(call_outcome(&c, SYS_dup2, 0x100000001ULL, 2, 0) == SIG(SIGSYS),
 	      "dup2(0x100000001, 2) killed");
 	CHECK(call_outcome(&c, SYS_dup2, 0, 2, 0) == SIG(SIGSYS), "dup2(0, 2) killed");
@@ -336,17 +340,20 @@ static void test_stdfd(void)
 	CHECK(call_outcome(&c, SYS_dup2, 2, 42, 0) == 0, "twin: dup2(2, 42) allowed");
 	CHECK(call_outcome(&c, SYS_dup3, 1, 2, 0) == SIG(SIGSYS), "dup3(1, 2) killed");
 	CHECK(call_outcome(&c, SYS_dup3, 2, 42, 0) == 0, "twin: dup3(2, 42) allowed");
-	CHECK(call_outcome(&c, SYS_close_range, 2, ~0U, 0) == SIG(SIGSYS), "close_range(2, ~0) killed");
+	CHECK(call_outcome(&c, SYS_close_range, 2, ~0U, 0) == SIG(SIGSYS),
+	      "close_range(2, ~0) killed");
 	CHECK(call_outcome(&c, SYS_close_range, 0x100000000ULL, 5, 0) == SIG(SIGSYS),
 	      "close_range(0x100000000, 5) killed");
-	CHECK(call_outcome(&c, SYS_close_range, 3, ~0U, 0) == 0, "twin: close_range(3, ~0) allowed");
-	long fds[2] = { 2, 1 };
+	CHECK(call_outcome(&c, SYS_close_range, 3, ~0U, 0) == 0,
+	      "twin: close_range(3, ~0) allowed");
+	long fds[2] = {2, 1};
 	CHECK(run_case(&c, do_i386_dup2, fds) == SIG(SIGSYS), "i386 dup2(2, 1) killed");
 	fds[1] = 42;
 	CHECK(run_case(&c, do_i386_dup2, fds) == 0, "twin: i386 dup2(2, 42) allowed");
 	/* without the exception */
 	c.seccomp.allow_dup2_1_2 = false;
-	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == SIG(SIGSYS), "dup2(1, 2) killed without exception");
+	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == SIG(SIGSYS),
+	      "dup2(1, 2) killed without exception");
 	/* the std-fd layer switched off (demo) */
 	c.disabled_layers = LM_LAYER_STDFD;
 	CHECK(call_outcome(&c, SYS_close, 1, 0, 0) == 0, "std-fd layer disabled: close(1) works");
@@ -361,11 +368,14 @@ static void test_profile(void)
 	strict_like(&c);
 	CHECK(run_case(&c, do_strict_steps, NULL) == SIG(SIGSYS), "strict: dup2(2, 42) killed");
 	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == SIG(SIGSYS), "strict: getpid killed");
-	long fds[2] = { 2, 42 };
+	long fds[2] = {2, 42};
 	CHECK(run_case(&c, do_i386_dup2, fds) == SIG(SIGSYS), "strict: i386 dup2(2, 42) killed");
 	fds[0] = 1;
 	fds[1] = 2;
-	{ int o = run_case(&c, do_i386_dup2, fds); CHECK(o == 0, "strict: i386 dup2(1, 2) allowed (%d)", o); }
+	{
+		int o = run_case(&c, do_i386_dup2, fds);
+		CHECK(o == 0, "strict: i386 dup2(1, 2) allowed (%d)", o);
+	}
 	lm_config_free(&c);
 
 	/* errno rules, conditions, masked equality */
@@ -373,12 +383,13 @@ static void test_profile(void)
 	struct lm_rule *r = rule(&c, LM_ACT_ERRNO, EACCES, "getpriority", 1);
 	cond(r, 0, LM_CMP_EQ, 0);
 	r = rule(&c, LM_ACT_ERRNO, EXDEV, "fchmod", 2);
-	r->conds[r->nconds++] = (struct lm_cond){ .arg = 1, .op = LM_CMP_MASKED_EQ, .mask = 0700,
-						  .value = 0700 };
+	r->conds[r->nconds++] =
+	    (struct lm_cond){.arg = 1, .op = LM_CMP_MASKED_EQ, .mask = 0700, .value = 0700};
 	CHECK(call_outcome(&c, SYS_getpriority, 0, 0, 0) == EACCES, "errno rule with condition");
 	CHECK(call_outcome(&c, SYS_getpriority, 1, 0, 0) == 0, "twin: condition not met");
 	CHECK(call_outcome(&c, SYS_fchmod, 999, 0755, 0) == EXDEV, "masked rule matches");
-	CHECK(call_outcome(&c, SYS_fchmod, 999, 0644, 0) == EBADF, "twin: masked rule does not match");
+	CHECK(call_outcome(&c, SYS_fchmod, 999, 0644, 0) == EBADF,
+	      "twin: masked rule does not match");
 	lm_config_free(&c);
 
 	/* i386 multiplexed socket family: a conditional allow must not become an unconditional
@@ -386,12 +397,14 @@ static void test_profile(void)
 	cfg_init(&c, LM_ACT_ERRNO, EPERM);
 	rule(&c, LM_ACT_ALLOW, 0, "exit_group", 1);
 	cond(rule(&c, LM_ACT_ALLOW, 0, "socket", 2), 0, LM_CMP_EQ, AF_UNIX);
-	{ int o = call_outcome(&c, SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); CHECK(o == 0, "socket %d", o); }
-	CHECK(1,
-	      "socket(AF_UNIX) allowed");
+	{
+		int o = call_outcome(&c, SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		CHECK(o == 0, "socket %d", o);
+	}
+	CHECK(1, "socket(AF_UNIX) allowed");
 	CHECK(call_outcome(&c, SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) == EPERM,
 	      "socket(AF_INET) refused");
-	struct lm_err e = { 0 };
+	struct lm_err e = {0};
 	CHECK(lm_seccomp_export_pfc(&c, open("/dev/null", O_WRONLY | O_CLOEXEC), &e) == 0,
 	      "export_pfc: %s", e.msg);
 	lm_config_free(&c);
@@ -443,7 +456,7 @@ static void report_case(const struct lm_config *c, action_fn fn, struct report_r
 		close(sp[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(201);
-		struct lm_err e = { 0 };
+		struct lm_err e = {0};
 		if (lm_seccomp_apply_report(c, sp[1], &e) < 0)
 			_exit(200);
 		raw_exit(fn(NULL));
@@ -454,7 +467,7 @@ static void report_case(const struct lm_config *c, action_fn fn, struct report_r
 	int saved = dup(2);
 	dup2(errpipe[1], 2);
 	close(errpipe[1]);
-	struct lm_err e = { 0 };
+	struct lm_err e = {0};
 	int lfd = -1;
 	if (lm_report_recv_listener(sp[0], &lfd, &e) < 0) {
 		dup2(saved, 2);
@@ -470,7 +483,7 @@ static void report_case(const struct lm_config *c, action_fn fn, struct report_r
 			waitpid(pid, &st, 0);
 			break;
 		}
-		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		struct pollfd p = {.fd = lfd, .events = POLLIN};
 		int n = poll(&p, 1, 100);
 		if (n > 0 && (p.revents & POLLIN))
 			lm_report_handle(lfd, c, &out->st);
@@ -497,17 +510,21 @@ static void test_report(void)
 	struct report_run run;
 	report_case(&c, do_report_steps, &run);
 	CHECK(run.outcome == 159, "report: exit 159 (got %d)", run.outcome);
-	CHECK(strstr(run.log, "refused pid ") && strstr(run.log, "at getpriority(0, 0) with EACCES: rule unit.profile:7"),
+	CHECK(strstr(run.log, "refused pid ") &&
+		  strstr(run.log, "at getpriority(0, 0) with EACCES: rule unit.profile:7"),
 	      "report: errno rule line:\n%s", run.log);
-	CHECK(strstr(run.log, "at unshare(CLONE_NEWUSER) with EPERM: built-in rule no-userns-unshare"),
+	CHECK(strstr(run.log,
+		     "at unshare(CLONE_NEWUSER) with EPERM: built-in rule no-userns-unshare"),
 	      "report: built-in line:\n%s", run.log);
 	CHECK(strstr(run.log, "killed pid ") &&
-		      strstr(run.log, " at dup2(2, 42): not allowed by unit (default action kill-process)"),
+		  strstr(run.log,
+			 " at dup2(2, 42): not allowed by unit (default action kill-process)"),
 	      "report: kill line:\n%s", run.log);
 	CHECK(!strstr(run.log, "dup2(1, 2)"), "report: the allowed dup2(1, 2) is not reported");
 
 	report_case(&c, do_report_ignore_sigsys, &run);
-	CHECK(run.outcome == 159, "report: SIGSYS ignored -> SIGKILL, still 159 (got %d)", run.outcome);
+	CHECK(run.outcome == 159, "report: SIGSYS ignored -> SIGKILL, still 159 (got %d)",
+	      run.outcome);
 	CHECK(run.st.killed, "report: state records the kill");
 	lm_config_free(&c);
 }
@@ -527,7 +544,7 @@ static void test_cache(void)
 	strict_like(&c);
 	memset(c.seccomp.sha256, 0xab, 32);
 	c.seccomp.digest_set = true;
-	struct lm_err e = { 0 };
+	struct lm_err e = {0};
 	CHECK(lm_seccomp_prepare(&c, &e) == 0, "prepare: %s", e.msg);
 	CHECK(!lm_seccomp_prepared_from_cache(), "first prepare compiles");
 	CHECK(run_case(&c, do_strict_steps, NULL) == SIG(SIGSYS), "prepared filter works");
@@ -537,7 +554,10 @@ static void test_cache(void)
 	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == SIG(SIGSYS), "cached filter kills getpid");
 	/* corrupt the file: it must be ignored and rewritten */
 	char cmd[256];
-	snprintf(cmd, sizeof cmd, "for f in %s/lamina/*.bpf; do printf 'X' | dd of=$f bs=1 seek=200 conv=notrunc status=none; done", dir);
+	snprintf(cmd, sizeof cmd,
+		 "for f in %s/lamina/*.bpf; do printf 'X' | dd of=$f bs=1 seek=200 conv=notrunc "
+		 "status=none; done",
+		 dir);
 	CHECK(system(cmd) == 0, "corrupting");
 	CHECK(lm_seccomp_prepare(&c, &e) == 0 && !lm_seccomp_prepared_from_cache(),
 	      "corrupt cache ignored");
@@ -573,8 +593,9 @@ static void test_libseccomp_precedence_hazard(void)
 	}
 	int st;
 	waitpid(p, &st, 0);
-	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	      "single libseccomp filter: the conditional errno is lost (why lamina stacks filters)");
+	CHECK(
+	    WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "single libseccomp filter: the conditional errno is lost (why lamina stacks filters)");
 	seccomp_release(ctx);
 }
 
