@@ -1,0 +1,2 @@
+default kill
+allow read

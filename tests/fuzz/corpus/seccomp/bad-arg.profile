@@ -1,0 +1,1 @@
+allow read if a6 == 0

@@ -1,0 +1,2 @@
+errno(EPRM) read
+errno(-1) write

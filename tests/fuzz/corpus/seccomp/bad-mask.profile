@@ -1,0 +1,1 @@
+allow ioctl if a1 & 0xff == 0x1234

@@ -1,0 +1,2 @@
+rlimit nofile=-1
+rlimit as=99999999999999999999

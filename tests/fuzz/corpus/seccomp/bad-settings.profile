@@ -1,0 +1,4 @@
+hostname a/b
+timeout inf
+chdir relative
+ro-bind /x ../../etc

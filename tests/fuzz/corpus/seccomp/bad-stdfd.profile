@@ -1,0 +1,1 @@
+stdfd allow dup2(1, 3)

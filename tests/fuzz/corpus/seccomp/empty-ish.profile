@@ -1,0 +1,3 @@
+
+	# only blanks and comments
+

@@ -1,0 +1,3 @@
+include strict
+include ./does-not-exist.profile
+allow getpid

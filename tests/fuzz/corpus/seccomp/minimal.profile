@@ -1,0 +1,3 @@
+# the smallest useful profile
+default kill-process
+allow read write exit exit_group rt_sigreturn

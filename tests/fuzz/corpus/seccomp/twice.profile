@@ -1,0 +1,1 @@
+allow dup2 if a0 == 1 && a0 == 2
