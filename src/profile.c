@@ -91,6 +91,11 @@ void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	s->nbytes += len;
+	/* whole blocks straight from the input when nothing is buffered */
+	while (s->nbuf == 0 && len >= 64) {
+		sha256_block(s, p);
+		p += 64, len -= 64;
+	}
 	while (len > 0) {
 		size_t n = 64 - s->nbuf;
 		if (n > len)
@@ -525,6 +530,9 @@ struct pstate {
 	size_t rules_cap;
 	size_t cur_group;
 	bool default_seen;
+	/* How many rules each native syscall number has: a rule for a call with none skips the
+	 * conflict scan (which would make loading a 350-rule profile quadratic). */
+	uint32_t nr_rules[1024];
 	unsigned ndirectives;		 /* in the file being parsed */
 	struct lm_profile_info own_info; /* used when the caller passes no info */
 };
@@ -1038,6 +1046,9 @@ static void rule_free(struct lm_rule *r)
 static void remove_rule(struct pstate *st, size_t i)
 {
 	struct lm_seccomp_policy *p = &st->c->seccomp;
+	int nr = p->rules[i].nr;
+	if (nr >= 0 && nr < 1024 && st->nr_rules[nr] > 0)
+		st->nr_rules[nr]--;
 	rule_free(&p->rules[i]);
 	memmove(&p->rules[i], &p->rules[i + 1], (p->nrules - i - 1) * sizeof p->rules[0]);
 	memmove(&st->rgroup[i], &st->rgroup[i + 1], (p->nrules - i - 1) * sizeof st->rgroup[0]);
@@ -1060,7 +1071,8 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		    const char *ctext, size_t clen)
 {
 	struct lm_seccomp_policy *p = &st->c->seccomp;
-	for (size_t i = 0; i < p->nrules;) {
+	bool counted = r->nr >= 0 && r->nr < 1024;
+	for (size_t i = counted && st->nr_rules[r->nr] == 0 ? p->nrules : 0; i < p->nrules;) {
 		struct lm_rule *o = &p->rules[i];
 		if (o->nr != r->nr) {
 			i++;
@@ -1155,6 +1167,8 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		return perr(st, s, at, "out of memory");
 	}
 	st->rgroup[p->nrules] = st->cur_group;
+	if (counted && st->nr_rules[r->nr] < UINT32_MAX)
+		st->nr_rules[r->nr]++;
 	p->rules[p->nrules++] = *r;
 	return 0;
 }
