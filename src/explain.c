@@ -253,7 +253,8 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 	fprintf(out,
 		"  inside: your own uid and gid (or --uid/--gid); only that one id is mapped. "
 		"Run as root, lamina maps it to\n  an unprivileged host id (nobody), so an escape "
-		"is not a root escape. Supplementary groups are dropped.\n");
+		"is not a root escape. Supplementary groups are dropped (run as root) or\n"
+		"  unmapped (they show as nogroup and grant nothing new).\n");
 
 	fprintf(out, "\nCapabilities\n");
 	fprintf(out, "  every set emptied (effective, permitted, inheritable, bounding, ambient) "

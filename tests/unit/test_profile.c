@@ -779,6 +779,11 @@ static void test_errors(void)
 	    "t.profile:1: a call can match both, and libseccomp does not decide overlapping rules "
 	    "in profile order; make the conditions exclusive");
 
+	/* reset forgets rules, but later conflicts are still caught */
+	BAD("allow ioctl\nreset ioctl\nallow ioctl if a1 == 1\nerrno(EPERM) ioctl if a1 == 1\n",
+	    "t.profile:4:14: conflicting rules for ioctl: errno(EPERM) here, allow at t.profile:3 "
+	    "with the same conditions");
+
 	/* not text */
 	BAD("allow read\n\x01\n", "t.profile:2:1: unexpected control byte 0x01: a profile is a "
 				  "text file");
