@@ -675,6 +675,20 @@ struct row {
 	char detail[512];
 };
 
+/* A layer whose removal gave no verdict for any attack (lamina refused to run that way, e.g.
+ * seccomp cannot be loaded without no_new_privs once capabilities are gone): said once in the
+ * footer rather than on every row. */
+static bool never_removable(const struct demo *d, unsigned layer)
+{
+	size_t runs = 0, errors = 0;
+	for (size_t i = 0; i < d->njobs; i++)
+		if (d->jobs[i].disabled == layer) {
+			runs++;
+			errors += d->jobs[i].v == V_ERROR && strcmp(d->jobs[i].code, "SKIPPED");
+		}
+	return runs > 1 && errors == runs;
+}
+
 static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 {
 	for (size_t i = 0; i < d->nattacks; i++) {
@@ -700,7 +714,7 @@ static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 			}
 			if (j->v == V_ESCAPED)
 				join(single ? alone : pairs, 256, name, ",");
-			else if (single && j->v == V_ERROR)
+			else if (single && j->v == V_ERROR && !never_removable(d, j->disabled))
 				join(untried, sizeof untried, name, ",");
 			else if (single && base && j->v == V_BLOCKED && strcmp(j->code, base->code))
 				join(changed, sizeof changed, name, ",");
