@@ -604,6 +604,17 @@ static bool combined_builtin(const struct lm_config *c, const struct lm_builtin 
 	return true;
 }
 
+/* Calls whose refusal keeps its real action in report mode.  The launcher hands the listener to
+ * the supervisor only once the payload has exec'd (init shares the payload's fd table until then,
+ * and waits for the exec): a notification from execve, or from the payload's exit after a failed
+ * exec, would wait for a supervisor that has no listener yet.  So these are never reported;
+ * the payload still gets the profile's action. */
+static bool handoff_call(const char *name)
+{
+	return strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0 ||
+	       strcmp(name, "exit") == 0 || strcmp(name, "exit_group") == 0;
+}
+
 /* The profile's rules.  A rule after an unconditional rule of the same syscall is dead (see
  * lm_profile_match) and is not added, so libseccomp's own merging never decides anything the
  * report code would have to guess.  In report mode (report == true) refusals become
@@ -633,6 +644,8 @@ static int build_profile(const struct lm_config *c, bool report, int optimize, s
 		const struct lm_rule *u = unconditional_rule(p, r->syscall);
 		if (u && u != r)
 			continue;
+		uint32_t (*rconv)(struct lm_action) =
+		    report && handoff_call(r->syscall) ? scmp_action : conv;
 		bool mux = x86_multiplexed(r->syscall) && !u;
 		struct lm_action xa = {0};
 		if (mux) {
@@ -647,7 +660,7 @@ static int build_profile(const struct lm_config *c, bool report, int optimize, s
 				int nr;
 				if (resolve(r->syscall, where, &nr, e) < 0)
 					goto fail;
-				uint32_t act = conv(r->action);
+				uint32_t act = rconv(r->action);
 				int rc = act == b.def
 					     ? 0
 					     : ctx_add(b.native, act, nr, r->conds, r->nconds);
@@ -659,8 +672,16 @@ static int build_profile(const struct lm_config *c, bool report, int optimize, s
 				continue;
 			}
 		}
-		if (builder_add(&b, where, r->syscall, conv(r->action), r->conds, r->nconds, mux,
-				mux ? conv(xa) : 0, e) < 0)
+		if (builder_add(&b, where, r->syscall, rconv(r->action), r->conds, r->nconds, mux,
+				mux ? rconv(xa) : 0, e) < 0)
+			goto fail;
+	}
+	static const char *const handoff[] = {"execve", "execveat", "exit", "exit_group"};
+	for (size_t i = 0; report && i < sizeof handoff / sizeof handoff[0]; i++) {
+		if (p->present && has_rules_for(p, handoff[i]))
+			continue;
+		if (builder_add(&b, "default action", handoff[i], scmp_action(defa), NULL, 0, false,
+				0, e) < 0)
 			goto fail;
 	}
 	/* The syscalls the built-in rules inspect, each once: in report mode all of them (the

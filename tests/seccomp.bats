@@ -421,3 +421,13 @@ i386() {
 	assert_output "600"
 	refute [ "$(stat -c %i "$f")" = "$before" ]
 }
+
+@test "report: a profile that refuses execve fails fast (no notification waits for a listener not yet handed over)" {
+	printf 'purpose test\ndefault kill-process\n' >"$SCRATCH/killall.profile"
+	printf 'purpose test\ndefault allow\nerrno(EACCES) execve\n' >"$SCRATCH/noexec.profile"
+	run --separate-stderr "$LAMINA" run --report --timeout 20 --ro-bind "$SEED_DIR" /seed -p "$SCRATCH/killall.profile" -- /seed/try-syscall getpid
+	assert_equal "$status" 159
+	run --separate-stderr "$LAMINA" run --report --timeout 20 --ro-bind "$SEED_DIR" /seed -p "$SCRATCH/noexec.profile" -- /seed/try-syscall getpid
+	assert_equal "$status" 126
+	assert_stderr --partial "Permission denied"
+}
