@@ -442,9 +442,12 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 	/* kill-process, kill-thread, trap: the call must never run.  Check the notification is
 	 * still valid (the pid could have been reused otherwise), kill, then answer with an error
 	 * so that even a late kill leaves the call refused. */
-	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0) {
+	/* Order (seccomp_unotify(2)): /proc was read above, then a pidfd is taken on the process,
+	 * then ID_VALID confirms the notifying task is still the one blocked in this call.  Past
+	 * that the pidfd cannot name a recycled pid, so the signal reaches the right process. */
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, t.tgid, 0);
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
 		return 0; /* the task is already gone */
-	}
 	uint64_t sysbit = 1ULL << (SIGSYS - 1);
 	int sig = SIGKILL;
 	if (act.kind == LM_ACT_TRAP) {
@@ -459,6 +462,8 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 	int kr;
 	if (act.kind == LM_ACT_TRAP)
 		kr = (int)syscall(SYS_tgkill, t.tgid, (pid_t)req->pid, sig);
+	else if (pidfd >= 0)
+		kr = (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 	else
 		kr = kill(t.tgid, sig);
 	if (kr < 0 && errno != ESRCH)
