@@ -55,7 +55,7 @@ for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.S
 print("ready", flush=True)
 time.sleep(30)' > "$out" 2>&1 &
 		local pid=$!
-		for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && break; sleep 0.05; done
+		for _ in $(seq 600); do grep -q ready "$out" 2>/dev/null && break; sleep 0.05; done
 		kill -s "$sig" "$pid"
 		wait "$pid" && st=0 || st=$?
 		[ "$st" -eq 7 ] || { echo "$sig: status $st"; cat "$out"; return 1; }

@@ -56,7 +56,7 @@ load helpers
 	# seen from the host: the payload's real and effective uids are 65534
 	lm -- /bin/sleep 30.4242 &
 	local pid
-	for _ in $(seq 100); do pid=$(pgrep -f 'sleep 30.4242' | head -1); [ -n "$pid" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do pid=$(pgrep -f '^/bin/sleep 30.4242' | head -1); [ -n "$pid" ] && break; sleep 0.05; done
 	run awk '/^Uid:/ {print $2, $3}' /proc/$pid/status
 	kill %1; wait || true
 	assert_output "65534 65534"
