@@ -531,8 +531,14 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		goto out;
 
 	if (!pivot) {
-		/* Demo only (--unsafe-disable-layer pivot): the payload keeps the host's root. */
-		if (user_mounts(c, AT_FDCWD, p.srcfd, e) < 0)
+		/* Demo only (--unsafe-disable-layer pivot): the payload keeps the host's root.  The
+		 * destinations are absolute: resolve them from /, not from the cwd. */
+		cleanup_close int host_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (host_root < 0) {
+			lm_error(e, errno, L, "open /");
+			goto out;
+		}
+		if (user_mounts(c, host_root, p.srcfd, e) < 0)
 			goto out;
 		lm_verbose(c, L, "LAYER DISABLED: no pivot into a minimal root, the host's / is visible");
 		ret = 0;
