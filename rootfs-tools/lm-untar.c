@@ -923,6 +923,13 @@ static void extract_all(void)
 	if (p.path || p.link)
 		die(EXIT_BADTAR, "archive ends after a long-name header");
 	clear_pending(&p);
+	/* Read the rest (tar pads to a 10 KiB record, compressors add their own trailer) so that
+	 * the decompressor feeding us finishes cleanly instead of dying of SIGPIPE. */
+	{
+		char buf[65536];
+		while (read_full(buf, sizeof(buf)) == sizeof(buf))
+			;
+	}
 }
 
 int main(int argc, char **argv)
