@@ -414,6 +414,21 @@ make_busybox_tree() {
 	done
 }
 
+@test "tar attack: inside a compressed archive, the refused member is what is reported" {
+	echo pwned >"$SCRATCH/payload"
+	head -c 2000000 /dev/urandom >"$SCRATCH/bulk" # more than a pipe holds after the refusal
+	mkdir "$SCRATCH/x"
+	ln -s "$CANARY" "$SCRATCH/x/esc"
+	tar -C "$SCRATCH/x" -cf "$SCRATCH/a.tar" esc
+	tar -C "$SCRATCH" -rf "$SCRATCH/a.tar" --transform 's,^payload$,esc/pwn,' payload
+	tar -C "$SCRATCH" -rf "$SCRATCH/a.tar" bulk
+	gzip "$SCRATCH/a.tar"
+	mk tar "$D" "$SCRATCH/a.tar.gz"
+	assert_one_line_failure 7 "tar member 'esc/pwn': parent directory leaves DEST through a symlink"
+	assert_canary_intact
+	[ ! -e "$D" ]
+}
+
 @test "tar attack: a symlink already in DEST (--force) is not followed either" {
 	echo pwned >"$SCRATCH/payload"
 	tar -C "$SCRATCH" --transform 's,^payload$,esc/pwn,' -cf "$SCRATCH/a.tar" payload
