@@ -46,7 +46,7 @@ static const char *const verdict_names[] = {"blocked", "escaped", "error"};
 
 struct attack {
 	char *name, *cls, *needs, *desc;
-	bool skip;        /* a fixture it needs is missing */
+	bool skip; /* a fixture it needs is missing */
 	char *skip_why;
 };
 
@@ -152,7 +152,8 @@ static int find_binaries(struct demo *d, char *self, size_t selfsz, char *att, s
 			d->attack_bin = att;
 			return 0;
 		}
-	fprintf(stderr, "lamina: demo: the attack program is neither at %s nor at %s (--attack-bin PATH)\n",
+	fprintf(stderr,
+		"lamina: demo: the attack program is neither at %s nor at %s (--attack-bin PATH)\n",
 		a, b);
 	return -1;
 }
@@ -201,7 +202,8 @@ static int load_attacks(struct demo *d)
 				continue;
 		}
 		d->attacks = xrealloc(d->attacks, (d->nattacks + 1) * sizeof *d->attacks);
-		d->attacks[d->nattacks++] = (struct attack){xstrdup(f1), xstrdup(f2), xstrdup(f3), xstrdup(f4)};
+		d->attacks[d->nattacks++] =
+		    (struct attack){xstrdup(f1), xstrdup(f2), xstrdup(f3), xstrdup(f4)};
 	}
 	fclose(f);
 	int st;
@@ -214,7 +216,8 @@ static int load_attacks(struct demo *d)
 	return 0;
 }
 
-/* ---- host fixtures ---------------------------------------------------------------------------- */
+/* ---- host fixtures ----------------------------------------------------------------------------
+ */
 static int listen_loopback(int type, int *port)
 {
 	int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
@@ -222,7 +225,8 @@ static int listen_loopback(int type, int *port)
 		return -1;
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t l = sizeof a;
-	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || (type == SOCK_STREAM && listen(s, 64) < 0) ||
+	if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    (type == SOCK_STREAM && listen(s, 64) < 0) ||
 	    getsockname(s, (struct sockaddr *)&a, &l) < 0) {
 		close(s);
 		return -1;
@@ -240,8 +244,10 @@ static int start_server(struct demo *d)
 	int ux = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un ua = {.sun_family = AF_UNIX};
 	memcpy(ua.sun_path + 1, d->unix_name, strlen(d->unix_name));
-	socklen_t ul = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(d->unix_name));
-	if (tcp < 0 || udp < 0 || ux < 0 || bind(ux, (struct sockaddr *)&ua, ul) < 0 || listen(ux, 64) < 0) {
+	socklen_t ul =
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(d->unix_name));
+	if (tcp < 0 || udp < 0 || ux < 0 || bind(ux, (struct sockaddr *)&ua, ul) < 0 ||
+	    listen(ux, 64) < 0) {
 		fprintf(stderr, "lamina: demo: loopback listeners: %s\n", strerror(errno));
 		goto fail;
 	}
@@ -267,9 +273,11 @@ static int start_server(struct demo *d)
 				char b[64];
 				struct sockaddr_in from;
 				socklen_t fl = sizeof from;
-				ssize_t n = recvfrom(udp, b, sizeof b, 0, (struct sockaddr *)&from, &fl);
+				ssize_t n =
+				    recvfrom(udp, b, sizeof b, 0, (struct sockaddr *)&from, &fl);
 				if (n > 0)
-					(void)sendto(udp, b, (size_t)n, 0, (struct sockaddr *)&from, fl);
+					(void)sendto(udp, b, (size_t)n, 0, (struct sockaddr *)&from,
+						     fl);
 			}
 		}
 	}
@@ -296,7 +304,8 @@ static int make_canary(char *path, size_t sz, const char *dir)
 		return -1;
 	}
 	static const char secret[] = "lamina demo canary: if you can read this inside, it leaked\n";
-	/* Readable like any file a umask of 022 leaves: the sandbox, not file modes, must hide it. */
+	/* Readable like any file a umask of 022 leaves: the sandbox, not file modes, must hide it.
+	 */
 	bool ok = write(fd, secret, sizeof secret - 1) == (ssize_t)(sizeof secret - 1) &&
 		  fchmod(fd, 0644) == 0;
 	close(fd);
@@ -322,7 +331,8 @@ static void fixtures(struct demo *d)
 	for (size_t i = 0; i < d->nattacks; i++) {
 		struct attack *a = &d->attacks[i];
 		const char *n = a->needs;
-		if ((!strcmp(n, "tcp-port") || !strcmp(n, "udp-port") || !strcmp(n, "unix-name")) && !server) {
+		if ((!strcmp(n, "tcp-port") || !strcmp(n, "udp-port") || !strcmp(n, "unix-name")) &&
+		    !server) {
 			a->skip = true;
 			a->skip_why = "no loopback listener on the host";
 		} else if (!strcmp(n, "tmp-canary") && !d->tmp_canary[0]) {
@@ -378,7 +388,8 @@ static int start_job(struct demo *d, struct job *j, size_t idx)
 	else if (!strcmp(n, "env-name"))
 		snprintf(arg, sizeof arg, "%s", SECRET_ENV);
 	else if (!strcmp(n, "marker")) {
-		snprintf(j->marker, sizeof j->marker, "lmo%05d%05zu", (int)(getpid() % 100000), idx % 100000);
+		snprintf(j->marker, sizeof j->marker, "lmo%05d%05zu", (int)(getpid() % 100000),
+			 idx % 100000);
 		snprintf(arg, sizeof arg, "%s", j->marker);
 	}
 	snprintf(tmo, sizeof tmo, "%g", d->timeout);
@@ -530,7 +541,8 @@ static void finish_job(struct job *j, int status, bool timed_out)
 		if (left > 0) {
 			kill(left, SIGKILL);
 			char b[128];
-			snprintf(b, sizeof b, "sleeper %s outlived the sandbox (host pid %d, killed)", j->marker,
+			snprintf(b, sizeof b,
+				 "sleeper %s outlived the sandbox (host pid %d, killed)", j->marker,
 				 (int)left);
 			set_result(j, V_ESCAPED, "", b);
 		} else {
@@ -540,7 +552,8 @@ static void finish_job(struct job *j, int status, bool timed_out)
 		set_result(j, V_ERROR, "ERROR", verdict[5] ? verdict + 6 : "");
 	} else if (timed_out) {
 		set_result(j, V_ERROR, "TIMEOUT", "the run did not finish in time");
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) > 128 && WEXITSTATUS(status) < 128 + 65) {
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) > 128 &&
+		   WEXITSTATUS(status) < 128 + 65) {
 		/* The payload was killed before it could print (a pure-computation profile with no
 		 * fork: the attempt ran in the attack's only process). */
 		const char *sn = sigabbrev_np(WEXITSTATUS(status) - 128);
@@ -549,8 +562,9 @@ static void finish_job(struct job *j, int status, bool timed_out)
 		set_result(j, V_BLOCKED, code, "the payload was killed");
 	} else {
 		char b[256];
-		snprintf(b, sizeof b, "no verdict (exit %d)%s%s", WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			 lamina_msg ? ": " : "", lamina_msg ? lamina_msg : "");
+		snprintf(b, sizeof b, "no verdict (exit %d)%s%s",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1, lamina_msg ? ": " : "",
+			 lamina_msg ? lamina_msg : "");
 		set_result(j, V_ERROR, "ERROR", b);
 	}
 }
@@ -584,7 +598,8 @@ static void run_jobs(struct demo *d, size_t from, size_t to)
 			}
 			if (start_job(d, j, next) < 0) {
 				char b[128];
-				snprintf(b, sizeof b, "could not start lamina: %s", strerror(errno));
+				snprintf(b, sizeof b, "could not start lamina: %s",
+					 strerror(errno));
 				set_result(j, V_ERROR, "ERROR", b);
 				next++, done++;
 				s--;
@@ -624,7 +639,8 @@ static void run_jobs(struct demo *d, size_t from, size_t to)
 			bool late = elapsed(&j->start) > d->timeout + 5;
 			pid_t w = j->out < 0 || late ? waitpid(j->pid, &st, WNOHANG) : 0;
 			if (w == 0 && late) {
-				/* lamina dies with SIGKILL; its sandbox dies with it (PDEATHSIG). */
+				/* lamina dies with SIGKILL; its sandbox dies with it (PDEATHSIG).
+				 */
 				kill(j->pid, SIGKILL);
 				while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
 					;
@@ -728,29 +744,37 @@ static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 		}
 		r->v = base->v;
 		/* An attack that escapes with everything on needs no removal: no layer is named. */
-		snprintf(r->layers, sizeof r->layers, "%s", alone[0] && base->v == V_BLOCKED ? alone : "-");
+		snprintf(r->layers, sizeof r->layers, "%s",
+			 alone[0] && base->v == V_BLOCKED ? alone : "-");
 		if (base->v == V_ERROR) {
 			snprintf(r->detail, sizeof r->detail, "%s: %s", base->code, base->detail);
 		} else if (base->v == V_ESCAPED) {
-			snprintf(r->detail, sizeof r->detail, "escapes with every layer on: %s", base->detail);
+			snprintf(r->detail, sizeof r->detail, "escapes with every layer on: %s",
+				 base->detail);
 		} else if (alone[0]) {
 			snprintf(r->detail, sizeof r->detail, "%s %s", base->code, base->detail);
 		} else if (pairs[0]) {
-			snprintf(r->detail, sizeof r->detail, "%s %s; no single layer: it escapes only with %s removed together",
+			snprintf(r->detail, sizeof r->detail,
+				 "%s %s; no single layer: it escapes only with %s removed together",
 				 base->code, base->detail, pairs);
 		} else if (changed[0]) {
 			snprintf(r->detail, sizeof r->detail,
-				 "%s %s; no single layer%s lets it through (removing %s changes the refusal: layers behind layers)",
-				 base->code, base->detail, d->pairs ? " nor seccomp with another" : "", changed);
+				 "%s %s; no single layer%s lets it through (removing %s changes "
+				 "the refusal: layers behind layers)",
+				 base->code, base->detail,
+				 d->pairs ? " nor seccomp with another" : "", changed);
 		} else {
 			snprintf(r->detail, sizeof r->detail,
-				 "%s %s; no single layer%s lets it through (the same refusal with any one layer removed)",
-				 base->code, base->detail, d->pairs ? " nor seccomp with another" : "");
+				 "%s %s; no single layer%s lets it through (the same refusal with "
+				 "any one layer removed)",
+				 base->code, base->detail,
+				 d->pairs ? " nor seccomp with another" : "");
 		}
 		if (base->v == V_BLOCKED && untried[0]) {
 			/* Say so rather than let a failed run pass for a refusal. */
 			size_t l = strlen(r->detail);
-			snprintf(r->detail + l, sizeof r->detail - l, " [no verdict without: %s]", untried);
+			snprintf(r->detail + l, sizeof r->detail - l, " [no verdict without: %s]",
+				 untried);
 		}
 	}
 }
@@ -783,7 +807,8 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 		printf("attack\tclass\tresult\tlayers\tdetail\n");
 		for (size_t i = 0; i < n; i++) {
 			const struct row *r = &rows[i];
-			printf("%s\t%s\t%s\t%s\t", r->a->name, r->a->cls, verdict_names[r->v], r->layers);
+			printf("%s\t%s\t%s\t%s\t", r->a->name, r->a->cls, verdict_names[r->v],
+			       r->layers);
 			tsv_field(stdout, r->detail);
 			putchar('\n');
 		}
@@ -802,7 +827,8 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 				char tmp[256];
 				snprintf(tmp, sizeof tmp, "%s", r->layers);
 				int first = 1;
-				for (char *t = strtok(tmp, ","); t; t = strtok(NULL, ","), first = 0) {
+				for (char *t = strtok(tmp, ","); t;
+				     t = strtok(NULL, ","), first = 0) {
 					if (!first)
 						printf(", ");
 					json_str(stdout, t);
@@ -822,17 +848,20 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 		wc = (int)strlen(rows[i].a->cls) > wc ? (int)strlen(rows[i].a->cls) : wc;
 		wl = (int)strlen(rows[i].layers) > wl ? (int)strlen(rows[i].layers) : wl;
 	}
-	printf("%-*s  %-*s  %-7s  %-*s  %s\n", wa, "ATTACK", wc, "CLASS", "RESULT", wl, "LAYERS", "DETAIL");
+	printf("%-*s  %-*s  %-7s  %-*s  %s\n", wa, "ATTACK", wc, "CLASS", "RESULT", wl, "LAYERS",
+	       "DETAIL");
 	size_t nblocked = 0, nescaped = 0, nshown = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
-		const char *col = r->v == V_BLOCKED ? "\033[32m" : r->v == V_ESCAPED ? "\033[1;31m" : "\033[33m";
+		const char *col = r->v == V_BLOCKED   ? "\033[32m"
+				  : r->v == V_ESCAPED ? "\033[1;31m"
+						      : "\033[33m";
 		nblocked += r->v == V_BLOCKED;
 		nescaped += r->v == V_ESCAPED;
 		nshown += r->v == V_BLOCKED && strcmp(r->layers, "-");
-		printf("%-*s  %-*s  %s%-7s%s  %s%-*s%s  %s\n", wa, r->a->name, wc, r->a->cls, colour ? col : "",
-		       verdict_names[r->v], colour ? "\033[0m" : "", colour ? "\033[36m" : "", wl, r->layers,
-		       colour ? "\033[0m" : "", r->detail);
+		printf("%-*s  %-*s  %s%-7s%s  %s%-*s%s  %s\n", wa, r->a->name, wc, r->a->cls,
+		       colour ? col : "", verdict_names[r->v], colour ? "\033[0m" : "",
+		       colour ? "\033[36m" : "", wl, r->layers, colour ? "\033[0m" : "", r->detail);
 	}
 	printf("\n%zu attacks: %zu blocked with every layer on, %zu escaped, %zu errors; "
 	       "%zu blocked attacks name a layer whose removal alone lets them through.\n",
@@ -852,35 +881,37 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 			printf("note: without %s, %zu of %zu runs failed to start or report (%s)\n",
 			       lm_layer_name(d->removable[k]), errors, runs, err->detail);
 	}
-	printf("payload uid 0 inside; profile %s (std-fd attacks: %s); layers removed one at a time with "
+	printf("payload uid 0 inside; profile %s (std-fd attacks: %s); layers removed one at a "
+	       "time with "
 	       "'lamina run --unsafe-disable-layer NAME'.\n",
 	       d->profile, d->stdfd_profile);
 }
 
 /* ---- command line ---------------------------------------------------------------------------- */
 static const char demo_help[] =
-	"usage: lamina demo [OPTIONS] [ATTACK|CLASS...]\n"
-	"Run every red-team attack with every layer on, then with each layer removed alone\n"
-	"(--unsafe-disable-layer), and print which layers stop which attack.\n"
-	"\n"
-	"  --format text|tsv|json   output format (text: aligned, coloured on a terminal)\n"
-	"  -p, --profile NAME       profile for the attacks (default: default)\n"
-	"  --stdfd-profile NAME     profile for the std-fd attacks (default: stdio)\n"
-	"  -j, --jobs N             sandboxes run at once (default 2, at most 16)\n"
-	"  --timeout SECONDS        per run (default 20)\n"
-	"  -v, --verbose            print every run's verdict on stderr\n"
-	"  --no-pairs               skip the seccomp+layer pairs for attacks no single layer stops\n"
-	"  --attack-bin PATH        the attack program (default: found next to lamina)\n"
-	"TSV columns: attack, class, result, layers, detail.\n";
+    "usage: lamina demo [OPTIONS] [ATTACK|CLASS...]\n"
+    "Run every red-team attack with every layer on, then with each layer removed alone\n"
+    "(--unsafe-disable-layer), and print which layers stop which attack.\n"
+    "\n"
+    "  --format text|tsv|json   output format (text: aligned, coloured on a terminal)\n"
+    "  -p, --profile NAME       profile for the attacks (default: default)\n"
+    "  --stdfd-profile NAME     profile for the std-fd attacks (default: stdio)\n"
+    "  -j, --jobs N             sandboxes run at once (default 2, at most 16)\n"
+    "  --timeout SECONDS        per run (default 20)\n"
+    "  -v, --verbose            print every run's verdict on stderr\n"
+    "  --no-pairs               skip the seccomp+layer pairs for attacks no single layer stops\n"
+    "  --attack-bin PATH        the attack program (default: found next to lamina)\n"
+    "TSV columns: attack, class, result, layers, detail.\n";
 
 static int parse(struct demo *d, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		bool takes = !strcmp(a, "--format") || !strcmp(a, "-p") || !strcmp(a, "--profile") ||
-			     !strcmp(a, "--stdfd-profile") || !strcmp(a, "-j") || !strcmp(a, "--jobs") ||
-			     !strcmp(a, "--timeout") || !strcmp(a, "--attack-bin");
+		bool takes = !strcmp(a, "--format") || !strcmp(a, "-p") ||
+			     !strcmp(a, "--profile") || !strcmp(a, "--stdfd-profile") ||
+			     !strcmp(a, "-j") || !strcmp(a, "--jobs") || !strcmp(a, "--timeout") ||
+			     !strcmp(a, "--attack-bin");
 		if (takes && !v) {
 			fprintf(stderr, "lamina: demo: %s needs a value\n", a);
 			return -1;
@@ -896,7 +927,10 @@ static int parse(struct demo *d, int argc, char **argv)
 			else if (!strcmp(v, "json"))
 				d->format = F_JSON;
 			else {
-				fprintf(stderr, "lamina: demo: --format '%.40s': expected text, tsv or json\n", v);
+				fprintf(
+				    stderr,
+				    "lamina: demo: --format '%.40s': expected text, tsv or json\n",
+				    v);
 				return -1;
 			}
 		} else if (!strcmp(a, "-p") || !strcmp(a, "--profile")) {
@@ -907,7 +941,8 @@ static int parse(struct demo *d, int argc, char **argv)
 			char *end;
 			long n = strtol(v, &end, 10);
 			if (*end || n < 1 || n > MAX_PAR) {
-				fprintf(stderr, "lamina: demo: --jobs '%.40s': expected 1..%d\n", v, MAX_PAR);
+				fprintf(stderr, "lamina: demo: --jobs '%.40s': expected 1..%d\n", v,
+					MAX_PAR);
 				return -1;
 			}
 			d->par = (int)n;
@@ -915,7 +950,10 @@ static int parse(struct demo *d, int argc, char **argv)
 			char *end;
 			double t = strtod(v, &end);
 			if (*end || !(t > 0 && t <= 3600)) {
-				fprintf(stderr, "lamina: demo: --timeout '%.40s': expected seconds in (0, 3600]\n", v);
+				fprintf(stderr,
+					"lamina: demo: --timeout '%.40s': expected seconds in (0, "
+					"3600]\n",
+					v);
 				return -1;
 			}
 			d->timeout = t;
@@ -928,7 +966,9 @@ static int parse(struct demo *d, int argc, char **argv)
 			d->pairs = false;
 			continue;
 		} else if (a[0] == '-') {
-			fprintf(stderr, "lamina: demo: unknown option '%.80s' (try 'lamina demo --help')\n", a);
+			fprintf(stderr,
+				"lamina: demo: unknown option '%.80s' (try 'lamina demo --help')\n",
+				a);
 			return -1;
 		} else {
 			d->only = argv + i;
@@ -942,7 +982,8 @@ static int parse(struct demo *d, int argc, char **argv)
 
 int lm_cmd_demo(int argc, char **argv)
 {
-	struct demo d = {.profile = "default", .stdfd_profile = "stdio", .par = 2, .timeout = 20, .pairs = true};
+	struct demo d = {
+	    .profile = "default", .stdfd_profile = "stdio", .par = 2, .timeout = 20, .pairs = true};
 	int r = parse(&d, argc, argv);
 	if (r)
 		return r > 0 ? 0 : LM_EXIT_FAILURE;
@@ -952,7 +993,8 @@ int lm_cmd_demo(int argc, char **argv)
 	snprintf(attdir, sizeof attdir, "%s", d.attack_bin);
 	char *slash = strrchr(attdir, '/');
 	if (!slash || strcmp(slash, "/attack")) {
-		fprintf(stderr, "lamina: demo: the attack program must be a file named 'attack' (got %s)\n",
+		fprintf(stderr,
+			"lamina: demo: the attack program must be a file named 'attack' (got %s)\n",
 			d.attack_bin);
 		return LM_EXIT_FAILURE;
 	}

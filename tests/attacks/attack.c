@@ -80,16 +80,17 @@ struct verdict {
 	int set;
 	char line[1024];
 };
-static struct verdict *g_v;     /* shared page between the harness and the attempt */
+static struct verdict *g_v; /* shared page between the harness and the attempt */
 static bool g_twin;
-static pid_t g_caller;          /* the process that ran us: the "parent" of the ptrace attacks */
+static pid_t g_caller; /* the process that ran us: the "parent" of the ptrace attacks */
 static const char *g_name;
 
 static void vset(const char *word, const char *code, const char *fmt, va_list ap)
 {
 	if (g_v->set)
 		return; /* the first verdict wins: a later signal must not overwrite it */
-	int n = snprintf(g_v->line, sizeof g_v->line, "%s%s%s", word, code ? " " : "", code ? code : "");
+	int n = snprintf(g_v->line, sizeof g_v->line, "%s%s%s", word, code ? " " : "",
+			 code ? code : "");
 	if (fmt && *fmt && n > 0 && (size_t)n < sizeof g_v->line - 2) {
 		g_v->line[n++] = ' ';
 		vsnprintf(g_v->line + n, sizeof g_v->line - (size_t)n, fmt, ap);
@@ -296,7 +297,7 @@ static void a_userns_clone(const char *arg)
 
 struct lm_clone_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-		set_tid_size, cgroup;
+	    set_tid_size, cgroup;
 };
 
 static void a_userns_clone3(const char *arg)
@@ -355,8 +356,8 @@ static void a_ns_unshare(const char *arg)
 	static const struct {
 		int flag;
 		const char *name;
-	} ns[] = {{CLONE_NEWNS, "mnt"},	  {CLONE_NEWUTS, "uts"},       {CLONE_NEWIPC, "ipc"},
-		  {CLONE_NEWNET, "net"},  {CLONE_NEWPID, "pid"},       {CLONE_NEWCGROUP, "cgroup"},
+	} ns[] = {{CLONE_NEWNS, "mnt"},	  {CLONE_NEWUTS, "uts"}, {CLONE_NEWIPC, "ipc"},
+		  {CLONE_NEWNET, "net"},  {CLONE_NEWPID, "pid"}, {CLONE_NEWCGROUP, "cgroup"},
 		  {CLONE_NEWTIME, "time"}};
 	struct codes c = {{0}};
 	char got[128] = "";
@@ -494,7 +495,8 @@ static void a_priv_fsopen(const char *arg)
 	if (r == 0)
 		umount2(dir, MNT_DETACH);
 	scratch_cleanup();
-	outcome(0, 0, r == 0 ? "fsopen+fsmount+move_mount of a tmpfs" : "fsopen+fsmount of a tmpfs");
+	outcome(0, 0,
+		r == 0 ? "fsopen+fsmount+move_mount of a tmpfs" : "fsopen+fsmount of a tmpfs");
 }
 
 static void a_priv_open_tree(const char *arg)
@@ -659,8 +661,7 @@ static void a_priv_reboot(const char *arg)
 {
 	(void)arg;
 	/* magic2 = 0 is no valid magic: EINVAL after the CAP_SYS_BOOT check, never a reboot. */
-	PROBE(syscall(SYS_reboot, 0xfee1deadUL, 0UL, 0UL, NULL), EPERM,
-		   "reboot(invalid magic)");
+	PROBE(syscall(SYS_reboot, 0xfee1deadUL, 0UL, 0UL, NULL), EPERM, "reboot(invalid magic)");
 }
 
 static void a_priv_syslog(const char *arg)
@@ -701,8 +702,8 @@ static void a_kern_bpf(const char *arg)
 {
 	(void)arg;
 	struct bpf_insn prog[] = {
-		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
-		{.code = BPF_JMP | BPF_EXIT},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
 	};
 	static char log[1];
 	union bpf_attr a;
@@ -710,7 +711,7 @@ static void a_kern_bpf(const char *arg)
 	a.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
 	a.insns = (uint64_t)(uintptr_t)prog;
 	a.insn_cnt = 2;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	a.log_buf = (uint64_t)(uintptr_t)log;
 	int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a);
 	if (fd >= 0) {
@@ -1071,11 +1072,12 @@ static void tty_attack(unsigned long req, const char *what, bool linux_ioctl)
 		long r = syscall(SYS_ioctl, s, req, &sub);
 		int e = errno;
 		/* A pty is no VT: once past seccomp the driver answers ENOTTY/EINVAL.  On a VT
-		 * console the same call reaches the selection code (TIOCL_PASTESEL, CVE-2023-1011). */
+		 * console the same call reaches the selection code (TIOCL_PASTESEL, CVE-2023-1011).
+		 */
 		if (r < 0 && (e == ENOTTY || e == EINVAL)) {
 			char buf[160];
-			snprintf(buf, sizeof buf, "%s reached the tty driver (%s: a pty is no VT)", what,
-				 errname(e));
+			snprintf(buf, sizeof buf, "%s reached the tty driver (%s: a pty is no VT)",
+				 what, errname(e));
 			outcome(0, 0, buf);
 		} else {
 			outcome(r, e, what);
@@ -1351,7 +1353,7 @@ static void open_any(const char *const *paths, size_t n, const char *what)
 static void a_dev_disk(const char *arg)
 {
 	(void)arg;
-	static const char *const disks[] = {"/dev/vda", "/dev/sda",  "/dev/nvme0n1", "/dev/xvda",
+	static const char *const disks[] = {"/dev/vda", "/dev/sda",	"/dev/nvme0n1", "/dev/xvda",
 					    "/dev/hda", "/dev/mmcblk0", "/dev/loop0"};
 	static const char *const null[] = {"/dev/null"};
 	if (g_twin)
@@ -1446,7 +1448,8 @@ static void a_net_tcp(const char *arg)
 			close(lst);
 		return;
 	}
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	long r = connect(s, (struct sockaddr *)&a, sizeof a);
 	int e = errno;
@@ -1474,11 +1477,13 @@ static void a_net_udp(const char *arg)
 		return;
 	}
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port),
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	char what[96];
 	snprintf(what, sizeof what, "UDP exchange with 127.0.0.1:%ld", port);
-	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0 || send(s, "ping", 4, 0) != 4) {
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    send(s, "ping", 4, 0) != 4) {
 		outcome(-1, errno, what);
 		goto out;
 	}
@@ -1731,8 +1736,8 @@ static void a_rlimit_memory(const char *arg)
 		gib = 0; /* 1 MiB below */
 	size_t len = gib ? (size_t)gib << 30 : (size_t)1 << 20;
 	/* Address space only: NORESERVE and never touched, so no memory is used. */
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	int e = errno;
 	if (p != MAP_FAILED)
 		munmap(p, len);
@@ -1813,7 +1818,8 @@ static void a_rlimit_cpu(const char *arg)
 		return;
 	}
 	/* Longer than the suite should spin: the limit exists and the kernel enforces it. */
-	blocked_w("LIMITED", "RLIMIT_CPU hard limit %llu s (not spun out)", (unsigned long long)rl.rlim_max);
+	blocked_w("LIMITED", "RLIMIT_CPU hard limit %llu s (not spun out)",
+		  (unsigned long long)rl.rlim_max);
 }
 
 static void a_rlimit_core(const char *arg)
@@ -1869,7 +1875,8 @@ static void a_rlimit_core(const char *arg)
 			  (unsigned long long)rl.rlim_max);
 }
 
-/* ---- the table -------------------------------------------------------------------------------- */
+/* ---- the table --------------------------------------------------------------------------------
+ */
 struct attack {
 	const char *name, *cls, *needs, *desc;
 	void (*run)(const char *arg);
@@ -1878,72 +1885,127 @@ struct attack {
 };
 
 static const struct attack attacks[] = {
-	{"userns-unshare", "userns", "-", "unshare(CLONE_NEWUSER)", a_userns_unshare, NULL, "unshare(0)"},
-	{"userns-clone", "userns", "-", "clone(CLONE_NEWUSER)", a_userns_clone, NULL, "clone(SIGCHLD)"},
-	{"userns-clone3", "userns", "-", "clone3 with CLONE_NEWUSER behind its pointer", a_userns_clone3, NULL, "fork()"},
-	{"userns-int80", "userns", "-", "i386 unshare(CLONE_NEWUSER) through int $0x80 (nr 310)", a_userns_int80, NULL, "native unshare(0)"},
-	{"ns-unshare", "namespaces", "-", "unshare of mnt, uts, ipc, net, pid, cgroup, time namespaces", a_ns_unshare, NULL, "unshare(0)"},
-	{"ns-setns", "namespaces", "-", "setns into pid 1's and any foreign namespace", a_ns_setns, NULL, "open(/proc/self/ns/net)"},
-	{"priv-mount", "privileged", "-", "mount a tmpfs", a_priv_mount, t_priv_generic, "uname()"},
-	{"priv-fsopen", "privileged", "-", "new mount API: fsopen, fsmount, move_mount", a_priv_fsopen, t_priv_generic, "uname()"},
-	{"priv-open-tree", "privileged", "-", "open_tree(OPEN_TREE_CLONE) of /", a_priv_open_tree, t_priv_generic, "uname()"},
-	{"priv-pivot-root", "privileged", "-", "pivot_root (invalid paths)", a_priv_pivot_root, t_chroot, "chdir(/)"},
-	{"priv-chroot", "privileged", "-", "chroot(/)", a_priv_chroot, t_chroot, "chdir(/)"},
-	{"priv-sethostname", "privileged", "-", "sethostname (same name)", a_priv_sethostname, t_priv_generic, "uname()"},
-	{"priv-raw-socket", "privileged", "-", "raw IP and packet sockets", a_priv_raw_socket, a_raw_socket_twin, "socket(AF_INET, SOCK_DGRAM)"},
-	{"priv-open-by-handle", "privileged", "-", "open_by_handle_at (shocker)", a_priv_open_by_handle, NULL, "open(/)"},
-	{"priv-kexec", "privileged", "-", "kexec_load (invalid flags)", a_priv_kexec, t_priv_generic, "uname()"},
-	{"priv-module", "privileged", "-", "init_module (empty image), delete_module", a_priv_module, t_priv_generic, "uname()"},
-	{"priv-acct", "privileged", "-", "acct (missing file)", a_priv_acct, t_priv_generic, "uname()"},
-	{"priv-swapon", "privileged", "-", "swapon (missing file)", a_priv_swapon, t_priv_generic, "uname()"},
-	{"priv-reboot", "privileged", "-", "reboot with an invalid magic", a_priv_reboot, t_priv_generic, "uname()"},
-	{"priv-syslog", "privileged", "-", "syslog(READ_ALL): the kernel log", a_priv_syslog, t_proc_read, "read /proc/self/status"},
-	{"priv-iopl", "privileged", "-", "iopl(3): I/O port access", a_priv_iopl, t_priv_generic, "uname()"},
-	{"kern-bpf", "kernel", "-", "bpf program load and map create", a_kern_bpf, t_priv_generic, "uname()"},
-	{"kern-perf", "kernel", "-", "perf_event_open on itself", a_kern_perf, t_priv_generic, "uname()"},
-	{"kern-keyctl", "kernel", "-", "add_key into the kernel keyring", a_kern_keyctl, t_priv_generic, "uname()"},
-	{"kern-userfaultfd", "kernel", "-", "userfaultfd", a_kern_userfaultfd, t_priv_generic, "uname()"},
-	{"kern-io-uring", "kernel", "-", "io_uring_setup", a_kern_io_uring, t_priv_generic, "uname()"},
-	{"kern-personality", "kernel", "-", "personality(ADDR_NO_RANDOMIZE|READ_IMPLIES_EXEC)", a_kern_personality, NULL, "personality(query)"},
-	{"ptrace-init", "ptrace", "-", "ptrace(PTRACE_SEIZE) pid 1", a_ptrace_init, t_ptrace, "ptrace own child"},
-	{"ptrace-parent", "ptrace", "-", "ptrace(PTRACE_SEIZE) the parent", a_ptrace_parent, t_ptrace, "ptrace own child"},
-	{"procvm-init", "ptrace", "-", "process_vm_readv of pid 1", a_procvm_init, t_procvm, "process_vm_readv own child"},
-	{"procvm-parent", "ptrace", "-", "process_vm_readv of the parent", a_procvm_parent, t_procvm, "process_vm_readv own child"},
-	{"proc-sys-write", "proc", "-", "write /proc/sys (same values back)", a_proc_sys_write, t_proc_sys, "read /proc/sys/kernel/hostname"},
-	{"proc-exe-write", "proc", "-", "open /proc/{self,1,parent}/exe for writing", a_proc_exe_write, t_proc_exe, "open /proc/self/exe read-only"},
-	{"proc-kcore", "proc", "-", "read /proc/kcore", a_proc_kcore, t_proc_read, "read /proc/self/status"},
-	{"tty-tiocsti", "tty", "-", "TIOCSTI on a controlling pty", a_tty_tiocsti, NULL, "TIOCGWINSZ on the pty"},
-	{"tty-tiocsti-high", "tty", "-", "TIOCSTI as request 0x100005412", a_tty_tiocsti_high, NULL, "TIOCGWINSZ on the pty"},
-	{"tty-tioclinux", "tty", "-", "TIOCLINUX on a controlling pty", a_tty_tioclinux, NULL, "TIOCGWINSZ on the pty"},
-	{"tty-tioclinux-high", "tty", "-", "TIOCLINUX as request 0x10000541c", a_tty_tioclinux_high, NULL, "TIOCGWINSZ on the pty"},
-	{"tty-inherited", "tty", "tty", "TIOCSTI on the caller's terminal (stdin)", a_tty_inherited, NULL, "TIOCGWINSZ on stdin"},
-	{"stdfd-close", "stdfd", "-", "close(2)", a_stdfd_close, t_stdfd_close, "close of a non-std fd"},
-	{"stdfd-close-high", "stdfd", "-", "close(0x100000001)", a_stdfd_close_high, t_stdfd_close, "close of a non-std fd"},
-	{"stdfd-dup2", "stdfd", "-", "dup2(2, 1)", a_stdfd_dup2, t_stdfd_dup2, "dup2(1, 2)"},
-	{"stdfd-dup2-high", "stdfd", "-", "dup2(2, 0x100000001)", a_stdfd_dup2_high, t_stdfd_dup2, "dup2(1, 2)"},
-	{"stdfd-dup3", "stdfd", "-", "dup3(2, 1, 0)", a_stdfd_dup3, t_stdfd_dup3, "dup3(1, 10)"},
-	{"stdfd-close-range", "stdfd", "-", "close_range(0, ~0)", a_stdfd_close_range, t_stdfd_close_range, "close_range(3, ~0)"},
-	{"fd-leak", "fds", "dir-fd", "fchdir into a directory fd leaked by the caller, list ..", a_fd_leak, NULL, "fchdir to a sandbox directory"},
-	{"canary-tmp", "canary", "tmp-canary", "read a secret file in the host's /tmp", a_canary, NULL, "read a sandbox file"},
-	{"canary-home", "canary", "home-canary", "read a secret file in the host's $HOME", a_canary, NULL, "read a sandbox file"},
-	{"fs-write-root", "fs", "-", "create a file in /", a_fs_root, NULL, "create a file in /tmp"},
-	{"fs-write-usr", "fs", "-", "create a file in /usr", a_fs_usr, NULL, "create a file in /tmp"},
-	{"dev-mknod", "dev", "-", "mknod a character device", a_dev_mknod, NULL, "mknod a FIFO"},
-	{"dev-disk", "dev", "-", "open a host disk (/dev/vda, /dev/sda, ...)", a_dev_disk, NULL, "open /dev/null"},
-	{"dev-mem", "dev", "-", "open /dev/mem, /dev/kmem, /dev/port", a_dev_mem, NULL, "open /dev/zero"},
-	{"net-ifaces", "network", "-", "network interfaces besides lo", a_net_ifaces, NULL, "lo is present"},
-	{"net-tcp", "network", "tcp-port", "TCP connect to a host listener on 127.0.0.1", a_net_tcp, NULL, "TCP to a sandbox listener"},
-	{"net-udp", "network", "udp-port", "UDP exchange with a host echo on 127.0.0.1", a_net_udp, NULL, "UDP to a sandbox listener"},
-	{"net-unix", "network", "unix-name", "connect to a host abstract unix socket", a_net_unix, NULL, "connect to a sandbox abstract socket"},
-	{"pid-visible", "pid", "host-pid", "a host pid is visible in /proc", a_pid_visible, NULL, "own pid visible"},
-	{"pid-kill", "pid", "host-pid", "kill(host pid, 0)", a_pid_kill, NULL, "kill(self, 0)"},
-	{"proc-leftover", "session", "marker", "setsid + double fork a sleeper that outlives the sandbox", a_leftover, NULL, "the sleeper runs inside"},
-	{"env-leak", "env", "env-name", "a secret variable of the caller", a_env, NULL, "a variable set with --setenv"},
-	{"rlimit-fork", "rlimits", "-", "bounded fork bomb (2000 processes)", a_rlimit_fork, NULL, "8 processes"},
-	{"rlimit-memory", "rlimits", "-", "64 GiB of address space", a_rlimit_memory, NULL, "1 MiB"},
-	{"rlimit-fsize", "rlimits", "-", "a 64 GiB (sparse) file", a_rlimit_fsize, NULL, "a 4 KiB file"},
-	{"rlimit-cpu", "rlimits", "-", "spin the CPU past its limit (bounded)", a_rlimit_cpu, NULL, "spin 0.05 s"},
-	{"rlimit-core", "rlimits", "-", "dump a core", a_rlimit_core, NULL, "setrlimit(RLIMIT_CORE, 0)"},
+    {"userns-unshare", "userns", "-", "unshare(CLONE_NEWUSER)", a_userns_unshare, NULL,
+     "unshare(0)"},
+    {"userns-clone", "userns", "-", "clone(CLONE_NEWUSER)", a_userns_clone, NULL, "clone(SIGCHLD)"},
+    {"userns-clone3", "userns", "-", "clone3 with CLONE_NEWUSER behind its pointer",
+     a_userns_clone3, NULL, "fork()"},
+    {"userns-int80", "userns", "-", "i386 unshare(CLONE_NEWUSER) through int $0x80 (nr 310)",
+     a_userns_int80, NULL, "native unshare(0)"},
+    {"ns-unshare", "namespaces", "-", "unshare of mnt, uts, ipc, net, pid, cgroup, time namespaces",
+     a_ns_unshare, NULL, "unshare(0)"},
+    {"ns-setns", "namespaces", "-", "setns into pid 1's and any foreign namespace", a_ns_setns,
+     NULL, "open(/proc/self/ns/net)"},
+    {"priv-mount", "privileged", "-", "mount a tmpfs", a_priv_mount, t_priv_generic, "uname()"},
+    {"priv-fsopen", "privileged", "-", "new mount API: fsopen, fsmount, move_mount", a_priv_fsopen,
+     t_priv_generic, "uname()"},
+    {"priv-open-tree", "privileged", "-", "open_tree(OPEN_TREE_CLONE) of /", a_priv_open_tree,
+     t_priv_generic, "uname()"},
+    {"priv-pivot-root", "privileged", "-", "pivot_root (invalid paths)", a_priv_pivot_root,
+     t_chroot, "chdir(/)"},
+    {"priv-chroot", "privileged", "-", "chroot(/)", a_priv_chroot, t_chroot, "chdir(/)"},
+    {"priv-sethostname", "privileged", "-", "sethostname (same name)", a_priv_sethostname,
+     t_priv_generic, "uname()"},
+    {"priv-raw-socket", "privileged", "-", "raw IP and packet sockets", a_priv_raw_socket,
+     a_raw_socket_twin, "socket(AF_INET, SOCK_DGRAM)"},
+    {"priv-open-by-handle", "privileged", "-", "open_by_handle_at (shocker)", a_priv_open_by_handle,
+     NULL, "open(/)"},
+    {"priv-kexec", "privileged", "-", "kexec_load (invalid flags)", a_priv_kexec, t_priv_generic,
+     "uname()"},
+    {"priv-module", "privileged", "-", "init_module (empty image), delete_module", a_priv_module,
+     t_priv_generic, "uname()"},
+    {"priv-acct", "privileged", "-", "acct (missing file)", a_priv_acct, t_priv_generic, "uname()"},
+    {"priv-swapon", "privileged", "-", "swapon (missing file)", a_priv_swapon, t_priv_generic,
+     "uname()"},
+    {"priv-reboot", "privileged", "-", "reboot with an invalid magic", a_priv_reboot,
+     t_priv_generic, "uname()"},
+    {"priv-syslog", "privileged", "-", "syslog(READ_ALL): the kernel log", a_priv_syslog,
+     t_proc_read, "read /proc/self/status"},
+    {"priv-iopl", "privileged", "-", "iopl(3): I/O port access", a_priv_iopl, t_priv_generic,
+     "uname()"},
+    {"kern-bpf", "kernel", "-", "bpf program load and map create", a_kern_bpf, t_priv_generic,
+     "uname()"},
+    {"kern-perf", "kernel", "-", "perf_event_open on itself", a_kern_perf, t_priv_generic,
+     "uname()"},
+    {"kern-keyctl", "kernel", "-", "add_key into the kernel keyring", a_kern_keyctl, t_priv_generic,
+     "uname()"},
+    {"kern-userfaultfd", "kernel", "-", "userfaultfd", a_kern_userfaultfd, t_priv_generic,
+     "uname()"},
+    {"kern-io-uring", "kernel", "-", "io_uring_setup", a_kern_io_uring, t_priv_generic, "uname()"},
+    {"kern-personality", "kernel", "-", "personality(ADDR_NO_RANDOMIZE|READ_IMPLIES_EXEC)",
+     a_kern_personality, NULL, "personality(query)"},
+    {"ptrace-init", "ptrace", "-", "ptrace(PTRACE_SEIZE) pid 1", a_ptrace_init, t_ptrace,
+     "ptrace own child"},
+    {"ptrace-parent", "ptrace", "-", "ptrace(PTRACE_SEIZE) the parent", a_ptrace_parent, t_ptrace,
+     "ptrace own child"},
+    {"procvm-init", "ptrace", "-", "process_vm_readv of pid 1", a_procvm_init, t_procvm,
+     "process_vm_readv own child"},
+    {"procvm-parent", "ptrace", "-", "process_vm_readv of the parent", a_procvm_parent, t_procvm,
+     "process_vm_readv own child"},
+    {"proc-sys-write", "proc", "-", "write /proc/sys (same values back)", a_proc_sys_write,
+     t_proc_sys, "read /proc/sys/kernel/hostname"},
+    {"proc-exe-write", "proc", "-", "open /proc/{self,1,parent}/exe for writing", a_proc_exe_write,
+     t_proc_exe, "open /proc/self/exe read-only"},
+    {"proc-kcore", "proc", "-", "read /proc/kcore", a_proc_kcore, t_proc_read,
+     "read /proc/self/status"},
+    {"tty-tiocsti", "tty", "-", "TIOCSTI on a controlling pty", a_tty_tiocsti, NULL,
+     "TIOCGWINSZ on the pty"},
+    {"tty-tiocsti-high", "tty", "-", "TIOCSTI as request 0x100005412", a_tty_tiocsti_high, NULL,
+     "TIOCGWINSZ on the pty"},
+    {"tty-tioclinux", "tty", "-", "TIOCLINUX on a controlling pty", a_tty_tioclinux, NULL,
+     "TIOCGWINSZ on the pty"},
+    {"tty-tioclinux-high", "tty", "-", "TIOCLINUX as request 0x10000541c", a_tty_tioclinux_high,
+     NULL, "TIOCGWINSZ on the pty"},
+    {"tty-inherited", "tty", "tty", "TIOCSTI on the caller's terminal (stdin)", a_tty_inherited,
+     NULL, "TIOCGWINSZ on stdin"},
+    {"stdfd-close", "stdfd", "-", "close(2)", a_stdfd_close, t_stdfd_close,
+     "close of a non-std fd"},
+    {"stdfd-close-high", "stdfd", "-", "close(0x100000001)", a_stdfd_close_high, t_stdfd_close,
+     "close of a non-std fd"},
+    {"stdfd-dup2", "stdfd", "-", "dup2(2, 1)", a_stdfd_dup2, t_stdfd_dup2, "dup2(1, 2)"},
+    {"stdfd-dup2-high", "stdfd", "-", "dup2(2, 0x100000001)", a_stdfd_dup2_high, t_stdfd_dup2,
+     "dup2(1, 2)"},
+    {"stdfd-dup3", "stdfd", "-", "dup3(2, 1, 0)", a_stdfd_dup3, t_stdfd_dup3, "dup3(1, 10)"},
+    {"stdfd-close-range", "stdfd", "-", "close_range(0, ~0)", a_stdfd_close_range,
+     t_stdfd_close_range, "close_range(3, ~0)"},
+    {"fd-leak", "fds", "dir-fd", "fchdir into a directory fd leaked by the caller, list ..",
+     a_fd_leak, NULL, "fchdir to a sandbox directory"},
+    {"canary-tmp", "canary", "tmp-canary", "read a secret file in the host's /tmp", a_canary, NULL,
+     "read a sandbox file"},
+    {"canary-home", "canary", "home-canary", "read a secret file in the host's $HOME", a_canary,
+     NULL, "read a sandbox file"},
+    {"fs-write-root", "fs", "-", "create a file in /", a_fs_root, NULL, "create a file in /tmp"},
+    {"fs-write-usr", "fs", "-", "create a file in /usr", a_fs_usr, NULL, "create a file in /tmp"},
+    {"dev-mknod", "dev", "-", "mknod a character device", a_dev_mknod, NULL, "mknod a FIFO"},
+    {"dev-disk", "dev", "-", "open a host disk (/dev/vda, /dev/sda, ...)", a_dev_disk, NULL,
+     "open /dev/null"},
+    {"dev-mem", "dev", "-", "open /dev/mem, /dev/kmem, /dev/port", a_dev_mem, NULL,
+     "open /dev/zero"},
+    {"net-ifaces", "network", "-", "network interfaces besides lo", a_net_ifaces, NULL,
+     "lo is present"},
+    {"net-tcp", "network", "tcp-port", "TCP connect to a host listener on 127.0.0.1", a_net_tcp,
+     NULL, "TCP to a sandbox listener"},
+    {"net-udp", "network", "udp-port", "UDP exchange with a host echo on 127.0.0.1", a_net_udp,
+     NULL, "UDP to a sandbox listener"},
+    {"net-unix", "network", "unix-name", "connect to a host abstract unix socket", a_net_unix, NULL,
+     "connect to a sandbox abstract socket"},
+    {"pid-visible", "pid", "host-pid", "a host pid is visible in /proc", a_pid_visible, NULL,
+     "own pid visible"},
+    {"pid-kill", "pid", "host-pid", "kill(host pid, 0)", a_pid_kill, NULL, "kill(self, 0)"},
+    {"proc-leftover", "session", "marker",
+     "setsid + double fork a sleeper that outlives the sandbox", a_leftover, NULL,
+     "the sleeper runs inside"},
+    {"env-leak", "env", "env-name", "a secret variable of the caller", a_env, NULL,
+     "a variable set with --setenv"},
+    {"rlimit-fork", "rlimits", "-", "bounded fork bomb (2000 processes)", a_rlimit_fork, NULL,
+     "8 processes"},
+    {"rlimit-memory", "rlimits", "-", "64 GiB of address space", a_rlimit_memory, NULL, "1 MiB"},
+    {"rlimit-fsize", "rlimits", "-", "a 64 GiB (sparse) file", a_rlimit_fsize, NULL,
+     "a 4 KiB file"},
+    {"rlimit-cpu", "rlimits", "-", "spin the CPU past its limit (bounded)", a_rlimit_cpu, NULL,
+     "spin 0.05 s"},
+    {"rlimit-core", "rlimits", "-", "dump a core", a_rlimit_core, NULL,
+     "setrlimit(RLIMIT_CORE, 0)"},
 };
 #define NATTACKS (sizeof attacks / sizeof attacks[0])
 
@@ -2008,7 +2070,8 @@ static int serve(int argc, char **argv)
 	return 0;
 }
 
-/* ---- harness ------------------------------------------------------------------------------------ */
+/* ---- harness ------------------------------------------------------------------------------------
+ */
 /* lamina always runs the payload in a new user namespace; the initial one maps the whole id
  * range onto itself.  Refusing to attack from there keeps a stray run on the host harmless. */
 static bool in_initial_userns(void)
@@ -2032,7 +2095,8 @@ static void list(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: attack --list | attack [--inline] NAME [--twin] [ARG] | attack --serve tcp|udp|unix [SECONDS]\n");
+	fprintf(f, "usage: attack --list | attack [--inline] NAME [--twin] [ARG] | attack --serve "
+		   "tcp|udp|unix [SECONDS]\n");
 }
 
 static int finish(void)
@@ -2101,7 +2165,8 @@ int main(int argc, char **argv)
 	 * they must run where opening /proc is fatal (strict). */
 	bool own_fds_only = !strcmp(a->cls, "stdfd");
 	if (!own_fds_only && in_initial_userns()) {
-		inconclusive("refusing to attack from the initial user namespace (run me in lamina)");
+		inconclusive(
+		    "refusing to attack from the initial user namespace (run me in lamina)");
 		return finish();
 	}
 	if (inline_ && !own_fds_only) {
