@@ -585,6 +585,20 @@ static void extract_dir(const char *rel, uint64_t mode, int64_t mtime, const cha
 	if (!rel[0])
 		return; /* "./": DEST itself keeps its own mode */
 	pfd = open_parent(rel, &base, member);
+	{
+		/* An existing symlink to a directory that stays inside DEST is kept, as GNU tar's
+		 * --keep-directory-symlink does: building over a merged-/usr root must not turn
+		 * its /lib -> usr/lib into an empty directory.  Members below it are still looked
+		 * up with RESOLVE_BENEATH; a symlink leading out is replaced by a directory. */
+		struct stat st;
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+			int fd = open_beneath(rel, O_PATH | O_DIRECTORY);
+			if (fd >= 0) {
+				close(fd);
+				return;
+			}
+		}
+	}
 	if (!clear_slot(pfd, base, member)) {
 		/* 0700 while extracting: the real mode is applied at the end, so that a directory
 		 * the archive marks read-only can still receive its members. */

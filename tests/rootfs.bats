@@ -196,6 +196,19 @@ make_busybox_tree() {
 	assert_output --partial libfoo.so
 }
 
+@test "host: --add SRC:DST below a symlinked directory (/lib -> usr/lib) keeps the symlink" {
+	echo added >"$SCRATCH/file"
+	mk host "$D" /bin/sh --add "$SCRATCH/file:/lib/mkrootfs-test/file"
+	assert_success
+	if [ -L /lib ]; then
+		# merged /usr: the root's /lib is the host's symlink, and stays one
+		assert_equal "$(readlink "$D/lib")" "$(readlink /lib)"
+	fi
+	run "$LAMINA" run --rootfs "$D" -- /bin/sh -c 'read -r l </lib/mkrootfs-test/file; echo "$l"'
+	assert_success
+	assert_output added
+}
+
 @test "host: bad input fails with one line and a distinct status, and leaves no DEST behind" {
 	mk host "$D" /etc/passwd
 	assert_one_line_failure 6 "/etc/passwd is not an ELF file"
