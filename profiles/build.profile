@@ -29,5 +29,5 @@ rlimit nproc=1024
 rlimit fsize=8G
 # Per process: compilers of big C++ units stay far below this.
 rlimit as=16G
-# CPU seconds per process (SIGXCPU): an hour of CPU for one compiler or test is a runaway.
-rlimit cpu=3600
+# CPU seconds per process (SIGXCPU): two hours of CPU for one compiler or test is a runaway.
+rlimit cpu=7200

@@ -29,6 +29,16 @@
 # unshare refused, clone3 answered with ENOSYS so that libc falls back to clone, ioctl
 # TIOCSTI/TIOCLINUX refused, foreign architectures filtered); see `lamina check default`.
 
+# Resource limits, per process (lamina's own defaults add core=0, nofile=1024, nproc=1024,
+# fsize=16G): a bounded address space (a runaway or hostile allocation fails with ENOMEM
+# instead of pushing the host into swap and the OOM killer) and a bounded CPU time (a spinning
+# process gets SIGXCPU, then SIGKILL, after an hour of CPU).  Set soft = hard, so the payload
+# cannot raise them back.  Programs that reserve huge address ranges (a JVM with a large heap,
+# WebAssembly runtimes) or compute for hours: lift them with `--rlimit as=unlimited` or
+# `--rlimit cpu=unlimited` (the command line wins over the profile).
+rlimit as=8G
+rlimit cpu=3600
+
 purpose Safe for most programs: shells, coreutils, make, cc, python3; refuses mounts, namespaces, kernel attack surface
 
 default errno(ENOSYS)

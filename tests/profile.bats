@@ -78,7 +78,7 @@ sc() {
 	assert_line --regexp "^  includes: +$LAMINA_PROFILE_DIR/default.profile\$"
 	run --separate-stderr "$LAMINA" check build
 	assert_success
-	assert_line --regexp '^  settings: +1 mount; cpu=3600; fsize=8G; core=0; nproc=1024; nofile=1024; as=16G; network none;$'
+	assert_line --regexp '^  settings: +1 mount; cpu=7200; fsize=8G; core=0; nproc=1024; nofile=1024; as=16G; network none;$'
 	run --separate-stderr "$LAMINA" check hosting
 	assert_success
 	assert_line --regexp '^  std-fd layer: +on'
@@ -176,6 +176,8 @@ sc() {
 	assert_line --regexp '^  network +a new network namespace with only lo'
 	assert_line --regexp '^    /usr +read-only bind'
 	assert_line --regexp '^  nofile +1024:1024'
+	assert_line --regexp '^  as +8G:8G \(profile\)'
+	assert_line --regexp '^  cpu +3600:3600 \(profile\)'
 	assert_line --regexp '^  \[no-mounts\] '
 	assert_line --regexp '^    errno\(EPERM\): mount umount2 fsopen'
 	assert_line --regexp '^  \[attack-only\] '
@@ -189,7 +191,7 @@ sc() {
 	run --separate-stderr "$LAMINA" explain build
 	assert_success
 	assert_line --regexp '^    /tmp +private tmpfs \(from the profile\)$'
-	assert_line --regexp '^  cpu +3600:3600 \(profile\)'
+	assert_line --regexp '^  cpu +7200:7200 \(profile\)'
 	run --separate-stderr "$LAMINA" explain stdio
 	assert_success
 	assert_line --partial 'The std-fd layer is on'

@@ -535,6 +535,9 @@ static void test_shipped(void)
 			CHECK(c.seccomp.default_action.kind == LM_ACT_ERRNO &&
 				  c.seccomp.default_action.errnum == ENOSYS && !c.seccomp.stdfd,
 			      "default: ENOSYS, no std-fd layer");
+			CHECK(c.rlimits[RLIMIT_AS].set && c.rlimits[RLIMIT_AS].soft == 8ull << 30 &&
+				  c.rlimits[RLIMIT_CPU].set && c.rlimits[RLIMIT_CPU].soft == 3600,
+			      "default: bounded address space and CPU time");
 			static const char *const refused[] = {"mount",
 							      "umount2",
 							      "fsopen",
