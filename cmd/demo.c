@@ -580,12 +580,35 @@ static void log_job(const struct demo *d, const struct job *j)
 }
 
 /* Run jobs [from, to) with at most d->par at a time. */
+/* SIGINT/SIGTERM: stop starting runs, kill the running ones, remove the fixtures. */
+static volatile sig_atomic_t g_stop;
+static void on_stop(int sig)
+{
+	g_stop = sig;
+}
+
 static void run_jobs(struct demo *d, size_t from, size_t to)
 {
 	struct job *active[MAX_PAR] = {0};
 	size_t next = from, done = 0, total = to - from;
 	bool progress = isatty(2);
 	while (done < total) {
+		if (g_stop) {
+			for (int s = 0; s < d->par; s++) {
+				struct job *j = active[s];
+				if (!j)
+					continue;
+				kill(j->pid, SIGKILL);
+				while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+					;
+				if (j->out >= 0)
+					close(j->out);
+				if (j->ptm >= 0)
+					close(j->ptm);
+				j->out = j->ptm = -1;
+			}
+			break;
+		}
 		for (int s = 0; s < d->par && next < to; s++) {
 			if (active[s])
 				continue;
@@ -1009,6 +1032,11 @@ int lm_cmd_demo(int argc, char **argv)
 		if (lm_layer_from_name(lm_layer_names[i], &bit) == 0 && bit != LM_LAYER_USERNS)
 			d.removable[d.nremovable++] = bit;
 	}
+	/* No SA_RESTART: poll() returns at once when a signal arrives. */
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	fixtures(&d);
 
 	for (size_t i = 0; i < d.nattacks; i++) {
@@ -1020,7 +1048,7 @@ int lm_cmd_demo(int argc, char **argv)
 
 	/* Attacks no single removal lets through: seccomp with each other layer. */
 	size_t pairs_from = d.njobs;
-	if (d.pairs) {
+	if (d.pairs && !g_stop) {
 		for (size_t i = 0; i < d.nattacks; i++) {
 			bool base_blocked = false, any = false;
 			for (size_t k = 0; k < pairs_from; k++) {
@@ -1041,22 +1069,30 @@ int lm_cmd_demo(int argc, char **argv)
 		run_jobs(&d, pairs_from, d.njobs);
 	}
 
-	struct row *rows = calloc(d.nattacks, sizeof *rows);
+	int status = 0;
+	struct row *rows = g_stop ? NULL : calloc(d.nattacks, sizeof *rows);
+	if (g_stop) {
+		fixtures_free(&d);
+		fprintf(stderr, "lamina: demo: interrupted\n");
+		status = 128 + g_stop;
+		goto out;
+	}
 	if (!rows) {
 		fixtures_free(&d);
 		fprintf(stderr, "lamina: demo: out of memory\n");
-		return LM_EXIT_FAILURE;
+		status = LM_EXIT_FAILURE;
+		goto out;
 	}
 	analyse(&d, rows, pairs_from);
 	print_matrix(&d, rows);
 	fflush(stdout);
 
-	int status = 0;
 	for (size_t i = 0; i < d.nattacks; i++)
 		if (rows[i].v != V_BLOCKED)
 			status = 1;
 	free(rows);
 	fixtures_free(&d);
+out:
 	for (size_t i = 0; i < d.nattacks; i++) {
 		free(d.attacks[i].name);
 		free(d.attacks[i].cls);
