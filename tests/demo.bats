@@ -126,3 +126,20 @@ row() { # ATTACK: its TSV row
 	assert_success
 	assert_output --partial "attack, class, result, layers, detail"
 }
+
+@test "demo interrupted (SIGINT): exit 130, running sandboxes killed, fixtures removed" {
+	local before after pid
+	before=$(ls -a /tmp | grep -c '^\.lamina-canary-' || true)
+	"$LAMINA" demo --format tsv >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	pid=$!
+	sleep 2
+	kill -INT "$pid"
+	run wait "$pid"
+	assert_failure 130
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output --partial "lamina: demo: interrupted"
+	after=$(ls -a /tmp | grep -c '^\.lamina-canary-' || true)
+	[ "$before" = "$after" ]
+	run pgrep -f -- "$ATTACK"
+	assert_failure 1
+}
