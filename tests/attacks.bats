@@ -163,6 +163,13 @@ serve() {
 	escapes default seccomp userns-int80
 }
 
+@test "userns-x32: the x32 ABI is killed (SIGSYS); without seccomp this kernel has no x32 (ENOSYS)" {
+	blocked default SIGSYS userns-x32
+	blocked hosting SIGSYS userns-x32
+	twin default userns-x32
+	without_seccomp default ENOSYS userns-x32
+}
+
 # ---- other namespaces ---------------------------------------------------------------------------
 
 @test "ns-unshare: every other namespace EPERM; twin unshare(0); escapes only without seccomp and caps" {
@@ -172,6 +179,15 @@ serve() {
 	refused_by_rule default unshare ns-unshare
 	without_seccomp default EPERM ns-unshare
 	escapes default "seccomp caps" ns-unshare
+}
+
+@test "ns-clone: clone with each namespace flag EPERM; twin clone(SIGCHLD); escapes only without seccomp and caps" {
+	blocked default EPERM ns-clone
+	blocked hosting EPERM ns-clone
+	twin default ns-clone
+	refused_by_rule default clone ns-clone
+	without_seccomp default EPERM ns-clone
+	escapes default "seccomp caps" ns-clone
 }
 
 @test "ns-setns: pid 1's namespaces are out of reach (EACCES); twin opens its own ns handle" {
