@@ -125,6 +125,14 @@ serve() {
 	[ "$n" -eq $(($(printf '%s\n' "$output" | wc -l) - 1)) ]
 }
 
+@test "every attack of the program has its test in this file" {
+	local name missing=""
+	for name in $("$ATTACK" --list | tail -n +2 | cut -f1); do
+		grep -q "^@test \"$name: " "$BATS_TEST_FILENAME" || missing="$missing $name"
+	done
+	[ -z "$missing" ] || { echo "no test for:$missing" >&2; return 1; }
+}
+
 @test "attack refuses to run outside a sandbox (initial user namespace): error, exit 2" {
 	run "$ATTACK" userns-unshare
 	assert_failure 2
