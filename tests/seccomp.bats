@@ -431,3 +431,20 @@ i386() {
 	assert_equal "$status" 126
 	assert_stderr --partial "Permission denied"
 }
+
+@test "profile actions: notify reports the call and lets it run (no --report needed); trap ends in SIGSYS" {
+	printf 'purpose test\ndefault allow\nnotify getppid\ntrap getpid\n' >"$SCRATCH/acts.profile"
+	run --separate-stderr "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$SCRATCH/acts.profile" -- /seed/try-syscall getppid
+	assert_success
+	assert_output "getppid: ok (1)"
+	assert_stderr --regexp "^lamina: seccomp: notified pid [0-9]+ at getppid\(\): rule .*acts.profile:3$"
+	run --separate-stderr "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$SCRATCH/acts.profile" -- /seed/try-syscall getpid
+	assert_equal "$status" 159
+	assert_output ""
+	# twin: the same calls under a profile without those rules
+	run --separate-stderr "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$ALLOW" -- /seed/try-syscall getppid
+	assert_output "getppid: ok (1)"
+	assert_stderr ""
+	run --separate-stderr "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$ALLOW" -- /seed/try-syscall getpid
+	assert_success
+}
