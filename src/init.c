@@ -3,12 +3,14 @@
  * status.  When init exits the kernel kills whatever is left in the pid namespace, so nothing the
  * payload started survives the sandbox.
  *
- * The payload is started with clone(CLONE_VM | CLONE_VFORK | CLONE_FILES): no page-table copy
- * (start-up speed), init sleeps until the payload has exec'd or died, and the payload can leave
- * its error (or the number of its seccomp notification fd) in init's memory.  Because the fd
- * table is shared until execve (exec unshares it and closes O_CLOEXEC fds in the payload's copy
- * only), the seccomp listener the payload created is still open in init afterwards, and init
- * hands it to the supervisor: the payload itself never holds its own listener. */
+ * The payload is started with clone(CLONE_VFORK | CLONE_FILES): a copy of init (fork semantics,
+ * on its own copy of the stack: no stack switch, which sanitizers cannot follow), init sleeps
+ * until the payload has exec'd or died, and the payload leaves its error (or the number of its
+ * seccomp notification fd) in a page shared with init.  Because the fd table is shared until
+ * execve (exec unshares it and closes O_CLOEXEC fds in the payload's copy only), the seccomp
+ * listener the payload created is still open in init afterwards, and init hands it to the
+ * supervisor: the payload itself never holds its own listener, and needs no system call after
+ * the filter is loaded but execve. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -109,9 +111,8 @@ static void exec_program(char **argv, char **envp, struct lm_err *e)
 		lm_error(e, err, "exec", "%s", prog);
 }
 
-static int payload_main(void *arg)
+_Noreturn static void payload_main(struct payload_args *pa)
 {
-	struct payload_args *pa = arg;
 	struct lm_init_args *a = pa->a;
 	struct lm_config *c = a->c;
 	struct lm_err *e = &pa->err;
@@ -225,34 +226,37 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 	}
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
-	struct payload_args pa = {.a = a, .listener = -1};
-	size_t stack_size = 512 * 1024;
-	void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED) {
-		lm_error(&e, errno, "init", "payload stack");
+	/* The payload's report to init lives in a shared page: the payload is a copy of init
+	 * (fork semantics, its own stack and heap) that shares only this page and the fd table. */
+	struct payload_args *pa = mmap(NULL, sizeof *pa, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pa == MAP_FAILED) {
+		lm_error(&e, errno, "init", "shared page");
 		fail(ctl, &e);
 	}
-	pid_t payload = clone(payload_main, (char *)stack + stack_size,
-			      CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &pa);
+	memset(pa, 0, sizeof *pa);
+	pa->a = a;
+	pa->listener = -1;
+	pid_t payload = (pid_t)syscall(SYS_clone, CLONE_VFORK | CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (payload < 0) {
 		lm_error(&e, errno, "init", "starting the payload");
 		fail(ctl, &e);
 	}
-	munmap(stack, stack_size);
-	if (pa.failed) {
+	if (payload == 0)
+		payload_main(pa);
+	if (pa->failed) {
 		int st;
 		while (waitpid(payload, &st, 0) < 0 && errno == EINTR)
 			;
-		fail(ctl, &pa.err);
+		fail(ctl, &pa->err);
 	}
-	if (pa.listener >= 0) {
+	if (pa->listener >= 0) {
 		struct lm_ctl_msg lm = {.type = LM_CTL_LISTENER};
-		if (lm_ctl_send(ctl, &lm, pa.listener) < 0) {
+		if (lm_ctl_send(ctl, &lm, pa->listener) < 0) {
 			kill(payload, SIGKILL);
 			lm_error(&e, errno, "seccomp", "handing the notification fd to the supervisor");
 			fail(ctl, &e);
 		}
-		close(pa.listener);
+		close(pa->listener);
 	}
 
 	for (;;) {
