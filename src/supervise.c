@@ -132,7 +132,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	}
 
 	double deadline = c->timeout > 0 ? now() + c->timeout : 0;
-	bool timed_out = false, init_done = false;
+	bool timed_out = false, init_done = false, ctl_open = true;
 	struct lm_ctl_msg errmsg = {0};
 	int payload_status = -1;
 	struct lm_report_state rs;
@@ -153,6 +153,9 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
 			tsp = &ts;
 		}
+		/* Once init has closed its end, the control socket stays readable (HUP): stop
+		 * watching it, or ppoll would spin while init's namespaces are torn down. */
+		pf[1].fd = ctl_open ? ctl : -1;
 		int n = ppoll(pf, listener >= 0 ? 4 : 3, tsp, NULL);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -194,6 +197,8 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 				struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
 						    .msg_controllen = sizeof u.buf};
 				ssize_t r = recvmsg(ctl, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+				if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+					ctl_open = false;
 				if (r != (ssize_t)sizeof m)
 					break;
 				struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
