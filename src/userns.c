@@ -26,7 +26,8 @@ static int write_proc(pid_t pid, const char *file, const char *text, struct lm_e
 		return lm_error(e, errno, "userns", "open %s", path);
 	size_t len = strlen(text);
 	if (write(fd, text, len) != (ssize_t)len)
-		return lm_error(e, errno, "userns", "writing %s ('%s')", path, text);
+		return lm_error(e, errno, "userns", "writing %s ('%.*s')", path,
+				(int)strcspn(text, "\n"), text);
 	return 0;
 }
 
@@ -39,14 +40,23 @@ int lm_userns_write_maps(const struct lm_config *c, pid_t child, struct lm_err *
 		return -1;
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)c->uid, (unsigned)out_uid);
 	if (write_proc(child, "uid_map", map, e) < 0)
-		return -1;
+		goto hint;
 	snprintf(map, sizeof map, "%u %u 1\n", (unsigned)c->gid, (unsigned)out_gid);
 	if (write_proc(child, "gid_map", map, e) < 0)
-		return -1;
+		goto hint;
 	lm_verbose(c, "userns", "uid %u -> %u, gid %u -> %u%s", (unsigned)c->uid, (unsigned)out_uid,
 		   (unsigned)c->gid, (unsigned)out_gid,
 		   c->caller_is_root ? " (root maps to an unprivileged host id)" : ", setgroups denied");
 	return 0;
+hint:
+	/* Root inside another container may have no uid 65534 to map to. */
+	if (c->caller_is_root && e->errnum == EPERM) {
+		size_t n = strlen(e->msg);
+		snprintf(e->msg + n, sizeof e->msg - n,
+			 " (host uid %u / gid %u must exist in the caller's user namespace; pick others with --host-uid/--host-gid)",
+			 (unsigned)out_uid, (unsigned)out_gid);
+	}
+	return -1;
 }
 
 int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)

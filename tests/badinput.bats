@@ -119,3 +119,21 @@ expect_error() {
 	assert_success
 	assert_output --partial "--ro-bind SRC DST"
 }
+
+@test "bad input: a kernel feature that is absent (user namespaces switched off) is one line, 125, and nothing runs" {
+	# max_user_namespaces is per user namespace: switch it off inside a throw-away one
+	run --separate-stderr unshare -Ur sh -c "echo 0 > /proc/sys/user/max_user_namespaces && '$LAMINA' run -- /bin/echo ran"
+	assert_failure 125
+	refute_output ran
+	assert_one_error_line
+	assert_stderr --partial "clone into new namespaces"
+	assert_stderr --partial "max_user_namespaces"
+}
+
+@test "bad input: root without an unprivileged uid to map to (nested) is a clear error" {
+	run --separate-stderr unshare -Ur "$LAMINA" run -- /bin/echo ran
+	assert_failure 125
+	refute_output ran
+	assert_one_error_line
+	assert_stderr --partial "must exist in the caller's user namespace"
+}
