@@ -487,6 +487,9 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	for (int i = 0; i < 8; i++)
 		p.top[i] = -1;
 	int ret = -1;
+	/* Declared before the first `goto out`: a cleanup variable whose initialisation a goto
+	 * jumps over is closed with an indeterminate value (it closed fd 0 without the pivot). */
+	cleanup_close int root = -1, tmp = -1;
 	bool pivot = !(c->disabled_layers & LM_LAYER_PIVOT);
 
 	/* 1. Clone the host trees while init still has the caller's host identity. */
@@ -546,7 +549,6 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	}
 
 	/* 3. Build the tree. */
-	cleanup_close int root = -1;
 	if (c->rootfs) {
 		root = lm_steal_fd(&p.rootfs);
 		if (set_attr(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, c->rootfs, e) < 0)
@@ -597,7 +599,7 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		lm_verbose(c, L, "root: tmpfs with read-only host /usr, /bin /sbin /lib* as on the host, generated /etc");
 	}
 	static const char *const tmp_opts[] = {"mode", "1777", NULL};
-	cleanup_close int tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	if (tmp < 0 || attach(tmp, root, "/tmp", false, e) < 0)
 		goto out;
 	if (build_dev(c, root, e) < 0)
