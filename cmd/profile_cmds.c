@@ -87,6 +87,20 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 		}
 		printf("%s\n", p->nrules ? ")" : "");
 	}
+	if (p->present && p->default_action.kind != LM_ACT_ALLOW &&
+	    p->default_action.kind != LM_ACT_LOG) {
+		/* lamina loads the filter and then executes the program: a profile that refuses
+		 * execve can run nothing.  Say so now rather than at the first run. */
+		bool exec_ok = false;
+		for (size_t i = 0; i < p->nrules && !exec_ok; i++)
+			exec_ok = strcmp(p->rules[i].syscall, "execve") == 0 &&
+				  (p->rules[i].action.kind == LM_ACT_ALLOW ||
+				   p->rules[i].action.kind == LM_ACT_LOG);
+		if (!exec_ok)
+			printf(
+			    "  warning:        execve is not allowed: lamina installs the filter "
+			    "before it executes the program, so no program can start\n");
+	}
 	printf("  std-fd layer:   %s%s\n", p->stdfd ? "on" : "off",
 	       p->stdfd && p->allow_dup2_1_2 ? " (dup2(1, 2) allowed)" : "");
 

@@ -116,10 +116,15 @@ sc() {
 	assert_failure 125
 	assert_stderr "lamina: $SCRATCH/const.profile:1:22: unknown constant 'TIOCSTII' (did you mean TIOCSTI?)"
 
-	# twin: the corrected file is valid
+	# twin: the corrected file is valid (with a warning: without execve nothing can start)
 	printf 'default errno(ENOSYS)\nallow read open\nallow write if a0 & 0xffffffff == 1\n' > "$SCRATCH/ok.profile"
 	run --separate-stderr "$LAMINA" check "$SCRATCH/ok.profile"
 	assert_success
+	assert_line --regexp '^  warning: +execve is not allowed'
+	printf 'allow execve\n' >> "$SCRATCH/ok.profile"
+	run --separate-stderr "$LAMINA" check "$SCRATCH/ok.profile"
+	assert_success
+	refute_line --partial 'warning'
 }
 
 @test "check: include cycles, empty, binary, huge and garbage files are errors (125), never a crash" {
