@@ -917,16 +917,23 @@ static int resolve_syscall(struct pstate *st, struct src *s, const char *name, s
 		*nr = r;
 		return 0;
 	}
-	/* Suggest the closest native syscall name: walk the native table by number. */
+	/* Suggest the closest native syscall name.  The names are collected from libseccomp's
+	 * native table once per process (a fuzzer or `lamina profiles` meets many typos). */
+	static char **names;
+	static size_t nnames;
+	if (!names) {
+		char **v = calloc(1024, sizeof *v);
+		for (int i = 0; v && i < 1024; i++) {
+			char *cand = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, i);
+			if (cand)
+				v[nnames++] = cand;
+		}
+		names = v;
+	}
 	struct suggest sg;
 	suggest_init(&sg, name, n);
-	for (int i = 0; i < 1024; i++) {
-		char *cand = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, i);
-		if (cand) {
-			suggest_try(&sg, cand);
-			free(cand);
-		}
-	}
+	for (size_t i = 0; i < nnames; i++)
+		suggest_try(&sg, names[i]);
 	if (sg.name[0])
 		return perr(st, s, name, "unknown system call " TOK_FMT " (did you mean %s?)",
 			    TOK_ARG(name, n), sg.name);
