@@ -1435,7 +1435,11 @@ char *lm_profile_path(const char *name)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (asprintf(&p, "%s/%s.profile", lm_profile_dir(), name) < 0)
+	/* "default.profile" names the same file as "default" */
+	size_t n = strlen(name);
+	if (n > 8 && strcmp(name + n - 8, ".profile") == 0)
+		n -= 8;
+	if (asprintf(&p, "%s/%.*s.profile", lm_profile_dir(), (int)n, name) < 0)
 		return NULL;
 	return p;
 }

@@ -387,6 +387,9 @@ static void test_includes(void)
 	write_file("shipped.profile", "allow getuid\n");
 	char *saved = getenv("LAMINA_PROFILE_DIR") ? strdup(getenv("LAMINA_PROFILE_DIR")) : NULL;
 	setenv("LAMINA_PROFILE_DIR", tmpdir, 1);
+	r = parse("include shipped.profile\nallow getgid\n", &c, &e);
+	CHECK(r == 0 && find_rule(&c, "getuid", 0), "include NAME.profile: %s", e.msg);
+	lm_config_free(&c);
 	r = parse("include shipped\nallow getgid\n", &c, &e);
 	CHECK(r == 0 && find_rule(&c, "getuid", 0) && find_rule(&c, "getgid", 0),
 	      "include NAME from the profile dir: %s", e.msg);
