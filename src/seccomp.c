@@ -615,6 +615,86 @@ static bool handoff_call(const char *name)
 	       strcmp(name, "exit") == 0 || strcmp(name, "exit_group") == 0;
 }
 
+/* Report mode, a syscall whose built-in rules all test one argument for 32-bit values
+ * (ioctl requests, std-fd fds) and which the profile allows outright: rather than sending every
+ * call to the supervisor, notify for exactly those values and allow the rest.  libseccomp cannot
+ * say "allow unless one of these rules matched" (an unconditional rule swallows the
+ * conditional ones), so "the rest" is written out as the complement of the values: one masked
+ * rule per branch of a binary trie over their 32 bits that no value takes (at most 32 rules per
+ * value), all disjoint from the notify rules and from each other.  Returns 1 when done, 0 when
+ * the syscall does not fit (the caller notifies it whole), -1 on error. */
+#define MAX_SPLIT 8
+static int complement_rules(struct builder *b, const char *name, unsigned arg, const uint32_t *v,
+			    size_t n, uint32_t prefix, unsigned depth, struct lm_err *e)
+{
+	if (n == 0) {
+		uint32_t mask = depth == 0 ? 0 : (uint32_t)(0xffffffffULL << (32 - depth));
+		struct lm_cond k = {
+		    .arg = arg, .op = LM_CMP_MASKED_EQ, .mask = mask, .value = prefix};
+		return builder_add(b, "report split", name, SCMP_ACT_ALLOW, &k, 1, false, 0, e);
+	}
+	if (depth == 32)
+		return 0; /* one of the values: notified */
+	uint32_t bit = 1u << (31 - depth);
+	size_t n0 = 0;
+	uint32_t lo[MAX_SPLIT], hi[MAX_SPLIT];
+	size_t n1 = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] & bit)
+			hi[n1++] = v[i];
+		else
+			lo[n0++] = v[i];
+	}
+	if (complement_rules(b, name, arg, lo, n0, prefix, depth + 1, e) < 0)
+		return -1;
+	return complement_rules(b, name, arg, hi, n1, prefix | bit, depth + 1, e);
+}
+
+static int report_split(struct builder *b, const struct lm_config *c, const char *name,
+			struct lm_err *e)
+{
+	const struct lm_seccomp_policy *p = &c->seccomp;
+	if (p->present) {
+		const struct lm_rule *u = unconditional_rule(p, name);
+		bool allowed =
+		    u ? u->action.kind == LM_ACT_ALLOW
+		      : !has_rules_for(p, name) && p->default_action.kind == LM_ACT_ALLOW;
+		if (!allowed)
+			return 0;
+	}
+	uint32_t v[MAX_SPLIT];
+	size_t n = 0;
+	unsigned arg = 6;
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *bi = &lm_builtins[i];
+		if (strcmp(bi->syscall, name) != 0 || !lm_builtin_active(c, bi))
+			continue;
+		/* the first condition decides; a further one (dup2's a0 != 1) only narrows the
+		 * rule, so notifying on the first alone over-approximates, which is safe */
+		const struct lm_cond *k = &bi->conds[0];
+		if (bi->nconds == 0 || k->op != LM_CMP_MASKED_EQ || k->mask != 0xffffffffULL ||
+		    (arg != 6 && k->arg != arg) || n == MAX_SPLIT)
+			return 0;
+		arg = k->arg;
+		bool dup = false;
+		for (size_t j = 0; j < n; j++)
+			dup |= v[j] == (uint32_t)k->value;
+		if (!dup)
+			v[n++] = (uint32_t)k->value;
+	}
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct lm_cond k = {
+		    .arg = arg, .op = LM_CMP_MASKED_EQ, .mask = 0xffffffffULL, .value = v[i]};
+		if (builder_add(b, "report split", name, SCMP_ACT_NOTIFY, &k, 1, false, 0, e) < 0)
+			return -1;
+	}
+	if (complement_rules(b, name, arg, v, n, 0, 0, e) < 0)
+		return -1;
+	return 1;
+}
+
 /* The profile's rules.  A rule after an unconditional rule of the same syscall is dead (see
  * lm_profile_match) and is not added, so libseccomp's own merging never decides anything the
  * report code would have to guess.  In report mode (report == true) refusals become
@@ -700,8 +780,14 @@ static int build_profile(const struct lm_config *c, bool report, int optimize, s
 				act = scmp_action(ca); /* no report: clone3 -> ENOSYS, or allowed */
 			else if (known && !bwins)
 				act = conv(ca);
-			else
+			else {
+				int r = report_split(&b, c, bi->syscall, e);
+				if (r < 0)
+					goto fail;
+				if (r > 0)
+					continue;
 				act = SCMP_ACT_NOTIFY;
+			}
 		} else {
 			if (!known)
 				continue; /* the profile's own rules stand; the built-in filter adds
@@ -828,10 +914,12 @@ fail:
 }
 
 /* ---- the BPF cache -------------------------------------------------------------------------
- * A shipped profile costs a libseccomp compile per run otherwise (figures in the report of
- * issue 3: about 1-2 ms for the 300-rule default profile against a few microseconds to load the
- * BPF).  The key is the profile's sha256 (over its full text, includes included, computed by
- * profile.c), the switches that change the filters, the libseccomp version and lamina's; the
+ * A shipped profile costs a libseccomp compile per run otherwise: measured on the 357-rule
+ * default profile, 13-35 ms (x86_64 and i386, binary tree, export) against ~15-40 us to read
+ * and check a cached entry; `lamina run -- /bin/true` went from ~62 ms to ~19 ms.  The key is
+ * the profile's sha256 (over its full text, includes included, computed by profile.c), the
+ * switches that change the filters, the libseccomp version, lamina's, and the identity and
+ * mtime of the lamina binary (a rebuild may build filters differently); the
  * file name is a hash of that key and the file repeats the key, so a collision is detected.
  * Files are written to a temporary name, 0600, and renamed into place (atomic); on read the
  * magic, the lengths, the key and a checksum are verified and anything wrong means recompile
@@ -853,10 +941,11 @@ static int optimize_level(void)
 	return o && strcmp(o, "0") == 0 ? 0 : 2;
 }
 
-#define CACHE_MAGIC "LMBPF\x01\r\n"
+#define CACHE_MAGIC "LMBPF\x02\r\n"
+#define CACHE_KEY 160
 struct cache_header {
 	char magic[8];
-	uint8_t key[64];
+	uint8_t key[CACHE_KEY];
 	uint32_t nprogs;
 	uint32_t listener;
 	uint32_t len[2];
@@ -873,16 +962,22 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 	return h;
 }
 
-static void cache_key(const struct lm_config *c, uint8_t key[64])
+static void cache_key(const struct lm_config *c, uint8_t key[CACHE_KEY])
 {
-	memset(key, 0, 64);
+	memset(key, 0, CACHE_KEY);
 	memcpy(key, c->seccomp.sha256, 32);
 	const struct scmp_version *v = seccomp_version();
 	uint32_t flags = (c->seccomp.stdfd ? 1u : 0) | (c->seccomp.allow_dup2_1_2 ? 2u : 0) |
 			 (lm_seccomp_wants_listener(c) ? 4u : 0);
 	unsigned disabled = c->disabled_layers & (LM_LAYER_SECCOMP | LM_LAYER_STDFD);
-	snprintf((char *)key + 32, 32, "%x|%x|o%d|%u.%u.%u|%s", flags, disabled, optimize_level(),
-		 v->major, v->minor, v->micro, LM_VERSION);
+	/* The lamina binary itself (a rebuild may build filters differently), by identity and
+	 * modification time: a stale entry from an older build is never used. */
+	struct stat exe = {0};
+	(void)stat("/proc/self/exe", &exe);
+	snprintf((char *)key + 32, CACHE_KEY - 32, "%x|%x|o%d|%u.%u.%u|%s|%llx:%llx:%lld.%09ld|%zu",
+		 flags, disabled, optimize_level(), v->major, v->minor, v->micro, LM_VERSION,
+		 (unsigned long long)exe.st_dev, (unsigned long long)exe.st_ino,
+		 (long long)exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec, lm_nbuiltins);
 }
 
 static int cache_dir(char *buf, size_t n)
@@ -904,7 +999,7 @@ static int cache_path(const struct lm_config *c, char *buf, size_t n)
 	char dir[4096];
 	if (cache_dir(dir, sizeof dir) < 0)
 		return -1;
-	uint8_t key[64];
+	uint8_t key[CACHE_KEY];
 	cache_key(c, key);
 	uint64_t h = fnv1a(0xcbf29ce484222325ULL, key, sizeof key);
 	int r = snprintf(buf, n, "%s/%016llx.bpf", dir, (unsigned long long)h);
@@ -945,10 +1040,10 @@ static int cache_read(const struct lm_config *c, struct lm_bpf_set *s)
 	struct cache_header h;
 	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
 		return -1;
-	uint8_t key[64];
+	uint8_t key[CACHE_KEY];
 	cache_key(c, key);
-	if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || memcmp(h.key, key, 64) != 0 || h.nprogs < 1 ||
-	    h.nprogs > 2 || h.listener > 1)
+	if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || memcmp(h.key, key, CACHE_KEY) != 0 ||
+	    h.nprogs < 1 || h.nprogs > 2 || h.listener > 1)
 		return -1;
 	size_t total = sizeof h;
 	for (unsigned i = 0; i < h.nprogs; i++) {
@@ -1157,8 +1252,24 @@ static int apply(const struct lm_config *c, int report_sock, int *listener_fd, s
 	const struct lm_bpf_set *s = &local;
 	if (prepared.ready && prepared.c == c) {
 		s = &prepared.set;
-	} else if (compile_set(c, optimize_level(), &local, e) < 0) {
-		return -1;
+	} else {
+		/* Compiled here: move the programs out of the heap before loading anything.  Once
+		 * a filter is in force no call may be left to make but execve: freeing heap memory
+		 * afterwards can mean munmap or madvise (a sanitizer's allocator does), which the
+		 * profile may refuse or kill. */
+		static struct sock_filter copy[2][BPF_MAXINSNS];
+		static struct lm_bpf_set moved;
+		if (compile_set(c, optimize_level(), &local, e) < 0)
+			return -1;
+		moved = (struct lm_bpf_set){.nprogs = local.nprogs, .listener = local.listener};
+		for (unsigned i = 0; i < local.nprogs; i++) {
+			memcpy(copy[i], local.prog[i].insns,
+			       local.prog[i].len * sizeof(struct sock_filter));
+			moved.prog[i].insns = copy[i];
+			moved.prog[i].len = local.prog[i].len;
+		}
+		bpf_set_free(&local);
+		s = &moved;
 	}
 	int rc = 0;
 	/* every program but the last: plain */
@@ -1216,7 +1327,6 @@ static int apply(const struct lm_config *c, int report_sock, int *listener_fd, s
 	 * and joining would need futex, which the filter may refuse. */
 	pthread_detach(t);
 out:
-	bpf_set_free(&local);
 	if (rc == 0)
 		lm_verbose(c, "seccomp", "%u filter%s loaded (%s)", s->nprogs,
 			   s->nprogs > 1 ? "s" : "",
