@@ -1146,6 +1146,15 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		/* r is at least as broad as an included rule o: r replaces it. */
 		remove_rule(st, i);
 	}
+	/* A classic BPF program holds at most 4096 instructions (BPF_MAXINSNS) and every rule
+	 * costs at least one: a longer profile could never load, so say it here. */
+	if (p->nrules >= LM_PROFILE_MAX_RULES) {
+		rule_free(r);
+		return perr(st, s, at,
+			    "too many rules (at most %d: a seccomp filter holds at most "
+			    "4096 BPF instructions)",
+			    LM_PROFILE_MAX_RULES);
+	}
 	if (p->nrules == st->rules_cap) {
 		size_t ncap = st->rules_cap ? st->rules_cap * 2 : 64;
 		struct lm_rule *nr = realloc(p->rules, ncap * sizeof *nr);

@@ -55,6 +55,8 @@ const char *lm_errno_name(int errnum);
 
 /* Size limit of one profile file: anything larger is refused (a profile is a page of text). */
 #define LM_PROFILE_MAX_SIZE (1024 * 1024)
+/* Rules in one profile (with its includes). */
+#define LM_PROFILE_MAX_RULES 4096
 
 /* SHA-256 (FIPS 180-4), small and self-contained: the digest keys the BPF cache. */
 struct lm_sha256 {

@@ -821,6 +821,22 @@ static void test_errors(void)
 		lm_config_free(&c);
 		free(big);
 	}
+	{
+		/* more rules than a filter can hold */
+		size_t cap = 5000 * 32;
+		char *t = malloc(cap), *w = t;
+		for (int i = 0; i < 5000; i++)
+			w += sprintf(w, "allow read if a0 == %d\n", i);
+		struct lm_config c;
+		struct lm_err e = {0};
+		int r = parse(t, &c, &e);
+		CHECK(r < 0 &&
+			  !strcmp(e.msg, "t.profile:4097:7: too many rules (at most 4096: a "
+					 "seccomp filter holds at most 4096 BPF instructions)"),
+		      "too many rules: %s", e.msg);
+		lm_config_free(&c);
+		free(t);
+	}
 	/* an error leaves nothing half-built that leaks (ASan's leak check runs on this) */
 	BAD("allow read write\nallow getpid\nbind /a /b\ngroup g: x\nallow opne\n",
 	    "t.profile:5:7: unknown system call 'opne' (did you mean open?)");
