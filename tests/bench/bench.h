@@ -7,7 +7,8 @@
  * USER is "-" (run as the caller) or a numeric uid the child switches to (same gid, no
  * supplementary groups) before exec, so that root and unprivileged rows can be interleaved in
  * one process.  Either may be followed by ":DIR" to run the row with HOME=DIR (lamina keeps
- * its compiled-filter cache under $HOME/.cache: a row says whether it runs warm or cold).  FD is "-" or "N=PATH": PATH is opened read-only on fd N in the child (bwrap's
+ * its compiled-filter cache under $HOME/.cache: a row says whether it runs warm or cold), or
+ * by ":K=V,K2=V2" to set variables for that row only (without the exec of env(1)).  FD is "-" or "N=PATH": PATH is opened read-only on fd N in the child (bwrap's
  * --seccomp N reads its filter from such an fd, to the end, so every run needs a fresh open).
  * ARGV is the command, words separated by single spaces (no quoting: these are bench commands
  * built by tests/bench/run).  Lines starting with '#' are comments. */
@@ -35,7 +36,7 @@ struct bench_row {
 	int fd;   /* -1: none */
 	char *fd_path;
 	char **argv;
-	char **envp; /* environ with HOME replaced, when the row sets one; else NULL */
+	char **envp; /* environ with the row's variables set, when it sets any; else NULL */
 };
 
 static inline void bench_die(const char *what)
@@ -62,25 +63,6 @@ static inline char *bench_xstrdup(const char *s)
 
 extern char **environ;
 
-/* A copy of environ with HOME=home (pointers into environ, but the HOME entry and the vector
- * are new). */
-static inline char **bench_env_with_home(const char *home)
-{
-	size_t n = 0;
-	while (environ[n])
-		n++;
-	char **v = bench_xcalloc(n + 2, sizeof(*v));
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "HOME=", 5) != 0)
-			v[k++] = environ[i];
-	v[k] = bench_xcalloc(strlen(home) + 6, 1);
-	strcpy(v[k], "HOME=");
-	strcat(v[k], home);
-	v[k + 1] = NULL;
-	return v;
-}
-
 /* Split "a b c" on single spaces into a NULL-terminated vector of copies. */
 static inline char **bench_split_words(const char *s)
 {
@@ -106,6 +88,40 @@ static inline char **bench_split_words(const char *s)
 	return v;
 }
 
+/* A copy of environ where each "K=V" of sets (comma-separated) replaces or adds K.  The vector
+ * and the new entries are allocated; the other entries point into environ. */
+static inline char **bench_env_with(const char *sets)
+{
+	size_t n = 0, ns = 1;
+	while (environ[n])
+		n++;
+	for (const char *p = sets; *p; p++)
+		ns += *p == ',';
+	char **v = bench_xcalloc(n + ns + 1, sizeof(*v));
+	size_t k = 0;
+	char *copy = bench_xstrdup(sets), *save = NULL;
+	char *kv[BENCH_MAX_ROWS];
+	size_t nkv = 0;
+	for (char *t = strtok_r(copy, ",", &save); t && nkv < BENCH_MAX_ROWS;
+	     t = strtok_r(NULL, ",", &save))
+		if (strchr(t, '=') && t[0] != '=')
+			kv[nkv++] = bench_xstrdup(t);
+	free(copy);
+	for (size_t i = 0; i < n; i++) {
+		bool replaced = false;
+		for (size_t j = 0; j < nkv && !replaced; j++) {
+			size_t kl = (size_t)(strchr(kv[j], '=') - kv[j]) + 1;
+			replaced = strncmp(environ[i], kv[j], kl) == 0;
+		}
+		if (!replaced)
+			v[k++] = environ[i];
+	}
+	for (size_t j = 0; j < nkv; j++)
+		v[k++] = kv[j];
+	v[k] = NULL;
+	return v;
+}
+
 static inline void bench_row_free(struct bench_row *r)
 {
 	free(r->name);
@@ -115,9 +131,14 @@ static inline void bench_row_free(struct bench_row *r)
 			free(*w);
 	free(r->argv);
 	if (r->envp) {
-		for (char **e = r->envp; *e; e++)
-			if (strncmp(*e, "HOME=", 5) == 0)
-				free(*e); /* the only entry we allocated */
+		/* Ours are the entries that are not environ's. */
+		for (char **e = r->envp; *e; e++) {
+			bool theirs = false;
+			for (char **o = environ; *o && !theirs; o++)
+				theirs = *o == *e;
+			if (!theirs)
+				free(*e);
+		}
 		free(r->envp);
 	}
 }
@@ -139,14 +160,18 @@ static inline int bench_parse_row(char *line, struct bench_row *r, const char *f
 		}
 	}
 	r->name = bench_xstrdup(field[0]);
-	char *home = strchr(field[1], ':');
-	if (home) {
-		*home++ = '\0';
-		if (*home != '/') {
-			fprintf(stderr, "bench: %s:%u: HOME must be absolute\n", file, lineno);
-			return -1;
+	char *env = strchr(field[1], ':');
+	if (env) {
+		*env++ = '\0';
+		if (*env == '/') {
+			char *h = bench_xcalloc(strlen(env) + 6, 1);
+			strcpy(h, "HOME=");
+			strcat(h, env);
+			r->envp = bench_env_with(h);
+			free(h);
+		} else {
+			r->envp = bench_env_with(env);
 		}
-		r->envp = bench_env_with_home(home);
 	}
 	if (strcmp(field[1], "-") != 0) {
 		char *end;
