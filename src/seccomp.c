@@ -1346,30 +1346,34 @@ int lm_seccomp_apply_report(const struct lm_config *c, int report_sock, struct l
 
 /* ---- for lamina check: the pseudo-filter code and what was added ------------------------- */
 
+static int export_one(scmp_filter_ctx ctx, int fd, const char *title, struct lm_err *e)
+{
+	dprintf(fd, "# %s\n", title);
+	int rc = seccomp_export_pfc(ctx, fd);
+	seccomp_release(ctx);
+	return rc < 0 ? lm_error(e, -rc, "seccomp", "seccomp_export_pfc") : 0;
+}
+
 int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e)
 {
 	scmp_filter_ctx ctx;
-	bool report = lm_seccomp_wants_listener(c);
-	if (report || c->seccomp.present) {
-		if (build_profile(c, report, optimize_level(), &ctx, e) < 0)
+	if (lm_seccomp_wants_listener(c)) {
+		if (build_profile(c, true, optimize_level(), &ctx, e) < 0)
 			return -1;
-		dprintf(fd, "# %s\n",
-			report ? "report filter (profile + built-in, refusals to the supervisor)"
-			       : "profile filter (loaded last)");
-		int rc = seccomp_export_pfc(ctx, fd);
-		seccomp_release(ctx);
-		if (rc < 0)
-			return lm_error(e, -rc, "seccomp", "seccomp_export_pfc");
-		if (report)
-			return 0;
+		return export_one(
+		    ctx, fd, "report filter (profile + built-in; refusals go to the supervisor)",
+		    e);
 	}
-	if (build_builtin(c, optimize_level(), &ctx, e) < 0)
+	/* in load order */
+	if (build_builtin(c, optimize_level(), &ctx, e) < 0 ||
+	    export_one(ctx, fd,
+		       "1. built-in filter (loaded first; the kernel applies the most restrictive "
+		       "action of the two filters)",
+		       e) < 0)
 		return -1;
-	dprintf(fd,
-		"# built-in filter (loaded first; the most restrictive action of the two wins)\n");
-	int rc = seccomp_export_pfc(ctx, fd);
-	seccomp_release(ctx);
-	if (rc < 0)
-		return lm_error(e, -rc, "seccomp", "seccomp_export_pfc");
-	return 0;
+	if (!c->seccomp.present)
+		return 0;
+	if (build_profile(c, false, optimize_level(), &ctx, e) < 0)
+		return -1;
+	return export_one(ctx, fd, "2. profile filter (loaded last)", e);
 }
