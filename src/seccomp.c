@@ -1027,8 +1027,14 @@ static uint64_t set_checksum(const struct cache_header *h0, const struct lm_bpf_
 /* 0: loaded into s; -1: no usable cache entry (never an error: we compile instead). */
 static int cache_read(const struct lm_config *c, struct lm_bpf_set *s)
 {
-	char path[4200];
-	if (cache_path(c, path, sizeof path) < 0)
+	char path[4200], dir[4096];
+	if (cache_path(c, path, sizeof path) < 0 || cache_dir(dir, sizeof dir) < 0)
+		return -1;
+	/* the directory too: the caller's, not a symlink, writable by nobody else (another user
+	 * could otherwise swap entries in and out) */
+	struct stat ds;
+	if (lstat(dir, &ds) < 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != geteuid() ||
+	    (ds.st_mode & 0022))
 		return -1;
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)

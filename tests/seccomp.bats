@@ -448,3 +448,16 @@ i386() {
 	run --separate-stderr "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$ALLOW" -- /seed/try-syscall getpid
 	assert_success
 }
+
+@test "cache: entries in a cache directory writable by others are not used (recompiled every run)" {
+	run t strict getppid
+	assert_equal "$status" 159
+	f=$(ls "$XDG_CACHE_HOME"/lamina/*.bpf)
+	chmod 777 "$XDG_CACHE_HOME/lamina"
+	before=$(stat -c %i "$f")
+	run t strict getppid
+	assert_equal "$status" 159
+	# not read (recompiled), and the write happens only through rename: a fresh inode
+	refute [ "$(stat -c %i "$f")" = "$before" ]
+	chmod 700 "$XDG_CACHE_HOME/lamina"
+}
