@@ -464,3 +464,20 @@ after"
 		[[ "$output" == "-1 "* ]]
 	done
 }
+
+@test "README: the example profile in profiles/README.md is valid and does what it says" {
+	sed -n '/^### Example/,$p' "$SRC_DIR/profiles/README.md" | sed -n '/^```$/,/^```$/p' | sed '1d;$d' > "$SCRATCH/example.profile"
+	grep -q '^include default$' "$SCRATCH/example.profile"
+	run --separate-stderr "$LAMINA" check "$SCRATCH/example.profile"
+	assert_success
+	assert_line --regexp '^  purpose: +A local socket worker$'
+	# AF_UNIX works, AF_INET is refused with the errno the example names
+	run --separate-stderr lm -p "$SCRATCH/example.profile" -- "$PY" -c "import socket; socket.socket(socket.AF_UNIX); print('unix ok')
+try:
+    socket.socket(socket.AF_INET)
+except OSError as e:
+    print(e.errno)"
+	assert_success
+	assert_output "unix ok
+97"
+}
