@@ -461,3 +461,20 @@ i386() {
 	refute [ "$(stat -c %i "$f")" = "$before" ]
 	chmod 700 "$XDG_CACHE_HOME/lamina"
 }
+
+@test "i386: ioctl TIOCSTI through int \$0x80 is refused with EPERM; twin reaches the tty code without the layer" {
+	run i386 "$ALLOW" ioctl 1 0x5412
+	assert_equal "$status" 1
+	assert_output "i386 ioctl: EPERM"
+	run --separate-stderr "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$ALLOW" --unsafe-disable-layer seccomp -- /seed/i386-syscall ioctl 1 0x5412
+	assert_equal "$status" 25
+	assert_output "i386 ioctl: ENOTTY"
+}
+
+@test "i386: close(1) through int \$0x80 is killed under the std-fd layer; close(9) is not" {
+	run --separate-stderr i386 "$STDFD" close 1
+	assert_equal "$status" 159
+	run i386 "$STDFD" close 9
+	assert_equal "$status" 9
+	assert_output "i386 close: EBADF"
+}

@@ -2,7 +2,7 @@
  * 64-bit program: the kernel then uses the i386 syscall table and the filter's AUDIT_ARCH_I386
  * branch.  A filter written for x86_64 only would not see these calls at all.
  *
- * Calls (i386 numbers): unshare (310), dup2 (63), close (6), getpid (20).  Prints
+ * Calls (i386 numbers): unshare (310), dup2 (63), close (6), getpid (20), ioctl (54).  Prints
  * "i386 CALL: ok (RESULT)" and exits 0, or "i386 CALL: ENAME" and exits with the errno; a kill
  * rule ends it by signal.  No -m32 needed; static. */
 #include <errno.h>
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		long nr;
-	} calls[] = {{"unshare", 310}, {"dup2", 63}, {"close", 6}, {"getpid", 20}};
+	} calls[] = {{"unshare", 310}, {"dup2", 63}, {"close", 6}, {"getpid", 20}, {"ioctl", 54}};
 	if (argc < 2)
 		return 125;
 	long a[3] = {0, 0, 0};
