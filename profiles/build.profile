@@ -6,8 +6,9 @@
 #
 # What it stops: everything `default` stops (mounts, namespaces, bpf, io_uring, ptrace,
 # module loading...), plus:
-#  - the network: a new network namespace with only lo, whatever the caller's defaults
-#    (a build step has no business downloading or uploading; fetch sources beforehand);
+#  - the network: a new network namespace with only lo (a build step has no business
+#    downloading or uploading; fetch sources beforehand; an explicit --share-net on the
+#    command line still wins, as every option does);
 #  - filling the host: a private tmpfs /tmp, and generous but bounded resource limits below
 #    (a runaway test cannot fork-bomb, write an endless file or eat all memory).
 # The std-fd layer stays off: shells redirect with dup2 onto 0-2 all the time.

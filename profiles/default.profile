@@ -58,6 +58,9 @@ allow getxattr lgetxattr fgetxattr listxattr llistxattr flistxattr
 allow setxattr lsetxattr fsetxattr removexattr lremovexattr fremovexattr
 allow inotify_init inotify_init1 inotify_add_watch inotify_rm_watch
 allow memfd_create
+# Linux AIO (libaio: databases, qemu-img): plain reads and writes the filter has seen set up;
+# unlike io_uring it carries no open, connect or other call past seccomp.
+allow io_setup io_destroy io_submit io_cancel io_getevents io_pgetevents
 
 group fds: duplicate and control file descriptors, pipes, polling
 allow dup dup2 dup3 fcntl pipe pipe2 ioctl
@@ -68,13 +71,16 @@ allow eventfd eventfd2 signalfd signalfd4 timerfd_create timerfd_settime timerfd
 group memory: the process's own memory
 allow brk mmap munmap mremap mprotect madvise msync mincore
 allow mlock mlock2 munlock mlockall munlockall membarrier
-allow pkey_mprotect pkey_alloc pkey_free get_mempolicy set_mempolicy
+allow pkey_mprotect pkey_alloc pkey_free get_mempolicy set_mempolicy mbind
 
 group processes: run programs, threads, signals, waiting
 allow execve execveat fork vfork exit exit_group wait4 waitid
 allow kill tgkill tkill getpid getppid gettid getpgid setpgid getpgrp getsid setsid
 allow rt_sigaction rt_sigprocmask rt_sigreturn rt_sigsuspend rt_sigpending
 allow rt_sigtimedwait rt_sigqueueinfo rt_tgsigqueueinfo sigaltstack pause
+# The kernel resumes an interrupted sleep (nanosleep, poll, futex wait after SIGSTOP/SIGCONT)
+# through restart_syscall: refusing it would make a stopped and continued process fail.
+allow restart_syscall
 allow arch_prctl set_tid_address set_robust_list get_robust_list rseq futex futex_waitv prctl
 allow getrusage times getrlimit setrlimit prlimit64 getpriority setpriority
 allow sched_yield sched_getaffinity sched_setaffinity sched_getparam sched_setparam

@@ -29,7 +29,7 @@ stdfd allow dup2(1, 2)
 
 group startup: what the C library of a static program runs before main() and at exit
 allow execve brk arch_prctl set_tid_address set_robust_list rseq mprotect getrandom
-allow exit exit_group rt_sigreturn
+allow exit exit_group rt_sigreturn restart_syscall
 allow mmap munmap
 # lamina stacks its built-in filter after the profile's, with one more seccomp(2) call made
 # under this filter; adding a filter can only restrict the process further.

@@ -481,3 +481,14 @@ except OSError as e:
 	assert_output "unix ok
 97"
 }
+
+@test "default: a stopped and continued sleep resumes (restart_syscall allowed); twin fails without it" {
+	script='/bin/sleep 0.5 & p=$!; /bin/sleep 0.1; kill -STOP $p; /bin/sleep 0.1; kill -CONT $p; wait $p; echo "sleep exit $?"'
+	run --separate-stderr lm -- /bin/sh -c "$script"
+	assert_success
+	assert_output "sleep exit 0"
+	printf 'include default\nreset restart_syscall\n' > "$SCRATCH/nors.profile"
+	run --separate-stderr lm -p "$SCRATCH/nors.profile" -- /bin/sh -c "$script"
+	assert_output "sleep exit 1"
+	assert_stderr --partial "Function not implemented"
+}
