@@ -483,7 +483,7 @@ except OSError as e:
 }
 
 @test "default: a stopped and continued sleep resumes (restart_syscall allowed); twin fails without it" {
-	script='/bin/sleep 0.5 & p=$!; /bin/sleep 0.1; kill -STOP $p; /bin/sleep 0.1; kill -CONT $p; wait $p; echo "sleep exit $?"'
+	script='/bin/sleep 1.5 & p=$!; /bin/sleep 0.2; kill -STOP $p; /bin/sleep 0.2; kill -CONT $p; wait $p; echo "sleep exit $?"'
 	run --separate-stderr lm -- /bin/sh -c "$script"
 	assert_success
 	assert_output "sleep exit 0"
