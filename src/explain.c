@@ -205,8 +205,8 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 		     "be applied, the program is not run.\n");
 
 	fprintf(out, "\nNamespaces (a new one of each kind; the program sees only its own)\n");
-	fprintf(out, "  user     ids and capabilities are those of a fresh user namespace: root "
-		     "inside is nobody outside\n");
+	fprintf(out, "  user     ids and capabilities are those of a fresh user namespace: they "
+		     "count for nothing outside it\n");
 	fprintf(out,
 		"  mount    its own mount table: the host's mounts cannot be seen or changed\n");
 	fprintf(out, "  pid      its own process ids: host processes cannot be seen or signalled; "
