@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	rules += rc == 0;
 	rc = rc ? rc
 		: seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				   SCMP_A1(SCMP_CMP_NE, TIOCSTI));
+				   SCMP_A1(SCMP_CMP_NE, TIOCSTI, 0));
 	rules += rc == 0;
 	if (rc) {
 		fprintf(stderr, "mkbpf: argument rule: %s\n", strerror(-rc));
