@@ -924,7 +924,9 @@ static const char demo_help[] =
     "  -v, --verbose            print every run's verdict on stderr\n"
     "  --no-pairs               skip the seccomp+layer pairs for attacks no single layer stops\n"
     "  --attack-bin PATH        the attack program (default: found next to lamina)\n"
-    "TSV columns: attack, class, result, layers, detail.\n";
+    "TSV columns: attack, class, result, layers, detail.\n"
+    "Exit status: 0 when every attack is blocked with every layer on, 1 when one is not,\n"
+    "125 on a usage error, 128+N when interrupted by signal N.\n";
 
 static int parse(struct demo *d, int argc, char **argv)
 {
