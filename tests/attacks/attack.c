@@ -1111,7 +1111,8 @@ static void tty_attack(unsigned long req, const char *what, bool linux_ioctl)
 		long r = syscall(SYS_ioctl, s, req, &sub);
 		int e = errno;
 		/* A pty is no VT: once past seccomp the driver answers ENOTTY/EINVAL.  On a VT
-		 * console the same call reaches the selection code (TIOCL_PASTESEL, CVE-2023-1011).
+		 * console the same call reaches the selection code (TIOCL_PASTESEL pastes into the
+		 * console's input, like TIOCSTI).
 		 */
 		if (r < 0 && (e == ENOTTY || e == EINVAL)) {
 			char buf[160];
