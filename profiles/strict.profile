@@ -31,9 +31,6 @@ group startup: what the C library of a static program runs before main() and at 
 allow execve brk arch_prctl set_tid_address set_robust_list rseq mprotect getrandom
 allow exit exit_group rt_sigreturn restart_syscall
 allow mmap munmap
-# lamina stacks its built-in filter after the profile's, with one more seccomp(2) call made
-# under this filter; adding a filter can only restrict the process further.
-allow seccomp if a0 == SECCOMP_SET_MODE_FILTER
 # Reading its own limits only: prlimit64(0, RESOURCE, NULL, &old); setting one is refused.
 allow prlimit64 if a0 == 0 && a2 == 0
 # The static C library looks up its own path; it copes with a failure, so refuse it quietly
