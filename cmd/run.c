@@ -128,6 +128,11 @@ int lm_run_parse_args(int argc, char **argv, struct lm_config *c, struct lm_err 
 		return lm_error(e, ENOMEM, "run", "profile");
 	if (lm_profile_load(profile, c, e) < 0)
 		return -1;
+	/* A profile's rlimits are bounds for everyone who uses it: a caller whose own hard limit
+	 * is lower keeps that (the command line's are requests: above the hard limit, an error). */
+	for (int r = 0; r < LM_NRLIMITS; r++)
+		if (c->rlimits[r].set)
+			c->rlimits[r].from_profile = true;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;

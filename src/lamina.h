@@ -90,6 +90,7 @@ struct lm_rlimit {
 	bool set;         /* requested (profile or command line) */
 	bool hard_set;    /* an explicit hard value was given */
 	rlim_t soft, hard;
+	bool from_profile; /* a profile's bound: lowered to the caller's hard limit, not an error */
 };
 
 /* ---- seccomp policy (filled by profile.c, fed to libseccomp by seccomp.c) -------------- */

@@ -89,5 +89,6 @@ int lm_parse_rlimit(const char *spec, struct lm_config *c, struct lm_err *e)
 	c->rlimits[res].soft = rs;
 	c->rlimits[res].hard_set = colon != NULL;
 	c->rlimits[res].hard = rh;
+	c->rlimits[res].from_profile = false;
 	return 0;
 }

@@ -77,9 +77,16 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struc
 		struct rlimit caller;
 		if (getrlimit(i, &caller) < 0)
 			return lm_error(e, errno, "rlimit", "getrlimit %s", names[i]);
-		rlim_t hard = q->hard_set ? q->hard : q->soft;
+		rlim_t hard = q->hard_set ? q->hard : q->soft, soft = q->soft;
 		char a[32], b[32];
-		if (caller.rlim_max != RLIM_INFINITY && (hard == RLIM_INFINITY || hard > caller.rlim_max)) {
+		bool above = caller.rlim_max != RLIM_INFINITY && (hard == RLIM_INFINITY || hard > caller.rlim_max);
+		if (above && q->from_profile) {
+			hard = caller.rlim_max;
+			if (soft == RLIM_INFINITY || soft > hard)
+				soft = hard;
+			above = false;
+		}
+		if (above) {
 			fmt_lim(a, sizeof a, hard);
 			fmt_lim(b, sizeof b, caller.rlim_max);
 			return lm_error(e, 0, "rlimit",
@@ -87,7 +94,7 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struc
 					"lowered without CAP_SYS_RESOURCE)",
 					names[i], a, b);
 		}
-		out[i].rlim_cur = q->soft;
+		out[i].rlim_cur = soft;
 		out[i].rlim_max = hard;
 	}
 	return 0;

@@ -86,3 +86,18 @@ for p in pids: os.kill(p, 9)'
 	lm --rlimit nofile=64 -- /bin/true
 	[ "$(ulimit -n)" = "$before" ]
 }
+
+@test "rlimit: a profile's bound above the caller's hard limit is lowered to it; the same on the command line is an error" {
+	make_scratch
+	printf 'include default\nrlimit nofile=4096\n' > "$SCRATCH/p.profile"
+	run --separate-stderr bash -c "ulimit -n 2000 && '$LAMINA' run -p '$SCRATCH/p.profile' -- /bin/sh -c 'ulimit -n; ulimit -Hn'"
+	assert_success
+	assert_output $'2000\n2000'
+	run --separate-stderr bash -c "ulimit -n 2000 && '$LAMINA' run --rlimit nofile=4096 -- /bin/true"
+	assert_failure 125
+	assert_stderr --partial "above the caller's hard limit 2000"
+	# twin: under a caller with room, the profile's value holds exactly
+	run --separate-stderr lm -p "$SCRATCH/p.profile" -- /bin/sh -c 'ulimit -n'
+	assert_output 4096
+	teardown_scratch
+}
