@@ -69,14 +69,15 @@ time.sleep(30)' > "$out" 2>&1 &
 }
 
 @test "supervise: lamina dies with its parent, and the sandbox with it" {
-	bash -c '"$LAMINA" run -- /bin/sleep 655.5 & sleep 30' &
+	bash -c '"$LAMINA" run -- /bin/sleep 655.5 & exec sleep 30.5' &
 	local parent=$!
-	for _ in $(seq 200); do pgrep -f "sleep 655.5" >/dev/null && break; sleep 0.05; done
-	pgrep -f "sleep 655.5" >/dev/null
+	# wait for the payload itself (lamina's own command line carries the same words, and
+	# killing the parent before lamina is set up tests nothing)
+	for _ in $(seq 400); do pgrep -f "^/bin/sleep 655.5" >/dev/null && break; sleep 0.05; done
+	pgrep -f "^/bin/sleep 655.5" >/dev/null
 	kill -9 "$parent"
-	for _ in $(seq 100); do pgrep -f "sleep 655.5" >/dev/null || break; sleep 0.05; done
+	for _ in $(seq 200); do pgrep -f "sleep 655.5" >/dev/null || break; sleep 0.05; done
 	assert_no_process "sleep 655.5"
-	pkill -f "sleep 30" || true
 }
 
 @test "session: the payload has no controlling terminal (TIOCSTI cannot reach the caller's); twin without the session layer" {
