@@ -1,2 +1,0 @@
-errno(EPRM) read
-errno(-1) write

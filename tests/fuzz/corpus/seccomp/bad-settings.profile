@@ -1,4 +1,0 @@
-hostname a/b
-timeout inf
-chdir relative
-ro-bind /x ../../etc

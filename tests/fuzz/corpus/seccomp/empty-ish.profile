@@ -1,3 +1,0 @@
-
-	# only blanks and comments
-

@@ -1,3 +1,0 @@
-include strict
-include ./does-not-exist.profile
-allow getpid
