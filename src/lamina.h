@@ -279,14 +279,5 @@ int lm_report_exit_status(const struct lm_report_state *st, int wait_status);
 int lm_seccomp_prepare(const struct lm_config *c, struct lm_err *e);
 void lm_seccomp_release(void);
 bool lm_seccomp_prepared_from_cache(void);
-/* Report mode (c->report, or a notify rule): once the report filter is loaded the payload may
- * be allowed nothing but execve (strict), and every other call waits for the supervisor, so the
- * payload cannot send the listener after lm_seccomp_apply returns.  Use this instead of
- * lm_seccomp_apply in the payload: it loads the filters and sends the listener itself over
- * report_sock (the payload's end of a socketpair to the supervisor: one byte 'L' with
- * SCM_RIGHTS) from a helper thread the filter does not cover.  Same failure rules as apply. */
-int lm_seccomp_apply_report(const struct lm_config *c, int report_sock, struct lm_err *e);
-/* report.c, supervisor side of that hand-off: receive the listener (O_CLOEXEC). */
-int lm_report_recv_listener(int sock, int *listener_fd, struct lm_err *e);
 
 #endif

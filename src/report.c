@@ -2,9 +2,10 @@
  *
  * How the supervisor learns of a violation: SECCOMP_RET_USER_NOTIF.  In report mode (--report,
  * always with -v) the payload's filter turns every refusal (errno, kill-process, kill-thread)
- * into a user notification; the payload hands the listener fd to the supervisor before exec
- * (seccomp.c, lm_seccomp_apply_report), and the supervisor calls lm_report_handle() whenever the
- * listener is readable.  Why this and not the alternatives:
+ * into a user notification; the payload loads the filter with lm_seccomp_apply (seccomp.c),
+ * which leaves the listener fd in the fd table it shares with init, init hands it to the
+ * supervisor once the payload has exec'd (init.c), and the supervisor calls lm_report_handle()
+ * whenever the listener is readable.  Why this and not the alternatives:
  *  - SECCOMP_RET_TRAP + a SIGSYS handler needs code inside the payload: impossible for a static
  *    binary we do not build, and the payload could replace the handler.
  *  - SECCOMP_RET_LOG / audit needs the host's audit log, which an unprivileged caller cannot
@@ -49,9 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -71,36 +70,6 @@
 void lm_report_init(struct lm_report_state *st)
 {
 	memset(st, 0, sizeof *st);
-}
-
-int lm_report_recv_listener(int sock, int *listener_fd, struct lm_err *e)
-{
-	*listener_fd = -1;
-	char byte = 0;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-	ssize_t r;
-	do
-		r = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return lm_error(e, errno, "seccomp", "receiving the report listener");
-	if (r == 0)
-		return lm_error(e, 0, "seccomp",
-				"the payload closed its socket before handing over "
-				"the report listener");
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	if (byte != 'L' || !cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)) || (m.msg_flags & MSG_CTRUNC))
-		return lm_error(e, 0, "seccomp",
-				"unexpected message instead of the report listener");
-	memcpy(listener_fd, CMSG_DATA(cm), sizeof(int));
-	return 0;
 }
 
 /* ---- decoding -------------------------------------------------------------------------- */

@@ -48,18 +48,14 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
@@ -1190,62 +1186,12 @@ static int load_prog(const struct sock_filter *insns, unsigned short len, unsign
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
 }
 
-/* The report hand-off.  Once the filter is loaded the payload may be allowed nothing but
- * execve (strict), and under report mode every other call waits for the supervisor, who does
- * not hold the listener yet: the caller cannot send it.  A helper thread does, before the
- * payload's thread returns: seccomp filters are per thread (no TSYNC here), so the helper is
- * not filtered, and it shares the fd table, so it sees the listener.  The payload's thread
- * waits for it without a system call (a spin on an atomic flag). */
-struct handoff {
-	int sock;
-	_Atomic int listener; /* -1 until loaded; -2: load failed */
-	_Atomic int done;     /* 1: sent; -1: failed */
-	int err;
-};
-
-static int send_fd(int sock, int fd)
-{
-	char byte = 'L';
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	memset(&u, 0, sizeof u);
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	ssize_t r;
-	do
-		r = sendmsg(sock, &m, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	return r == 1 ? 0 : -1;
-}
-
-static void *handoff_thread(void *arg)
-{
-	struct handoff *h = arg;
-	int fd;
-	while ((fd = atomic_load(&h->listener)) == -1)
-		usleep(50);
-	if (fd == -2) {
-		atomic_store(&h->done, -1);
-		return NULL;
-	}
-	int rc = send_fd(h->sock, fd);
-	h->err = rc < 0 ? errno : 0;
-	/* the supervisor has its copy; the payload must not keep one across execve (it is
-	 * O_CLOEXEC anyway, but strict cannot close it after exec). */
-	close(fd);
-	atomic_store(&h->done, rc < 0 ? -1 : 1);
-	return NULL;
-}
-
-static int apply(const struct lm_config *c, int report_sock, int *listener_fd, struct lm_err *e)
+/* Report mode: the listener is returned in *listener_fd (O_CLOEXEC, the kernel sets it).  The
+ * payload does not send it anywhere: once the report filter is loaded it may be allowed nothing
+ * but execve (strict), and every other call would wait for a supervisor that has no listener
+ * yet.  The launcher's init shares the payload's fd table (clone with CLONE_FILES, see init.c),
+ * so the listener stays open in init after the payload's execve, and init hands it over. */
+int lm_seccomp_apply(const struct lm_config *c, int *listener_fd, struct lm_err *e)
 {
 	if (listener_fd)
 		*listener_fd = -1;
@@ -1292,62 +1238,18 @@ static int apply(const struct lm_config *c, int report_sock, int *listener_fd, s
 				      s->nprogs > 1 ? "profile" : "built-in");
 		goto out;
 	}
-	if (report_sock < 0) {
-		/* the caller hands the listener over itself (only possible where the profile
-		 * still allows sendmsg and close) */
-		int fd = load_prog(s->prog[last].insns, s->prog[last].len,
-				   SECCOMP_FILTER_FLAG_NEW_LISTENER);
-		if (fd < 0)
-			rc = lm_error(e, errno, "seccomp", "loading the report filter");
-		else if (listener_fd)
-			*listener_fd = fd;
-		goto out;
-	}
-	struct handoff h = {.sock = report_sock, .listener = -1, .done = 0};
-	pthread_t t;
-	int perr = pthread_create(&t, NULL, handoff_thread, &h);
-	if (perr != 0) {
-		rc = lm_error(e, perr, "seccomp", "starting the listener hand-off thread");
-		goto out;
-	}
 	int fd =
 	    load_prog(s->prog[last].insns, s->prog[last].len, SECCOMP_FILTER_FLAG_NEW_LISTENER);
-	int load_errno = errno;
-	atomic_store(&h.listener, fd < 0 ? -2 : fd);
-	if (fd < 0) {
-		pthread_join(t, NULL); /* not filtered: the load failed */
-		rc = lm_error(e, load_errno, "seccomp", "loading the report filter");
-		goto out;
-	}
-	/* filtered from here on: no system call until the helper is done */
-	int d;
-	while ((d = atomic_load(&h.done)) == 0)
-		__builtin_ia32_pause();
-	if (d < 0) {
-		/* Fail closed: the payload must not run.  Exiting is all the filter surely
-		 * allows (exit_group is in every profile; if not, the kill is fine too). */
-		rc = lm_error(e, h.err, "seccomp", "handing the listener to the supervisor");
-		goto out;
-	}
-	/* The helper thread is left to finish its exit; execve ends it in any case (de_thread),
-	 * and joining would need futex, which the filter may refuse. */
-	pthread_detach(t);
+	if (fd < 0)
+		rc = lm_error(e, errno, "seccomp", "loading the report filter");
+	else if (listener_fd)
+		*listener_fd = fd;
 out:
 	if (rc == 0)
 		lm_verbose(c, "seccomp", "%u filter%s loaded (%s)", s->nprogs,
 			   s->nprogs > 1 ? "s" : "",
 			   s->listener ? "violations reported" : "profile + built-in hardening");
 	return rc;
-}
-
-int lm_seccomp_apply(const struct lm_config *c, int *listener_fd, struct lm_err *e)
-{
-	return apply(c, -1, listener_fd, e);
-}
-
-int lm_seccomp_apply_report(const struct lm_config *c, int report_sock, struct lm_err *e)
-{
-	return apply(c, report_sock, NULL, e);
 }
 
 /* ---- for lamina check: the pseudo-filter code and what was added ------------------------- */

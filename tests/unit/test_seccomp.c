@@ -15,6 +15,8 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -476,41 +478,74 @@ static int do_report_ignore_sigsys(void *arg)
 	return 64;
 }
 
-/* Fork a payload that loads the report filter and hands its listener over; serve it. */
+/* Start a payload that loads the report filter with lm_seccomp_apply and serve its listener, the
+ * way the launcher does: the payload is cloned with CLONE_FILES, so the listener it gets lands in
+ * a fd table this process shares, and it leaves the fd's number in a shared page (a store, no
+ * system call: the filter may refuse everything).  The launcher's init then waits for the
+ * payload's execve, which unshares the table; the payload here does not exec (a sanitized binary
+ * could not start under these filters), so this process unshares instead, before the payload
+ * may touch the table again (do_report_steps dup2s onto fd 2): the payload spins on a second
+ * shared flag until then. */
+struct report_share {
+	_Atomic int listener; /* -1 until the filter is loaded */
+	_Atomic int go;	      /* set once this process has its own fd table */
+};
+
 static void report_case(const struct lm_config *c, action_fn fn, struct report_run *out)
 {
-	int sp[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+	struct report_share *sh =
+	    mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
 		exit(2);
+	atomic_init(&sh->listener, -1);
+	atomic_init(&sh->go, 0);
 	int errpipe[2];
 	if (pipe2(errpipe, O_CLOEXEC) < 0)
 		exit(2);
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0)
+		exit(2);
 	if (pid == 0) {
-		close(sp[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(201);
 		struct lm_err e = {0};
-		if (lm_seccomp_apply_report(c, sp[1], &e) < 0)
+		int lfd = -1;
+		if (lm_seccomp_apply(c, &lfd, &e) < 0 || lfd < 0)
 			_exit(200);
+		/* filtered from here on */
+		atomic_store(&sh->listener, lfd);
+		while (!atomic_load(&sh->go))
+			__builtin_ia32_pause();
 		raw_exit(fn(NULL));
 	}
-	close(sp[1]);
+	int st = 0;
+	bool exited = false;
+	int lfd;
+	while ((lfd = atomic_load(&sh->listener)) < 0) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid) {
+			exited = true; /* apply failed: no listener */
+			break;
+		}
+		usleep(1000);
+	}
+	if (!exited && unshare(CLONE_FILES) < 0) {
+		CHECK(0, "report: unshare(CLONE_FILES): %s", strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		exited = true;
+		close(lfd);
+		lfd = -1;
+	}
+	CHECK(lfd >= 0, "report: lm_seccomp_apply gave the payload a listener (status %#x)", st);
+	atomic_store(&sh->go, 1);
 	lm_report_init(&out->st);
 	/* capture stderr of lm_report_handle into a pipe */
 	int saved = dup(2);
 	dup2(errpipe[1], 2);
 	close(errpipe[1]);
-	struct lm_err e = {0};
-	int lfd = -1;
-	if (lm_report_recv_listener(sp[0], &lfd, &e) < 0) {
-		dup2(saved, 2);
-		fprintf(stderr, "recv listener: %s\n", e.msg);
-	}
-	close(sp[0]);
-	int st = 0;
-	for (;;) {
+	while (!exited) {
 		pid_t w = waitpid(pid, &st, WNOHANG);
 		if (w == pid)
 			break;
@@ -531,6 +566,7 @@ static void report_case(const struct lm_config *c, action_fn fn, struct report_r
 	ssize_t got = read(errpipe[0], out->log, sizeof out->log - 1);
 	out->log[got > 0 ? got : 0] = '\0';
 	close(errpipe[0]);
+	munmap(sh, sizeof *sh);
 	out->outcome = lm_report_exit_status(&out->st, st);
 }
 
