@@ -21,7 +21,7 @@ static int fail(const struct lm_err *e)
 
 static int usage_error(const char *cmd, const char *msg)
 {
-	fprintf(stderr, "lamina %s: %s\nTry 'lamina %s --help'.\n", cmd, msg, cmd);
+	fprintf(stderr, "lamina %s: %s (try 'lamina %s --help')\n", cmd, msg, cmd);
 	return LM_EXIT_FAILURE;
 }
 
@@ -173,8 +173,9 @@ int lm_cmd_check(int argc, char **argv)
 		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !name) {
 			name = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "lamina check: unknown option '%s'\n", argv[i]);
-			return LM_EXIT_FAILURE;
+			struct lm_err e = {0};
+			lm_error(&e, 0, "check", "unknown option '%.80s' (try 'lamina check --help')", argv[i]);
+			return fail(&e);
 		} else if (name) {
 			return usage_error("check", "one profile at a time");
 		} else {
@@ -219,8 +220,9 @@ int lm_cmd_explain(int argc, char **argv)
 			       "environment and the seccomp rules grouped by purpose.\n");
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "lamina explain: unknown option '%s'\n", argv[i]);
-			return LM_EXIT_FAILURE;
+			struct lm_err e = {0};
+			lm_error(&e, 0, "explain", "unknown option '%.80s' (try 'lamina explain --help')", argv[i]);
+			return fail(&e);
 		} else if (name) {
 			return usage_error("explain", "one profile at a time");
 		} else {

@@ -8,6 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Messages quote what the user typed (paths, option values, profile text): a newline or a
+ * terminal escape in them must neither break the one-line rule nor reach the terminal live. */
+static void defang(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 int lm_error(struct lm_err *e, int errnum, const char *layer, const char *fmt, ...)
 {
 	if (!e)
@@ -21,6 +30,7 @@ int lm_error(struct lm_err *e, int errnum, const char *layer, const char *fmt, .
 	va_end(ap);
 	if (m > 0 && (size_t)(n + m) < sizeof e->msg && errnum)
 		snprintf(e->msg + n + m, sizeof e->msg - n - m, ": %s", strerror(errnum));
+	defang(e->msg);
 	e->errnum = errnum;
 	if (e->exit_code == 0)
 		e->exit_code = LM_EXIT_FAILURE;
@@ -65,6 +75,8 @@ void lm_verbose(const struct lm_config *c, const char *layer, const char *fmt, .
 	size_t len = (size_t)n + (size_t)m;
 	if (len > sizeof buf - 2)
 		len = sizeof buf - 2;
+	buf[len] = 0;
+	defang(buf);
 	buf[len++] = '\n';
 	/* One write(2) so that lines from init and the payload do not interleave mid-line. */
 	ssize_t r = write(STDERR_FILENO, buf, len);

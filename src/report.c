@@ -318,6 +318,9 @@ static void fmt_action(char *buf, size_t n, struct lm_action a)
 
 int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_state *st)
 {
+	/* Declared before the first goto: a cleanup variable whose initialisation a goto jumps
+	 * over would be closed with an indeterminate value. */
+	cleanup_close int pidfd = -1;
 	struct seccomp_notif_sizes sz;
 	if (notif_sizes(&sz) < 0) {
 		fprintf(stderr, "lamina: seccomp: SECCOMP_GET_NOTIF_SIZES: %s\n", strerror(errno));
@@ -436,7 +439,7 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 	/* Order (seccomp_unotify(2)): /proc was read above, then a pidfd is taken on the process,
 	 * then ID_VALID confirms the notifying task is still the one blocked in this call.  Past
 	 * that the pidfd cannot name a recycled pid, so the signal reaches the right process. */
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, t.tgid, 0);
+	pidfd = (int)syscall(SYS_pidfd_open, t.tgid, 0);
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
 		return 0; /* the task is already gone */
 	uint64_t sysbit = 1ULL << (SIGSYS - 1);

@@ -137,3 +137,18 @@ expect_error() {
 	assert_one_error_line
 	assert_stderr --partial "must exist in the caller's user namespace"
 }
+
+@test "bad input: control bytes in what the user typed are not echoed raw (no second line, no live escape)" {
+	run --separate-stderr "$LAMINA" run $'--bogus\n\e[31mred' /bin/true
+	assert_failure 125
+	assert_one_error_line
+	[[ "$stderr" != *$'\e'* ]]
+	assert_stderr --partial "unknown option '--bogus??[31mred'"
+	run --separate-stderr "$LAMINA" run -p $'/nope\n\e]0;title\a' /bin/true
+	assert_failure 125
+	assert_one_error_line
+	[[ "$stderr" != *$'\e'* ]]
+	run --separate-stderr "$LAMINA" check $'--x\ny'
+	assert_failure 125
+	assert_one_error_line
+}
