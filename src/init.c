@@ -169,13 +169,18 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 
 	/* If the supervisor dies, so does init, and with it the whole pid namespace. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	struct lm_ctl_msg m;
-	ssize_t r;
-	do
-		r = recv(ctl, &m, sizeof m, 0);
-	while (r < 0 && errno == EINTR);
-	if (r != (ssize_t)sizeof m || m.type != LM_CTL_GO)
-		_exit(LM_EXIT_FAILURE); /* the supervisor is gone or failed: it reports */
+	if (c->caller_is_root) {
+		/* Wait for the supervisor to write the maps. */
+		struct lm_ctl_msg m;
+		ssize_t r;
+		do
+			r = recv(ctl, &m, sizeof m, 0);
+		while (r < 0 && errno == EINTR);
+		if (r != (ssize_t)sizeof m || m.type != LM_CTL_GO)
+			_exit(LM_EXIT_FAILURE); /* the supervisor is gone or failed: it reports */
+	} else if (lm_userns_write_maps(c, 0, &e) < 0) {
+		fail(ctl, &e); /* our own single-line maps (user_namespaces(7)) */
+	}
 	/* The payload must not be able to ptrace init or read its memory. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		lm_error(&e, errno, "init", "PR_SET_DUMPABLE");

@@ -212,7 +212,8 @@ const char *lm_rlimit_name(int resource);
 int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struct lm_err *e);
 int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS], struct lm_err *e);
 
-/* userns.c: write the maps of the child (supervisor side) and settle the ids (payload). */
+/* userns.c: write the maps of the child (the supervisor as root; init itself, child == 0,
+ * unprivileged) and settle the ids (init, before it builds the root). */
 int lm_userns_write_maps(const struct lm_config *c, pid_t child, struct lm_err *e);
 int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e);
 

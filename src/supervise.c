@@ -110,13 +110,15 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	lm_verbose(c, "supervise", "init is pid %d outside; namespaces: user mount cgroup%s%s", (int)pid,
 		   flags & CLONE_NEWPID ? " pid ipc uts" : "", flags & CLONE_NEWNET ? " net" : "");
 
-	if (lm_userns_write_maps(c, pid, e) < 0) {
+	/* Unprivileged, init writes its own one-line maps (as unshare -r does): one supervisor <->
+	 * init round trip less.  As root only the parent namespace may map to 65534. */
+	if (c->caller_is_root && lm_userns_write_maps(c, pid, e) < 0) {
 		pidfd_signal(pidfd, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto restore;
 	}
-	/* Non-dumpable only now: init inherits the flag, and an unprivileged supervisor could not
-	 * write the maps of a non-dumpable child (its /proc files would belong to root). */
+	/* Non-dumpable only now: init inherits the flag, and nobody could write the maps of a
+	 * non-dumpable child (its /proc files would belong to root). */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		lm_error(e, errno, "supervise", "PR_SET_DUMPABLE");
 		pidfd_signal(pidfd, SIGKILL);
@@ -124,7 +126,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		goto restore;
 	}
 	struct lm_ctl_msg go = {.type = LM_CTL_GO};
-	if (lm_ctl_send(ctl, &go, -1) < 0) {
+	if (c->caller_is_root && lm_ctl_send(ctl, &go, -1) < 0) {
 		lm_error(e, errno, "supervise", "starting init");
 		pidfd_signal(pidfd, SIGKILL);
 		waitpid(pid, NULL, 0);

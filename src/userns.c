@@ -20,7 +20,10 @@
 static int write_proc(pid_t pid, const char *file, const char *text, struct lm_err *e)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
+	if (pid == 0)
+		snprintf(path, sizeof path, "/proc/self/%s", file);
+	else
+		snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, file);
 	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return lm_error(e, errno, "userns", "open %s", path);
