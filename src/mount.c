@@ -312,10 +312,12 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
  * otherwise a read-only bind. */
 static const char *const top_entries[] = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL};
 
+/* Returns the /dev mount (attached under root, still writable so that --bind can add a
+ * device); the caller makes it read-only once the user's mounts are in. */
 static int build_dev(const struct lm_config *c, int root, struct lm_err *e)
 {
 	static const char *const dev_opts[] = {"mode", "0755", "size", "64k", NULL};
-	cleanup_close int dev = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	int dev = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 	if (dev < 0)
 		return -1;
 	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
@@ -324,34 +326,36 @@ static int build_dev(const struct lm_config *c, int root, struct lm_err *e)
 		snprintf(path, sizeof path, "/dev/%s", *n);
 		cleanup_close int t = clone_tree(path, false, e);
 		if (t < 0)
-			return -1;
+			goto fail;
 		if (set_attr(t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, path, e) < 0 ||
 		    attach(t, dev, *n, true, e) < 0)
-			return -1;
+			goto fail;
 	}
 	/* A new devpts instance: the payload gets its own ptys and never sees the host's. */
 	static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL};
 	cleanup_close int pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 	if (pts < 0 || attach(pts, dev, "pts", false, e) < 0)
-		return -1;
+		goto fail;
 	static const char *const shm_opts[] = {"mode", "1777", NULL};
 	cleanup_close int shm = new_fs("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 	if (shm < 0 || attach(shm, dev, "shm", false, e) < 0)
-		return -1;
+		goto fail;
 	static const char *const links[][2] = {
 		{"ptmx", "pts/ptmx"},         {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"},
 		{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 	};
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
-		if (symlinkat(links[i][1], dev, links[i][0]) < 0)
-			return lm_error(e, errno, L, "symlink /dev/%s", links[i][0]);
-	/* Nothing may be created in /dev by the payload. */
-	if (set_attr(dev, MOUNT_ATTR_RDONLY, false, "/dev", e) < 0)
-		return -1;
+		if (symlinkat(links[i][1], dev, links[i][0]) < 0) {
+			lm_error(e, errno, L, "symlink /dev/%s", links[i][0]);
+			goto fail;
+		}
 	if (attach(dev, root, "/dev", false, e) < 0)
-		return -1;
+		goto fail;
 	lm_verbose(c, L, "/dev: null zero full random urandom tty, new devpts, shm");
-	return 0;
+	return dev;
+fail:
+	close(dev);
+	return -1;
 }
 
 /* /proc paths that expose or change the host, as OCI's maskedPaths and readonlyPaths. */
@@ -489,7 +493,7 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	int ret = -1;
 	/* Declared before the first `goto out`: a cleanup variable whose initialisation a goto
 	 * jumps over is closed with an indeterminate value (it closed fd 0 without the pivot). */
-	cleanup_close int root = -1, tmp = -1;
+	cleanup_close int root = -1, tmp = -1, dev = -1;
 	bool pivot = !(c->disabled_layers & LM_LAYER_PIVOT);
 
 	/* 1. Clone the host trees while init still has the caller's host identity. */
@@ -602,7 +606,8 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	if (tmp < 0 || attach(tmp, root, "/tmp", false, e) < 0)
 		goto out;
-	if (build_dev(c, root, e) < 0)
+	dev = build_dev(c, root, e);
+	if (dev < 0)
 		goto out;
 	/* 4. proc before the old root goes (see the top comment). */
 	if (build_proc(c, root, e) < 0)
@@ -610,7 +615,8 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	if (user_mounts(c, root, p.srcfd, e) < 0)
 		goto out;
 
-	/* 5. Read-only once built; attach, pivot, detach the old root. */
+	/* 5. Read-only once built (nothing may be created in / or /dev by the payload); attach,
+	 * pivot, detach the old root. */
 	if (!c->rootfs && set_attr(root, MOUNT_ATTR_RDONLY, false, "/", e) < 0)
 		goto out;
 	/* pivot_root needs the new root attached in our mount namespace.  /tmp of the old root is as
@@ -623,6 +629,10 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		lm_error(e, errno, L, "attaching the new root");
 		goto out;
 	}
+	/* mount_setattr reaches a mount below the root of a detached tree only once the tree is
+	 * in our mount namespace: /dev goes read-only here, after the user's mounts. */
+	if (set_attr(dev, MOUNT_ATTR_RDONLY, false, "/dev", e) < 0)
+		goto out;
 	if (fchdir(root) < 0) {
 		lm_error(e, errno, L, "entering the new root");
 		goto out;

@@ -228,3 +228,11 @@ teardown() { teardown_scratch; }
 	assert_one_error_line
 	assert_stderr --partial "chdir: /nonexistent: No such file or directory"
 }
+
+@test "mount: a device can be bound into /dev, which is read-only afterwards all the same" {
+	[ -c /dev/fuse ] || skip "no /dev/fuse on this host to bind"
+	run --separate-stderr lm --ro-bind /dev/fuse /dev/fuse -- /bin/sh -c 'test -c /dev/fuse && echo char; touch /dev/x'
+	assert_failure 1
+	assert_line char
+	assert_stderr --partial "Read-only file system"
+}
