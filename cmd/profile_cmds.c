@@ -25,19 +25,6 @@ static int usage_error(const char *cmd, const char *msg)
 	return LM_EXIT_FAILURE;
 }
 
-/* As the rlimit directive writes it: 8G, 64M, 1024, unlimited. */
-static const char *fmt_rlim(char *buf, size_t n, rlim_t v)
-{
-	if (v == RLIM_INFINITY)
-		snprintf(buf, n, "unlimited");
-	else if (v >= (1ull << 30) && v % (1ull << 30) == 0)
-		snprintf(buf, n, "%lluG", (unsigned long long)(v >> 30));
-	else if (v >= (1ull << 20) && v % (1ull << 20) == 0)
-		snprintf(buf, n, "%lluM", (unsigned long long)(v >> 20));
-	else
-		snprintf(buf, n, "%llu", (unsigned long long)v);
-	return buf;
-}
 
 static void print_summary(const struct lm_config *c, const struct lm_profile_info *info)
 {
@@ -116,9 +103,9 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 			if (c->rlimits[i].set) {
 				const struct lm_rlimit *r = &c->rlimits[i];
 				char v[32];
-				printf(" %s=%s", lm_rlimit_name(i), fmt_rlim(v, sizeof v, r->soft));
+				printf(" %s=%s", lm_rlimit_name(i), lm_rlimit_format(v, sizeof v, r->soft));
 				if (r->hard_set)
-					printf(":%s", fmt_rlim(v, sizeof v, r->hard));
+					printf(":%s", lm_rlimit_format(v, sizeof v, r->hard));
 				printf(";");
 			}
 		if (c->hostname)

@@ -15,17 +15,6 @@
 #include "profile.h"
 #include "seccomp_internal.h"
 
-static void fmt_rlim(char *buf, size_t n, rlim_t v)
-{
-	if (v == RLIM_INFINITY)
-		snprintf(buf, n, "unlimited");
-	else if (v >= (1ull << 30) && v % (1ull << 30) == 0)
-		snprintf(buf, n, "%lluG", (unsigned long long)(v >> 30));
-	else if (v >= (1ull << 20) && v % (1ull << 20) == 0)
-		snprintf(buf, n, "%lluM", (unsigned long long)(v >> 20));
-	else
-		snprintf(buf, n, "%llu", (unsigned long long)v);
-}
 
 /* What a resource limit stops, in a few words. */
 static const char *rlimit_purpose(int res)
@@ -270,8 +259,8 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
 		int r = shown[i];
 		char s[32], h[32];
-		fmt_rlim(s, sizeof s, lim[r].rlim_cur);
-		fmt_rlim(h, sizeof h, lim[r].rlim_max);
+		lm_rlimit_format(s, sizeof s, lim[r].rlim_cur);
+		lm_rlimit_format(h, sizeof h, lim[r].rlim_max);
 		fprintf(out, "  %-8s %s:%s%s  %s\n", lm_rlimit_name(r), s, h,
 			c->rlimits[r].set ? " (profile)" : "", rlimit_purpose(r));
 	}

@@ -123,12 +123,14 @@ _Noreturn static void payload_main(struct payload_args *pa)
 	sigprocmask(SIG_SETMASK, &a->orig_mask, NULL);
 	if (!(c->disabled_layers & LM_LAYER_RLIMITS) && lm_rlimit_apply(a->lim, e) < 0)
 		goto fail;
-	if (!(c->disabled_layers & LM_LAYER_RLIMITS))
-		lm_verbose(c, "rlimit", "core=%llu nofile=%llu nproc=%llu fsize=%llu (and the rest as resolved)",
-			   (unsigned long long)a->lim[RLIMIT_CORE].rlim_cur,
-			   (unsigned long long)a->lim[RLIMIT_NOFILE].rlim_cur,
-			   (unsigned long long)a->lim[RLIMIT_NPROC].rlim_cur,
-			   (unsigned long long)a->lim[RLIMIT_FSIZE].rlim_cur);
+	if (!(c->disabled_layers & LM_LAYER_RLIMITS) && c->verbose) {
+		char b[4][32];
+		lm_verbose(c, "rlimit", "core=%s nofile=%s nproc=%s fsize=%s (the rest as resolved)",
+			   lm_rlimit_format(b[0], sizeof b[0], a->lim[RLIMIT_CORE].rlim_cur),
+			   lm_rlimit_format(b[1], sizeof b[1], a->lim[RLIMIT_NOFILE].rlim_cur),
+			   lm_rlimit_format(b[2], sizeof b[2], a->lim[RLIMIT_NPROC].rlim_cur),
+			   lm_rlimit_format(b[3], sizeof b[3], a->lim[RLIMIT_FSIZE].rlim_cur));
+	}
 	/* Capabilities go after the mounts (init did them) and before seccomp. */
 	if (lm_caps_drop(c, e) < 0)
 		goto fail;

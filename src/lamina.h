@@ -205,6 +205,8 @@ int lm_parse_u64(const char *s, uint64_t max, bool allow_suffix, uint64_t *out);
 int lm_parse_rlimit(const char *spec, struct lm_config *c, struct lm_err *e);
 int lm_rlimit_from_name(const char *name); /* -1 when unknown */
 const char *lm_rlimit_name(int resource);
+/* A limit as the rlimit directive writes it: 8G, 64M, 1024, unlimited. */
+const char *lm_rlimit_format(char *buf, size_t n, rlim_t v);
 
 /* ---- layers ---------------------------------------------------------------------------- */
 /* rlimit.c: resolve defaults and requests against the caller's limits (supervisor, before

@@ -46,12 +46,17 @@ const char *lm_rlimit_name(int resource)
 	return resource >= 0 && resource < LM_NRLIMITS && names[resource] ? names[resource] : "?";
 }
 
-static void fmt_lim(char *buf, size_t n, rlim_t v)
+const char *lm_rlimit_format(char *buf, size_t n, rlim_t v)
 {
 	if (v == RLIM_INFINITY)
 		snprintf(buf, n, "unlimited");
+	else if (v >= (1ull << 30) && v % (1ull << 30) == 0)
+		snprintf(buf, n, "%lluG", (unsigned long long)(v >> 30));
+	else if (v >= (1ull << 20) && v % (1ull << 20) == 0)
+		snprintf(buf, n, "%lluM", (unsigned long long)(v >> 20));
 	else
 		snprintf(buf, n, "%llu", (unsigned long long)v);
+	return buf;
 }
 
 int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struct lm_err *e)
@@ -87,8 +92,8 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struc
 			above = false;
 		}
 		if (above) {
-			fmt_lim(a, sizeof a, hard);
-			fmt_lim(b, sizeof b, caller.rlim_max);
+			lm_rlimit_format(a, sizeof a, hard);
+			lm_rlimit_format(b, sizeof b, caller.rlim_max);
 			return lm_error(e, 0, "rlimit",
 					"%s=%s is above the caller's hard limit %s (hard limits can only be "
 					"lowered without CAP_SYS_RESOURCE)",
@@ -120,8 +125,8 @@ int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS], struct lm_err *e)
 #endif
 		if (setrlimit(i, &lim[i]) < 0) {
 			char a[32], b[32];
-			fmt_lim(a, sizeof a, lim[i].rlim_cur);
-			fmt_lim(b, sizeof b, lim[i].rlim_max);
+			lm_rlimit_format(a, sizeof a, lim[i].rlim_cur);
+			lm_rlimit_format(b, sizeof b, lim[i].rlim_max);
 			return lm_error(e, errno, "rlimit", "setrlimit %s=%s:%s", names[i], a, b);
 		}
 	}
