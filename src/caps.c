@@ -9,6 +9,8 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 int lm_caps_drop(const struct lm_config *c, struct lm_err *e)
 {
@@ -22,19 +24,23 @@ int lm_caps_drop(const struct lm_config *c, struct lm_err *e)
 		capng_clear(CAPNG_SELECT_ALL);
 		if (capng_apply(CAPNG_SELECT_ALL) < 0)
 			return lm_error(e, errno ? errno : EPERM, "caps", "capng_apply");
-		/* Trust, then verify: fail closed if any set still holds anything. */
-		if (capng_get_caps_process() < 0)
+		/* Trust, then verify with the kernel's own answers (capget and prctl, not another
+		 * read of /proc/self/status): fail closed if any set still holds anything.  The
+		 * ambient set needs no loop: the kernel keeps it a subset of permitted and
+		 * inheritable, both checked empty here. */
+		struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+		struct __user_cap_data_struct data[2];
+		if (syscall(SYS_capget, &hdr, data) < 0)
 			return lm_error(e, errno, "caps", "reading the capability sets back");
-		if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE)
-			return lm_error(e, 0, "caps", "capabilities remain after the drop");
+		for (int i = 0; i < 2; i++)
+			if (data[i].effective || data[i].permitted || data[i].inheritable)
+				return lm_error(e, 0, "caps", "capabilities remain after the drop");
 		for (int cap = 0; cap <= CAP_LAST_CAP + 8; cap++) {
 			int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
 			if (r < 0)
 				break; /* past the kernel's last capability */
 			if (r == 1)
 				return lm_error(e, 0, "caps", "capability %d remains in the bounding set", cap);
-			if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) == 1)
-				return lm_error(e, 0, "caps", "capability %d remains in the ambient set", cap);
 		}
 		lm_verbose(c, "caps", "all capability sets empty (effective, permitted, inheritable, bounding, ambient); securebits locked");
 	} else {
