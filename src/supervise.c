@@ -50,6 +50,13 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		return -1;
 	a.envp = envp;
 
+	/* A caller that ignores SIGCHLD (allowed, and inherited through exec) would make the
+	 * kernel reap init and the payload behind our backs, and init would wait forever for a
+	 * child that is already gone: take the default back (init inherits it). */
+	struct sigaction dfl_chld = {.sa_handler = SIG_DFL};
+	if (sigaction(SIGCHLD, &dfl_chld, NULL) < 0)
+		return lm_error(e, errno, "supervise", "resetting SIGCHLD");
+
 	/* Die with our parent: record it first, so a parent that died before prctl is noticed. */
 	pid_t parent = getppid();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)

@@ -96,3 +96,9 @@ time.sleep(30)' > "$out" 2>&1 &
 	done
 	assert_stderr --partial "lamina: mount: pivot_root into a tmpfs root, old root detached"
 }
+
+@test "supervise: a caller that ignores SIGCHLD gets the payload's status, no hang" {
+	run --separate-stderr timeout -k 1 20 perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV' "$LAMINA" run -- /bin/sh -c 'echo ran; exit 3'
+	assert_failure 3
+	assert_output ran
+}
