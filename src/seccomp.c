@@ -43,10 +43,12 @@
  * payload only makes the seccomp(2) calls.  */
 #include "lamina.h"
 #include "seccomp_internal.h"
+#include "profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/keyctl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -54,6 +56,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
@@ -918,7 +921,8 @@ fail:
  * mtime of the lamina binary (a rebuild may build filters differently); the
  * file name is a hash of that key and the file repeats the key, so a collision is detected.
  * Files are written to a temporary name, 0600, and renamed into place (atomic); on read the
- * magic, the lengths, the key and a checksum are verified and anything wrong means recompile
+ * magic, the lengths, the key and an HMAC (keyed from the user keyring, see cache_secret) are
+ * verified and anything wrong means recompile
  * and rewrite.  The cache is the caller's own ($XDG_CACHE_HOME/lamina or ~/.cache/lamina): it
  * is trusted no more than the caller's other files, and a file not owned by the caller or
  * writable by others is ignored.  $LAMINA_NO_CACHE=1 turns it off. */
@@ -937,7 +941,7 @@ static int optimize_level(void)
 	return o && strcmp(o, "0") == 0 ? 0 : 2;
 }
 
-#define CACHE_MAGIC "LMBPF\x02\r\n"
+#define CACHE_MAGIC "LMBPF\x03\r\n"
 #define CACHE_KEY 160
 struct cache_header {
 	char magic[8];
@@ -945,7 +949,7 @@ struct cache_header {
 	uint32_t nprogs;
 	uint32_t listener;
 	uint32_t len[2];
-	uint64_t checksum; /* FNV-1a 64 over the header (checksum zeroed) and the programs */
+	uint8_t mac[32]; /* HMAC-SHA256 over the header (mac zeroed) and the programs */
 };
 
 static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
@@ -1010,14 +1014,62 @@ static bool cache_enabled(const struct lm_config *c)
 	return c->seccomp.present && c->seccomp.digest_set;
 }
 
-static uint64_t set_checksum(const struct cache_header *h0, const struct lm_bpf_set *s)
+/* The cache's key: 32 random bytes kept in the caller's user keyring (@u), readable only by
+ * a possessor.  A checksum would not do: a payload given write access to the caller's home
+ * (a build step with --bind "$HOME" "$HOME", say) could plant a permissive filter for the
+ * next run and compute any checksum.  It cannot read this key: a sandbox's @u is the one of its
+ * own user namespace, and the caller's key is not possessed from there (checked with the
+ * seccomp layer removed).  No keyring (a container that refuses keyctl): no cache. */
+static int cache_secret(uint8_t out[32])
 {
+	static bool have;
+	static uint8_t secret[32];
+	if (!have) {
+		static const char desc[] = "lamina:bpf-cache";
+		long id = syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", desc, 0);
+		if (id < 0) {
+			uint8_t fresh[32];
+			if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh)
+				return -1;
+			id = syscall(SYS_add_key, "user", desc, fresh, sizeof fresh, KEY_SPEC_USER_KEYRING);
+			if (id < 0)
+				return -1;
+			/* possessor only: view, read, write, search, link, setattr */
+			(void)syscall(SYS_keyctl, KEYCTL_SETPERM, id, 0x3f000000);
+		}
+		/* Read back what is in the keyring (another lamina may have added it first). */
+		if (syscall(SYS_keyctl, KEYCTL_READ, id, secret, sizeof secret) != (long)sizeof secret)
+			return -1;
+		have = true;
+	}
+	memcpy(out, secret, 32);
+	return 0;
+}
+
+static int set_mac(const struct cache_header *h0, const struct lm_bpf_set *s, uint8_t mac[32])
+{
+	uint8_t k[64] = {0}, pad[64];
+	if (cache_secret(k) < 0)
+		return -1;
 	struct cache_header h = *h0;
-	h.checksum = 0;
-	uint64_t sum = fnv1a(0xcbf29ce484222325ULL, &h, sizeof h);
+	memset(h.mac, 0, sizeof h.mac);
+	struct lm_sha256 sha;
+	uint8_t inner[32];
+	for (int i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x36;
+	lm_sha256_init(&sha);
+	lm_sha256_update(&sha, pad, sizeof pad);
+	lm_sha256_update(&sha, &h, sizeof h);
 	for (unsigned i = 0; i < s->nprogs; i++)
-		sum = fnv1a(sum, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter));
-	return sum;
+		lm_sha256_update(&sha, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter));
+	lm_sha256_final(&sha, inner);
+	for (int i = 0; i < 64; i++)
+		pad[i] = k[i] ^ 0x5c;
+	lm_sha256_init(&sha);
+	lm_sha256_update(&sha, pad, sizeof pad);
+	lm_sha256_update(&sha, inner, sizeof inner);
+	lm_sha256_final(&sha, mac);
+	return 0;
 }
 
 /* 0: loaded into s; -1: no usable cache entry (never an error: we compile instead). */
@@ -1072,7 +1124,14 @@ static int cache_read(const struct lm_config *c, struct lm_bpf_set *s)
 		}
 		off += bytes;
 	}
-	if (set_checksum(&h, &t) != h.checksum) {
+	uint8_t mac[32], diff = 0;
+	if (set_mac(&h, &t, mac) < 0) {
+		bpf_set_free(&t);
+		return -1;
+	}
+	for (int i = 0; i < 32; i++)
+		diff |= (uint8_t)(mac[i] ^ h.mac[i]);
+	if (diff) {
 		bpf_set_free(&t);
 		return -1;
 	}
@@ -1127,7 +1186,10 @@ static void cache_write(const struct lm_config *c, const struct lm_bpf_set *s)
 	h.listener = s->listener;
 	for (unsigned i = 0; i < s->nprogs; i++)
 		h.len[i] = s->prog[i].len;
-	h.checksum = set_checksum(&h, s);
+	if (set_mac(&h, s, h.mac) < 0) {
+		unlink(tmp);
+		return;
+	}
 	bool ok = write_all(fd, &h, sizeof h) == 0;
 	for (unsigned i = 0; ok && i < s->nprogs; i++)
 		ok = write_all(fd, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter)) ==

@@ -478,3 +478,35 @@ i386() {
 	assert_equal "$status" 9
 	assert_output "i386 close: EBADF"
 }
+
+@test "cache: an entry planted by someone who can write the cache (a payload with \$HOME bound) is not trusted" {
+	run t strict getppid
+	assert_equal "$status" 159
+	f=$(ls "$XDG_CACHE_HOME"/lamina/*.bpf)
+	# The forger knows the file format: every instruction becomes "return ALLOW" and the
+	# integrity field gets the checksum a keyless scheme would use (FNV-1a 64 over the header
+	# with that field zeroed, then the programs).  Only a key the payload cannot read stops it.
+	python3 - "$f" <<'PY'
+import struct, sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+hdr = 8 + 160 + 4 + 4 + 8 + 32
+nprogs, = struct.unpack_from('<I', b, 168)
+allow = bytes.fromhex('060000000000ff7f')
+for off in range(hdr, len(b), 8):
+    b[off:off + 8] = allow
+b[184:216] = bytes(32)
+h = 0xcbf29ce484222325
+for c in bytes(b):
+    h ^= c
+    h = (h * 0x100000001b3) & 0xffffffffffffffff
+b[184:192] = struct.pack('<Q', h)
+open(p, 'wb').write(b)
+PY
+	# twin: the planted file is really there, in the place and format lamina reads
+	[ "$(head -c 5 "$f")" = LMBPF ]
+	run t strict getppid
+	assert_equal "$status" 159
+	run t strict dup2 1 2
+	assert_success
+}
