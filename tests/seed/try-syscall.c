@@ -23,29 +23,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void out(const char *s)
-{
-	size_t n = strlen(s);
-	while (n > 0) {
-		ssize_t w = write(1, s, n);
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
+#include "seed_common.h"
+
 
 static int report(const char *name, long r, int err)
 {
 	char buf[256];
 	if (r >= 0) {
 		snprintf(buf, sizeof buf, "%s: ok (%ld)\n", name, r);
-		out(buf);
+		say(buf);
 		return 0;
 	}
 	const char *en = strerrorname_np(err);
 	snprintf(buf, sizeof buf, "%s: %s\n", name, en ? en : "unknown errno");
-	out(buf);
+	say(buf);
 	return err > 0 && err < 126 ? err : 125;
 }
 
@@ -94,7 +85,7 @@ int main(int argc, char **argv)
 		argc--;
 	}
 	if (argc < 2) {
-		out("usage: try-syscall [--ignore-sigsys] CALL [ARGS...]\n");
+		say("usage: try-syscall [--ignore-sigsys] CALL [ARGS...]\n");
 		return 125;
 	}
 	const char *name = argv[1];
@@ -104,7 +95,7 @@ int main(int argc, char **argv)
 		errno = 0;
 		a[i - 2] = strtoull(argv[i], &end, 0);
 		if (errno || *end) {
-			out("try-syscall: bad number\n");
+			say("try-syscall: bad number\n");
 			return 125;
 		}
 	}
@@ -147,6 +138,6 @@ int main(int argc, char **argv)
 			return report(name, r, errno);
 		}
 	}
-	out("try-syscall: unknown call\n");
+	say("try-syscall: unknown call\n");
 	return 125;
 }
