@@ -61,9 +61,11 @@ const char *lm_rlimit_format(char *buf, size_t n, rlim_t v)
 
 int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struct lm_err *e)
 {
+	struct rlimit caller[LM_NRLIMITS];
 	for (int i = 0; i < LM_NRLIMITS; i++) {
-		if (getrlimit(i, &out[i]) < 0)
+		if (getrlimit(i, &caller[i]) < 0)
 			return lm_error(e, errno, "rlimit", "getrlimit %s", names[i]);
+		out[i] = caller[i];
 	}
 	bool off = c->disabled_layers & LM_LAYER_RLIMITS;
 	if (!off) {
@@ -79,21 +81,18 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struc
 		const struct lm_rlimit *q = &c->rlimits[i];
 		if (!q->set)
 			continue;
-		struct rlimit caller;
-		if (getrlimit(i, &caller) < 0)
-			return lm_error(e, errno, "rlimit", "getrlimit %s", names[i]);
 		rlim_t hard = q->hard_set ? q->hard : q->soft, soft = q->soft;
 		char a[32], b[32];
-		bool above = caller.rlim_max != RLIM_INFINITY && (hard == RLIM_INFINITY || hard > caller.rlim_max);
+		bool above = caller[i].rlim_max != RLIM_INFINITY && (hard == RLIM_INFINITY || hard > caller[i].rlim_max);
 		if (above && q->from_profile) {
-			hard = caller.rlim_max;
+			hard = caller[i].rlim_max;
 			if (soft == RLIM_INFINITY || soft > hard)
 				soft = hard;
 			above = false;
 		}
 		if (above) {
 			lm_rlimit_format(a, sizeof a, hard);
-			lm_rlimit_format(b, sizeof b, caller.rlim_max);
+			lm_rlimit_format(b, sizeof b, caller[i].rlim_max);
 			return lm_error(e, 0, "rlimit",
 					"%s=%s is above the caller's hard limit %s (hard limits can only be "
 					"lowered without CAP_SYS_RESOURCE)",

@@ -33,6 +33,41 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Read every message init has queued on the control channel, without blocking: the last
+ * error, the payload's wait status, the seccomp listener (kept once; any other fd closed).
+ * *open turns false once init has closed its end. */
+static void ctl_drain(int ctl, bool *open, int *listener, struct lm_ctl_msg *errmsg,
+		      int *payload_status)
+{
+	for (;;) {
+		struct lm_ctl_msg m;
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+				    .msg_controllen = sizeof u.buf};
+		ssize_t r = recvmsg(ctl, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+			*open = false;
+		if (r != (ssize_t)sizeof m)
+			return;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		int fd = -1;
+		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+		if (m.type == LM_CTL_LISTENER && fd >= 0 && *listener < 0)
+			*listener = fd;
+		else if (fd >= 0)
+			close(fd);
+		if (m.type == LM_CTL_ERROR)
+			*errmsg = m;
+		if (m.type == LM_CTL_EXIT)
+			*payload_status = m.code;
+	}
+}
+
 int lm_run(struct lm_config *c, struct lm_err *e)
 {
 	struct lm_init_args a = {.c = c, .ctl = -1};
@@ -195,50 +230,16 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 				listener = -1;
 			}
 		}
-		if (pf[1].revents & (POLLIN | POLLHUP)) {
-			for (;;) {
-				struct lm_ctl_msg m;
-				union {
-					char buf[CMSG_SPACE(sizeof(int))];
-					struct cmsghdr align;
-				} u;
-				struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-				struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-						    .msg_controllen = sizeof u.buf};
-				ssize_t r = recvmsg(ctl, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-				if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
-					ctl_open = false;
-				if (r != (ssize_t)sizeof m)
-					break;
-				struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-				int fd = -1;
-				if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-					memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-				if (m.type == LM_CTL_LISTENER && fd >= 0 && listener < 0)
-					listener = fd;
-				else if (fd >= 0)
-					close(fd);
-				if (m.type == LM_CTL_ERROR)
-					errmsg = m;
-				if (m.type == LM_CTL_EXIT)
-					payload_status = m.code;
-			}
-		}
+		if (pf[1].revents & (POLLIN | POLLHUP))
+			ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
 		if (pf[0].revents & POLLIN) {
 			/* Drain what init sent just before it exited, then reap it. */
 			init_done = true;
 		}
 	}
 	/* Late messages: init writes before it exits, so they are already queued. */
-	for (;;) {
-		struct lm_ctl_msg m;
-		if (recv(ctl, &m, sizeof m, MSG_DONTWAIT) != (ssize_t)sizeof m)
-			break;
-		if (m.type == LM_CTL_ERROR)
-			errmsg = m;
-		if (m.type == LM_CTL_EXIT)
-			payload_status = m.code;
-	}
+	if (ctl_open)
+		ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
