@@ -78,6 +78,78 @@ static void sha256_block(struct lm_sha256 *s, const uint8_t *p)
 	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
 }
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* The same compression function with the SHA extensions (sha256rnds2, sha256msg1/2), about ten
+ * times faster than the portable code above: a launch hashes the profile text (12 KB for
+ * default) and MACs the cached filter (9 KB), which cost ~160 us of CPU with the portable code.
+ * The state lives in two registers as ABEF and CDGH, the order sha256rnds2 wants. */
+__attribute__((target("sha,sse4.1"))) static void sha256_blocks_shani(struct lm_sha256 *s,
+								       const uint8_t *p, size_t n)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i dcba = _mm_loadu_si128((const __m128i *)&s->h[0]);
+	__m128i hgfe = _mm_loadu_si128((const __m128i *)&s->h[4]);
+	__m128i cdab = _mm_shuffle_epi32(dcba, 0xb1);
+	__m128i efgh = _mm_shuffle_epi32(hgfe, 0x1b);
+	__m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
+	__m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xf0);
+	for (; n > 0; n--, p += 64) {
+		__m128i save_abef = abef, save_cdgh = cdgh, w[4];
+		for (int g = 0; g < 16; g++) {
+			if (g < 4) {
+				w[g] = _mm_shuffle_epi8(
+				    _mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
+			} else {
+				/* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time:
+				 * w[g%4] holds W[4g-16..], the others the three groups after it. */
+				__m128i t = _mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]);
+				t = _mm_add_epi32(t, _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4));
+				w[g % 4] = _mm_sha256msg2_epu32(t, w[(g + 3) % 4]);
+			}
+			__m128i k = _mm_add_epi32(w[g % 4],
+						  _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k, 0x0e));
+		}
+		abef = _mm_add_epi32(abef, save_abef);
+		cdgh = _mm_add_epi32(cdgh, save_cdgh);
+	}
+	__m128i feba = _mm_shuffle_epi32(abef, 0x1b);
+	__m128i dchg = _mm_shuffle_epi32(cdgh, 0xb1);
+	_mm_storeu_si128((__m128i *)&s->h[0], _mm_blend_epi16(feba, dchg, 0xf0));
+	_mm_storeu_si128((__m128i *)&s->h[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+#endif
+
+/* -1 not yet known, 0 portable, 1 SHA extensions.  One CPUID (leaf 7), asked the first time a
+ * digest is taken: CPUID traps to the hypervisor in a VM (~9 us here), so it is asked once and
+ * not at all by a launch that hashes nothing.  Every CPU with the SHA extensions has SSE4.1. */
+static int sha256_use_shani = -1;
+
+void lm_sha256_set_portable(bool portable)
+{
+	sha256_use_shani = portable ? 0 : -1;
+}
+
+static void sha256_blocks(struct lm_sha256 *s, const uint8_t *p, size_t n)
+{
+#if defined(__x86_64__)
+	if (sha256_use_shani < 0) {
+		unsigned a, b, c, d;
+		sha256_use_shani = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+	}
+	if (sha256_use_shani) {
+		sha256_blocks_shani(s, p, n);
+		return;
+	}
+#endif
+	for (; n > 0; n--, p += 64)
+		sha256_block(s, p);
+}
+
 void lm_sha256_init(struct lm_sha256 *s)
 {
 	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -92,9 +164,9 @@ void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len)
 	const uint8_t *p = data;
 	s->nbytes += len;
 	/* whole blocks straight from the input when nothing is buffered */
-	while (s->nbuf == 0 && len >= 64) {
-		sha256_block(s, p);
-		p += 64, len -= 64;
+	if (s->nbuf == 0 && len >= 64) {
+		sha256_blocks(s, p, len / 64);
+		p += len / 64 * 64, len %= 64;
 	}
 	while (len > 0) {
 		size_t n = 64 - s->nbuf;
@@ -103,7 +175,7 @@ void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len)
 		memcpy(s->buf + s->nbuf, p, n);
 		s->nbuf += n, p += n, len -= n;
 		if (s->nbuf == 64) {
-			sha256_block(s, s->buf);
+			sha256_blocks(s, s->buf, 1);
 			s->nbuf = 0;
 		}
 	}

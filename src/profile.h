@@ -68,6 +68,9 @@ struct lm_sha256 {
 void lm_sha256_init(struct lm_sha256 *s);
 void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len);
 void lm_sha256_final(struct lm_sha256 *s, uint8_t out[32]);
+/* Tests: true forces the portable compression function, false lets the CPU's SHA extensions
+ * be used where present. */
+void lm_sha256_set_portable(bool portable);
 
 /* explain.c: `lamina explain`: every layer of the sandbox c describes, in plain words. */
 int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *info,
