@@ -87,7 +87,7 @@ static void sha256_block(struct lm_sha256 *s, const uint8_t *p)
  * default) and MACs the cached filter (9 KB), which cost ~160 us of CPU with the portable code.
  * The state lives in two registers as ABEF and CDGH, the order sha256rnds2 wants. */
 __attribute__((target("sha,sse4.1"))) static void sha256_blocks_shani(struct lm_sha256 *s,
-								       const uint8_t *p, size_t n)
+								      const uint8_t *p, size_t n)
 {
 	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
 	__m128i dcba = _mm_loadu_si128((const __m128i *)&s->h[0]);
@@ -103,14 +103,16 @@ __attribute__((target("sha,sse4.1"))) static void sha256_blocks_shani(struct lm_
 				w[g] = _mm_shuffle_epi8(
 				    _mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
 			} else {
-				/* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time:
-				 * w[g%4] holds W[4g-16..], the others the three groups after it. */
+				/* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a
+				 * time: w[g%4] holds W[4g-16..], the others the three groups after
+				 * it. */
 				__m128i t = _mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]);
-				t = _mm_add_epi32(t, _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4));
+				t = _mm_add_epi32(
+				    t, _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4));
 				w[g % 4] = _mm_sha256msg2_epu32(t, w[(g + 3) % 4]);
 			}
-			__m128i k = _mm_add_epi32(w[g % 4],
-						  _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
+			__m128i k = _mm_add_epi32(
+			    w[g % 4], _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
 			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
 			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k, 0x0e));
 		}
