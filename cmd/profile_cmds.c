@@ -136,9 +136,13 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 				printf("    %-22s %s\n", b->name, b->what);
 		}
 	}
-	printf("  architectures:  x86_64 (native) and i386 (int $0x80): the same rules, numbers "
-	       "translated by libseccomp;\n                  x32 and any other architecture: "
-	       "kill-process\n");
+	if (p->i386)
+		printf("  architectures:  x86_64 (native) and i386 (int $0x80; `i386 on`): the same "
+		       "rules, numbers translated by libseccomp;\n                  x32 and any "
+		       "other architecture: kill-process\n");
+	else
+		printf("  architectures:  x86_64 (native); i386 (int $0x80), x32 and any other "
+		       "architecture: kill-process\n");
 }
 
 int lm_cmd_check(int argc, char **argv)

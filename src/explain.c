@@ -159,11 +159,20 @@ static void explain_seccomp(FILE *out, const struct lm_config *c,
 		fprintf(out, "    - %s (%s %s)\n", b->what, b->syscall,
 			lm_action_str(&b->action, act, sizeof act));
 	}
-	fprintf(out,
-		"    - foreign architectures: a 64-bit program can enter the kernel through the "
-		"i386 entry (int $0x80), where\n      the system call numbers differ: i386 "
-		"calls get the same rules (translated by libseccomp); x32 and any\n      other "
-		"architecture kill the process, so no rule can be bypassed that way\n");
+	if (p->i386)
+		fprintf(out,
+			"    - foreign architectures: a 64-bit program can enter the kernel through "
+			"the i386 entry (int $0x80), where\n      the system call numbers differ: "
+			"the profile says `i386 on`, so i386 calls get the same rules (translated by\n"
+			"      libseccomp); x32 and any other architecture kill the process, so no "
+			"rule can be bypassed that way\n");
+	else
+		fprintf(out,
+			"    - foreign architectures: a 64-bit program can enter the kernel through "
+			"the i386 entry (int $0x80), where\n      the system call numbers differ: "
+			"any i386, x32 or other foreign call kills the process, so no rule can be\n"
+			"      bypassed that way (a profile that must run 32-bit programs says `i386 "
+			"on`)\n");
 	if (p->stdfd) {
 		fprintf(out,
 			"  The std-fd layer is on: the payload may not close, or dup onto, its "

@@ -134,6 +134,8 @@ struct lm_seccomp_policy {
 	size_t nrules;
 	bool stdfd;              /* the std-fd layer (close/dup2/dup3/close_range on 0-2) */
 	bool allow_dup2_1_2;     /* the seed's one exception to the std-fd layer */
+	bool i386;               /* `i386 on`: i386 calls (int $0x80) get the same rules; off:
+				    they kill the process like every other foreign arch */
 	uint8_t sha256[32];      /* digest of the profile's full text (with includes), for the BPF cache */
 	bool digest_set;
 };

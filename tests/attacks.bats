@@ -164,9 +164,14 @@ serve() {
 	escapes default seccomp userns-clone3
 }
 
-@test "userns-int80: i386 unshare(CLONE_NEWUSER) through int \$0x80 EPERM; twin native unshare(0); escapes without seccomp" {
-	blocked default EPERM userns-int80
-	blocked hosting EPERM userns-int80
+@test "userns-int80: i386 unshare(CLONE_NEWUSER) through int \$0x80 killed (SIGSYS; EPERM under \`i386 on\`); twin native unshare(0); escapes without seccomp" {
+	blocked default SIGSYS userns-int80
+	blocked hosting SIGSYS userns-int80
+	make_scratch
+	printf 'purpose test: default with i386\ninclude default\ni386 on\n' >"$SCRATCH/i386.profile"
+	chmod 644 "$SCRATCH/i386.profile"
+	blocked "$SCRATCH/i386.profile" EPERM userns-int80
+	teardown_scratch
 	twin default userns-int80
 	escapes default seccomp userns-int80
 }

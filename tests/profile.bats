@@ -63,8 +63,19 @@ sc() {
 	assert_line --partial 'clone3'
 	assert_line --partial 'TIOCSTI'
 	assert_line --partial 'TIOCLINUX'
-	assert_line --regexp 'architectures: +x86_64 \(native\) and i386'
-	assert_line --partial 'x32 and any other architecture: kill-process'
+	assert_line --regexp 'architectures: +x86_64 \(native\); i386 \(int \$0x80\), x32 and any other architecture: kill-process'
+}
+
+@test "check: \`i386 on\` admits i386 under the same rules; a bad i386 value is FILE:LINE:COL" {
+	printf 'include default\ni386 on\n' >"$SCRATCH/i386.profile"
+	run --separate-stderr "$LAMINA" check "$SCRATCH/i386.profile"
+	assert_success
+	assert_line --regexp 'architectures: +x86_64 \(native\) and i386 \(int \$0x80; `i386 on`\)'
+	printf 'include default\ni386 maybe\n' >"$SCRATCH/bad.profile"
+	run --separate-stderr "$LAMINA" check "$SCRATCH/bad.profile"
+	assert_equal "$status" 125
+	assert_one_error_line
+	assert_stderr --regexp "bad.profile:2:6: expected on or off after i386"
 }
 
 @test "check: strict, stdio, build, hosting are valid and say what they add" {
@@ -92,7 +103,7 @@ sc() {
 	# strict's default action and its fd-0-only read rule, through the 32-bit mask
 	assert_line --regexp 'action KILL_PROCESS;'
 	assert_line --regexp 'if \(\$syscall == 0\)'
-	assert_line --regexp '\$a0 & 0xffffffff == 0'
+	assert_line --regexp '\$a0.lo32 & 0xffffffff == 0'
 	# twin: without --pfc there is none
 	run --separate-stderr "$LAMINA" check strict
 	refute_line --partial 'pseudo filter code'

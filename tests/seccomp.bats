@@ -19,9 +19,16 @@ setup() {
 	# A profile that explicitly allows what the built-in rules refuse: they must still win.
 	printf 'purpose test: tries to lift the built-in rules\ndefault allow\nallow clone\nallow unshare\nallow ioctl\nallow io_uring_setup\nerrno(EPERM) clone3\n' \
 		>"$SCRATCH/lift.profile"
+	# The same with i386 admitted (`i386 on`): only then do i386 calls meet the rules instead of
+	# the bad-arch kill.
+	printf 'purpose test: everything allowed, i386 too\ndefault allow\ni386 on\n' >"$SCRATCH/allowall-i386.profile"
+	printf 'purpose test: std-fd layer, i386 too\ninclude ./stdfd.profile\ni386 on\n' >"$SCRATCH/stdfd-i386.profile"
+	printf 'purpose test: strict with i386\ninclude strict\ni386 on\n' >"$SCRATCH/strict-i386.profile"
 	chmod 644 "$SCRATCH"/*.profile
 	ALLOW=$SCRATCH/allowall.profile
 	STDFD=$SCRATCH/stdfd.profile
+	ALLOW32=$SCRATCH/allowall-i386.profile
+	STDFD32=$SCRATCH/stdfd-i386.profile
 	export XDG_CACHE_HOME=$SCRATCH/cache
 }
 teardown() { teardown_scratch; }
@@ -181,8 +188,22 @@ i386() {
 
 # ---- foreign architectures ----------------------------------------------------------------
 
-@test "i386: unshare(CLONE_NEWUSER) through int \$0x80 is refused with EPERM" {
-	run i386 "$ALLOW" unshare 0x10000000
+@test "i386 off (the default): any int \$0x80 call kills the process, even under a profile that allows everything" {
+	run --separate-stderr i386 "$ALLOW" close 9
+	assert_equal "$status" 159
+	assert_output ""
+	run --separate-stderr i386 default close 9
+	assert_equal "$status" 159
+}
+
+@test "i386 twin: with \`i386 on\` the same int \$0x80 call reaches the kernel" {
+	run i386 "$ALLOW32" close 9
+	assert_equal "$status" 9
+	assert_output "i386 close: EBADF"
+}
+
+@test "i386 on: unshare(CLONE_NEWUSER) through int \$0x80 is refused with EPERM" {
+	run i386 "$ALLOW32" unshare 0x10000000
 	assert_equal "$status" 1
 	assert_output "i386 unshare: EPERM"
 }
@@ -193,19 +214,21 @@ i386() {
 	assert_output "i386 unshare: ok (0)"
 }
 
-@test "i386: dup2 onto a std fd through int \$0x80 is killed under the std-fd layer; dup2(2, 42) is allowed" {
-	run --separate-stderr i386 "$STDFD" dup2 2 1
+@test "i386 on: dup2 onto a std fd through int \$0x80 is killed under the std-fd layer; dup2(2, 42) is allowed" {
+	run --separate-stderr i386 "$STDFD32" dup2 2 1
 	assert_equal "$status" 159
 	assert_output ""
-	run i386 "$STDFD" dup2 2 42
+	run i386 "$STDFD32" dup2 2 42
 	assert_success
 	assert_output "i386 dup2: ok (42)"
 }
 
-@test "i386: under strict, dup2(2, 42) is killed and dup2(1, 2) allowed, as on x86_64" {
-	run i386 strict dup2 2 42
-	assert_equal "$status" 159
+@test "i386: under strict every int \$0x80 call is killed; strict + \`i386 on\` kills dup2(2, 42) and allows dup2(1, 2), as on x86_64" {
 	run i386 strict dup2 1 2
+	assert_equal "$status" 159
+	run i386 "$SCRATCH/strict-i386.profile" dup2 2 42
+	assert_equal "$status" 159
+	run i386 "$SCRATCH/strict-i386.profile" dup2 1 2
 	assert_success
 	assert_output "i386 dup2: ok (2)"
 }
@@ -374,7 +397,7 @@ i386() {
 }
 
 @test "report: i386 calls are decoded as i386" {
-	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p "$ALLOW" -- /seed/i386-syscall unshare 0x10000000
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p "$ALLOW32" -- /seed/i386-syscall unshare 0x10000000
 	assert_equal "$status" 1
 	assert_stderr --regexp "refused pid [0-9]+ at i386 unshare\(CLONE_NEWUSER\) with EPERM"
 }
@@ -462,8 +485,8 @@ i386() {
 	chmod 700 "$XDG_CACHE_HOME/lamina"
 }
 
-@test "i386: ioctl TIOCSTI through int \$0x80 is refused with EPERM; twin reaches the tty code without the layer" {
-	run i386 "$ALLOW" ioctl 1 0x5412
+@test "i386 on: ioctl TIOCSTI through int \$0x80 is refused with EPERM; twin reaches the tty code without the layer" {
+	run i386 "$ALLOW32" ioctl 1 0x5412
 	assert_equal "$status" 1
 	assert_output "i386 ioctl: EPERM"
 	run --separate-stderr "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$ALLOW" --unsafe-disable-layer seccomp -- /seed/i386-syscall ioctl 1 0x5412
@@ -471,10 +494,10 @@ i386() {
 	assert_output "i386 ioctl: ENOTTY"
 }
 
-@test "i386: close(1) through int \$0x80 is killed under the std-fd layer; close(9) is not" {
-	run --separate-stderr i386 "$STDFD" close 1
+@test "i386 on: close(1) through int \$0x80 is killed under the std-fd layer; close(9) is not" {
+	run --separate-stderr i386 "$STDFD32" close 1
 	assert_equal "$status" 159
-	run i386 "$STDFD" close 9
+	run i386 "$STDFD32" close 9
 	assert_equal "$status" 9
 	assert_output "i386 close: EBADF"
 }
