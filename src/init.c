@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <linux/sched.h>
 
 const int lm_forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 0};
 
@@ -56,7 +57,8 @@ int lm_ctl_send(int fd, const struct lm_ctl_msg *m, int passfd)
 
 _Noreturn static void fail(int ctl, const struct lm_err *e)
 {
-	struct lm_ctl_msg m = {.type = LM_CTL_ERROR, .code = e->exit_code ? e->exit_code : LM_EXIT_FAILURE,
+	struct lm_ctl_msg m = {.type = LM_CTL_ERROR,
+			       .code = e->exit_code ? e->exit_code : LM_EXIT_FAILURE,
 			       .errnum = e->errnum};
 	snprintf(m.msg, sizeof m.msg, "%s", e->msg);
 	lm_ctl_send(ctl, &m, -1);
@@ -125,7 +127,8 @@ _Noreturn static void payload_main(struct payload_args *pa)
 		goto fail;
 	if (!(c->disabled_layers & LM_LAYER_RLIMITS) && c->verbose) {
 		char b[4][32];
-		lm_verbose(c, "rlimit", "core=%s nofile=%s nproc=%s fsize=%s (the rest as resolved)",
+		lm_verbose(c, "rlimit",
+			   "core=%s nofile=%s nproc=%s fsize=%s (the rest as resolved)",
 			   lm_rlimit_format(b[0], sizeof b[0], a->lim[RLIMIT_CORE].rlim_cur),
 			   lm_rlimit_format(b[1], sizeof b[1], a->lim[RLIMIT_NOFILE].rlim_cur),
 			   lm_rlimit_format(b[2], sizeof b[2], a->lim[RLIMIT_NPROC].rlim_cur),
@@ -155,12 +158,42 @@ static void noop_handler(int sig)
 	(void)sig;
 }
 
-static int close_others(int keep)
+/* Close every fd from 3 up but keep1 and keep2 (-1: none). */
+static int close_others(int keep1, int keep2)
 {
 	/* The caller may have leaked fds into lamina (a directory fd is an fchdir escape). */
-	if (keep > 3 && syscall(SYS_close_range, 3, keep - 1, 0) < 0)
-		return -1;
-	return (int)syscall(SYS_close_range, keep + 1, ~0U, 0);
+	int k[2] = {keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1};
+	unsigned from = 3;
+	for (int i = 0; i < 2; i++) {
+		if (k[i] < 3)
+			continue;
+		if ((unsigned)k[i] > from && syscall(SYS_close_range, from, k[i] - 1, 0) < 0)
+			return -1;
+		from = (unsigned)k[i] + 1;
+	}
+	return (int)syscall(SYS_close_range, from, ~0U, 0);
+}
+
+/* The payload: a fork-like child sharing init's fd table, init suspended until it execs (or
+ * fails).  In a new pid namespace it is pid 2, as programs and users expect of the first child
+ * of pid 1, although the network helper (net.c) took pid 2 before it: clone3's set_tid asks for
+ * that number (CAP_SYS_ADMIN in the namespace's owner, which init has); where the kernel refuses
+ * it, the next free pid does. */
+static pid_t start_payload(const struct lm_config *c)
+{
+	unsigned long flags = CLONE_VFORK | CLONE_FILES;
+	if (!(c->disabled_layers & LM_LAYER_NAMESPACES)) {
+		pid_t want = 2;
+		struct clone_args ca = {.flags = flags,
+					.exit_signal = SIGCHLD,
+					.set_tid = (uint64_t)(uintptr_t)&want,
+					.set_tid_size = 1};
+		long r = syscall(SYS_clone3, &ca, sizeof ca);
+		if (r >= 0 ||
+		    (errno != EEXIST && errno != EPERM && errno != ENOSYS && errno != EINVAL))
+			return (pid_t)r;
+	}
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
 _Noreturn void lm_init_main(struct lm_init_args *a)
@@ -171,6 +204,9 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 
 	/* If the supervisor dies, so does init, and with it the whole pid namespace. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* First: the network helper waits for our user namespace (net.c). */
+	if (lm_net_offer_userns(a->netsock, &e) < 0)
+		fail(ctl, &e);
 	if (c->caller_is_root) {
 		/* Wait for the supervisor to write the maps. */
 		struct lm_ctl_msg m;
@@ -188,7 +224,7 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 		lm_error(&e, errno, "init", "PR_SET_DUMPABLE");
 		fail(ctl, &e);
 	}
-	if (!(c->disabled_layers & LM_LAYER_FDS) && close_others(ctl) < 0) {
+	if (!(c->disabled_layers & LM_LAYER_FDS) && close_others(ctl, a->netsock) < 0) {
 		lm_error(&e, errno, "fds", "closing inherited fds");
 		fail(ctl, &e);
 	}
@@ -198,18 +234,26 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 		lm_error(&e, errno, "session", "setsid");
 		fail(ctl, &e);
 	}
-	if (lm_net_apply(c, &e) < 0)
-		fail(ctl, &e);
 	if (!(c->disabled_layers & LM_LAYER_NAMESPACES)) {
 		const char *h = c->hostname ? c->hostname : "lamina";
 		if (sethostname(h, strlen(h)) < 0) {
 			lm_error(&e, errno, "uts", "sethostname %s", h);
 			fail(ctl, &e);
 		}
-		lm_verbose(c, "uts", "hostname %s; private SysV IPC and POSIX message queues (new ipc namespace)", h);
+		lm_verbose(
+		    c, "uts",
+		    "hostname %s; private SysV IPC and POSIX message queues (new ipc namespace)",
+		    h);
 	}
 	if (lm_mount_apply(c, &e) < 0)
 		fail(ctl, &e);
+	/* The network namespace, made meanwhile by the supervisor's helper (net.c), is joined
+	 * after the mounts: the helper has had the root's build time to finish, and init keeps its
+	 * capabilities in its user namespace through the id change. */
+	if (lm_net_join(c, a->netsock, &e) < 0)
+		fail(ctl, &e);
+	if (a->netsock >= 0)
+		close(a->netsock);
 	/* The id change in lm_mount_apply re-armed the parent-death signal; a supervisor that died
 	 * before that would go unnoticed, so look: it holds the other end of ctl. */
 	char peek;
@@ -235,7 +279,8 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 
 	/* The payload's report to init lives in a shared page: the payload is a copy of init
 	 * (fork semantics, its own stack and heap) that shares only this page and the fd table. */
-	struct payload_args *pa = mmap(NULL, sizeof *pa, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct payload_args *pa =
+	    mmap(NULL, sizeof *pa, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (pa == MAP_FAILED) {
 		lm_error(&e, errno, "init", "shared page");
 		fail(ctl, &e);
@@ -243,7 +288,7 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 	memset(pa, 0, sizeof *pa);
 	pa->a = a;
 	pa->listener = -1;
-	pid_t payload = (pid_t)syscall(SYS_clone, CLONE_VFORK | CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
+	pid_t payload = start_payload(c);
 	if (payload < 0) {
 		lm_error(&e, errno, "init", "starting the payload");
 		fail(ctl, &e);
@@ -260,7 +305,8 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 		struct lm_ctl_msg lm = {.type = LM_CTL_LISTENER};
 		if (lm_ctl_send(ctl, &lm, pa->listener) < 0) {
 			kill(payload, SIGKILL);
-			lm_error(&e, errno, "seccomp", "handing the notification fd to the supervisor");
+			lm_error(&e, errno, "seccomp",
+				 "handing the notification fd to the supervisor");
 			fail(ctl, &e);
 		}
 		close(pa->listener);

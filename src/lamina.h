@@ -225,8 +225,22 @@ int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e);
 int lm_mount_apply(const struct lm_config *c, struct lm_err *e);
 int lm_mount_check(const struct lm_config *c, struct lm_err *e); /* before clone: sources */
 
-/* net.c: bring lo up in the new network namespace. */
-int lm_net_apply(const struct lm_config *c, struct lm_err *e);
+/* net.c: the new network namespace, made by a helper of the supervisor while init builds the
+ * root, and joined by init before the payload starts.  Supervisor: lm_net_prepare before the
+ * clone of init (init gets *init_end), lm_net_start after it, lm_net_reap at the end.  Init:
+ * lm_net_offer_userns first, lm_net_join after the root is built. */
+struct lm_net_helper {
+	pid_t pid; /* -1: none (shared network, or the layer is off) */
+	int sock;  /* the helper's end until it is started */
+	void *stack;
+};
+bool lm_net_wanted(const struct lm_config *c);
+int lm_net_prepare(const struct lm_config *c, struct lm_net_helper *h, int *init_end,
+		   struct lm_err *e);
+int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, struct lm_err *e);
+int lm_net_offer_userns(int sock, struct lm_err *e);
+void lm_net_reap(struct lm_net_helper *h, bool kill_it);
+int lm_net_join(const struct lm_config *c, int sock, struct lm_err *e);
 
 /* caps.c: empty every capability set; no_new_privs; non-dumpable. */
 int lm_caps_drop(const struct lm_config *c, struct lm_err *e);

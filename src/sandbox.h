@@ -23,6 +23,7 @@ struct lm_ctl_msg {
 struct lm_init_args {
 	struct lm_config *c;
 	int ctl;               /* init's end of the control channel */
+	int netsock;           /* init's end of the network helper's socket, -1 without one */
 	struct rlimit lim[LM_NRLIMITS];
 	char **envp;
 	sigset_t orig_mask;    /* the caller's signal mask, restored in the payload */

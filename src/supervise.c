@@ -46,7 +46,9 @@ static void ctl_drain(int ctl, bool *open, int *listener, struct lm_ctl_msg *err
 			struct cmsghdr align;
 		} u;
 		struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+		struct msghdr mh = {.msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = u.buf,
 				    .msg_controllen = sizeof u.buf};
 		ssize_t r = recvmsg(ctl, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
@@ -70,7 +72,8 @@ static void ctl_drain(int ctl, bool *open, int *listener, struct lm_ctl_msg *err
 
 int lm_run(struct lm_config *c, struct lm_err *e)
 {
-	struct lm_init_args a = {.c = c, .ctl = -1};
+	struct lm_init_args a = {.c = c, .ctl = -1, .netsock = -1};
+	struct lm_net_helper net = {.pid = -1, .sock = -1};
 	cleanup_strv char **envp = NULL;
 	cleanup_close int sfd = -1, pidfd = -1, ctl = -1, listener = -1;
 	int ret = -1;
@@ -107,7 +110,8 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	for (int i = 0; lm_forwarded_signals[i]; i++) {
 		struct sigaction old, dfl = {.sa_handler = SIG_DFL};
 		sigaddset(&fwd, lm_forwarded_signals[i]);
-		if (sigaction(lm_forwarded_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) {
+		if (sigaction(lm_forwarded_signals[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN) {
 			a.orig_ignored[i] = true;
 			sigaction(lm_forwarded_signals[i], &dfl, NULL);
 		}
@@ -126,31 +130,51 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	}
 	ctl = sv[0];
 	a.ctl = sv[1];
+	if (lm_net_prepare(c, &net, &a.netsock, e) < 0) {
+		close(sv[1]);
+		goto restore;
+	}
 
 	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWCGROUP;
 	if (!(c->disabled_layers & LM_LAYER_NAMESPACES)) {
 		flags |= CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
-		if (!c->share_net && !(c->disabled_layers & LM_LAYER_NETNS))
-			flags |= CLONE_NEWNET;
+		/* The network namespace: see net.c (made by init's helper, not by this clone). */
 	}
 	/* A raw clone behaves like fork (no new stack) and gives us a pidfd for ppoll. */
-	pid_t pid = (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, NULL);
+	pid_t pid =
+	    (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, NULL);
 	if (pid < 0) {
 		int err = errno;
 		close(sv[1]);
+		if (a.netsock >= 0)
+			close(a.netsock);
 		lm_error(e, err, "userns", "clone into new namespaces%s",
-			 err == EPERM || err == ENOSPC ? " (are unprivileged user namespaces allowed? see "
-							  "/proc/sys/user/max_user_namespaces)"
-						       : "");
+			 err == EPERM || err == ENOSPC
+			     ? " (are unprivileged user namespaces allowed? see "
+			       "/proc/sys/user/max_user_namespaces)"
+			     : "");
 		goto restore;
 	}
 	if (pid == 0) {
 		close(ctl);
+		if (net.sock >= 0)
+			close(
+			    net.sock); /* the helper's end: init must see end-of-file if it dies */
 		lm_init_main(&a);
 	}
 	close(sv[1]);
-	lm_verbose(c, "supervise", "init is pid %d outside; namespaces: user mount cgroup%s%s", (int)pid,
-		   flags & CLONE_NEWPID ? " pid ipc uts" : "", flags & CLONE_NEWNET ? " net" : "");
+	if (a.netsock >= 0)
+		close(a.netsock);
+	/* The network namespace, on this otherwise idle process's CPU while init builds the root.
+	 */
+	if (lm_net_start(c, &net, e) < 0) {
+		pidfd_signal(pidfd, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto restore;
+	}
+	lm_verbose(c, "supervise", "init is pid %d outside; namespaces: user mount cgroup%s%s",
+		   (int)pid, flags & CLONE_NEWPID ? " pid ipc uts" : "",
+		   lm_net_wanted(c) ? " net" : "");
 
 	/* Unprivileged, init writes its own one-line maps (as unshare -r does): one supervisor <->
 	 * init round trip less.  As root only the parent namespace may map to 65534. */
@@ -183,10 +207,10 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	lm_report_init(&rs);
 	while (!init_done) {
 		struct pollfd pf[4] = {
-			{.fd = pidfd, .events = POLLIN},
-			{.fd = ctl, .events = POLLIN},
-			{.fd = sfd, .events = POLLIN},
-			{.fd = listener, .events = POLLIN},
+		    {.fd = pidfd, .events = POLLIN},
+		    {.fd = ctl, .events = POLLIN},
+		    {.fd = sfd, .events = POLLIN},
+		    {.fd = listener, .events = POLLIN},
 		};
 		struct timespec ts, *tsp = NULL;
 		if (deadline > 0) {
@@ -257,15 +281,19 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	}
 	if (payload_status >= 0) {
 		ret = lm_report_exit_status(&rs, payload_status);
-		if (WIFSIGNALED(payload_status) && WTERMSIG(payload_status) == SIGSYS && !rs.reported)
-			fprintf(stderr, "lamina: seccomp: the payload was killed by SIGSYS (a seccomp rule); "
-					"run with --report to see which call\n");
+		if (WIFSIGNALED(payload_status) && WTERMSIG(payload_status) == SIGSYS &&
+		    !rs.reported)
+			fprintf(
+			    stderr,
+			    "lamina: seccomp: the payload was killed by SIGSYS (a seccomp rule); "
+			    "run with --report to see which call\n");
 	} else if (si.si_code == CLD_EXITED) {
 		ret = si.si_status;
 	} else {
 		ret = 128 + si.si_status;
 	}
 restore:
+	lm_net_reap(&net, true); /* long done by now, unless init failed first */
 	sigprocmask(SIG_SETMASK, &a.orig_mask, NULL);
 	lm_seccomp_release();
 	return ret;

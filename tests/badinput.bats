@@ -130,6 +130,20 @@ expect_error() {
 	assert_stderr --partial "max_user_namespaces"
 }
 
+@test "bad input: no network namespace to be had (max_net_namespaces 0) is one line, 125, and nothing runs; twin --share-net runs" {
+	# The limit is per user namespace and counts nested ones: set it in a throw-away namespace,
+	# and run lamina as a non-root user in a namespace below it.
+	local lim="echo 0 > /proc/sys/user/max_net_namespaces && unshare -U --map-user=1000 --map-group=1000 env HOME=/tmp"
+	run --separate-stderr unshare -Ur sh -c "$lim '$LAMINA' run -- /bin/echo ran"
+	assert_failure 125
+	refute_output ran
+	assert_one_error_line
+	assert_stderr --regexp "net: creating a network namespace .*max_net_namespaces.*: No space left on device"
+	run --separate-stderr unshare -Ur sh -c "$lim '$LAMINA' run --share-net -- /bin/echo ran"
+	assert_success
+	assert_output ran
+}
+
 @test "bad input: root without an unprivileged uid to map to (nested) is a clear error" {
 	run --separate-stderr unshare -Ur "$LAMINA" run -- /bin/echo ran
 	assert_failure 125
