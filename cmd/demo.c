@@ -36,6 +36,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include "libc-compat.h"
 
 #define LEAK_FD 20 /* the directory fd the caller "forgets" to close */
 #define SECRET_ENV "LAMINA_DEMO_SECRET"

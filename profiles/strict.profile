@@ -46,11 +46,18 @@ allow fstat if a0 & 0xffffffff == 2
 allow ioctl if a0 & 0xffffffff == 0 && a1 & 0xffffffff == TCGETS
 allow ioctl if a0 & 0xffffffff == 1 && a1 & 0xffffffff == TCGETS
 allow ioctl if a0 & 0xffffffff == 2 && a1 & 0xffffffff == TCGETS
+# musl's stdio asks whether a std fd is a terminal with TIOCGWINSZ (glibc's with TCGETS)
+allow ioctl if a0 & 0xffffffff == 0 && a1 & 0xffffffff == TIOCGWINSZ
+allow ioctl if a0 & 0xffffffff == 1 && a1 & 0xffffffff == TIOCGWINSZ
+allow ioctl if a0 & 0xffffffff == 2 && a1 & 0xffffffff == TIOCGWINSZ
 
 group stdio: the only way in and out: read stdin, write stdout and stderr
 allow read if a0 & 0xffffffff == 0
 allow write if a0 & 0xffffffff == 1
 allow write if a0 & 0xffffffff == 2
+# musl's stdio writes a buffer and the rest of a line with one writev
+allow writev if a0 & 0xffffffff == 1
+allow writev if a0 & 0xffffffff == 2
 # At exit stdio gives back read-ahead input on stdin by seeking it.
 allow lseek if a0 & 0xffffffff == 0
 # The seed's exception: stderr joined to stdout.

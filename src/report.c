@@ -54,6 +54,7 @@
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include "libc-compat.h"
 
 /* Linux 6.6; Debian 12's headers predate it. */
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS

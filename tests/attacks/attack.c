@@ -67,6 +67,7 @@
 #include <linux/mount.h>
 #include <linux/perf_event.h>
 #include <linux/tiocl.h>
+#include "../../src/libc-compat.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "../../src/libc-compat.h"
 
 static long i386_syscall(long nr, long a, long b, long c)
 {

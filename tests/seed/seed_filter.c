@@ -33,6 +33,9 @@ static void load_filter(void)
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigreturn), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit), 0);
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(exit_group), 0);
+	/* seccomp_load frees the BPF program once loaded, and musl's allocator hands freed pages
+	 * back with munmap at once (glibc's keeps them): without this, a musl build dies there. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(munmap), 0);
 #ifdef SEED_RESTRICTED
 	/* fds are 32-bit in the kernel: compare through the mask */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,

@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../../src/libc-compat.h"
 
 #include "seed_common.h"
 
