@@ -282,8 +282,10 @@ static void test_builtin_userns(void)
 	rule(&c, LM_ACT_ERRNO, EPERM, "clone3", 3);
 	CHECK(call_outcome(&c, SYS_clone3, 0, 0, 0) == ENOSYS, "clone3 ENOSYS over profile EPERM");
 	CHECK(run_case(&c, do_fork, NULL) == 0, "fork works with profile errno on clone3");
-	/* i386 */
-	CHECK(run_case(&c, do_i386_unshare, NULL) == EPERM, "i386 unshare(NEWUSER) EPERM");
+	/* i386: killed like any foreign architecture unless the profile says `i386 on` */
+	CHECK(run_case(&c, do_i386_unshare, NULL) == SIG(SIGSYS), "i386 off: i386 unshare killed");
+	c.seccomp.i386 = true;
+	CHECK(run_case(&c, do_i386_unshare, NULL) == EPERM, "i386 on: i386 unshare(NEWUSER) EPERM");
 	CHECK(run_case(NULL, do_i386_unshare, NULL) == 0, "twin: i386 unshare without filter");
 	/* x32 is a foreign arch: killed */
 	CHECK(run_case(&c, do_x32_getpid, NULL) == SIG(SIGSYS), "x32 killed");
@@ -357,9 +359,12 @@ static void test_stdfd(void)
 	CHECK(call_outcome(&c, SYS_close_range, 3, ~0U, 0) == 0,
 	      "twin: close_range(3, ~0) allowed");
 	long fds[2] = {2, 1};
+	c.seccomp.i386 = true;
 	CHECK(run_case(&c, do_i386_dup2, fds) == SIG(SIGSYS), "i386 dup2(2, 1) killed");
 	fds[1] = 42;
 	CHECK(run_case(&c, do_i386_dup2, fds) == 0, "twin: i386 dup2(2, 42) allowed");
+	c.seccomp.i386 = false;
+	CHECK(run_case(&c, do_i386_dup2, fds) == SIG(SIGSYS), "i386 off: i386 dup2(2, 42) killed");
 	/* without the exception */
 	c.seccomp.allow_dup2_1_2 = false;
 	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == SIG(SIGSYS),
@@ -379,6 +384,7 @@ static void test_profile(void)
 	CHECK(run_case(&c, do_strict_steps, NULL) == SIG(SIGSYS), "strict: dup2(2, 42) killed");
 	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == SIG(SIGSYS), "strict: getpid killed");
 	long fds[2] = {2, 42};
+	c.seccomp.i386 = true;
 	CHECK(run_case(&c, do_i386_dup2, fds) == SIG(SIGSYS), "strict: i386 dup2(2, 42) killed");
 	fds[0] = 1;
 	fds[1] = 2;
@@ -405,6 +411,7 @@ static void test_profile(void)
 	/* i386 multiplexed socket family: a conditional allow must not become an unconditional
 	 * socketcall allow */
 	cfg_init(&c, LM_ACT_ERRNO, EPERM);
+	c.seccomp.i386 = true;
 	rule(&c, LM_ACT_ALLOW, 0, "exit_group", 1);
 	cond(rule(&c, LM_ACT_ALLOW, 0, "socket", 2), 0, LM_CMP_EQ, AF_UNIX);
 	CHECK(call_outcome(&c, SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0) == 0,
