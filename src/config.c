@@ -15,10 +15,8 @@ void lm_config_init(struct lm_config *c)
 
 void lm_seccomp_policy_free(struct lm_seccomp_policy *p)
 {
-	for (size_t i = 0; i < p->nrules; i++) {
-		free(p->rules[i].syscall);
-		free(p->rules[i].file);
-	}
+	for (size_t i = 0; i < p->nrules; i++)
+		free(p->rules[i].syscall); /* and file: one allocation */
 	free(p->rules);
 	free(p->name);
 	free(p->path);

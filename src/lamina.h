@@ -117,11 +117,11 @@ struct lm_cond {
 #define LM_MAX_CONDS 6
 struct lm_rule {
 	struct lm_action action;
-	char *syscall;   /* name as written */
+	char *syscall;   /* name as written; one allocation with file, which points into it */
 	int nr;          /* native syscall number (libseccomp resolution) */
 	struct lm_cond conds[LM_MAX_CONDS];
 	unsigned nconds;
-	char *file;      /* where the rule was written: FILE:LINE, for reports */
+	char *file;      /* where the rule was written: FILE:LINE, for reports (freed with syscall) */
 	unsigned line;
 };
 struct lm_seccomp_policy {

@@ -983,11 +983,13 @@ static int parse_action(struct pstate *st, struct src *s, struct lm_action *a)
 /* ---- syscalls -------------------------------------------------------------------------------- */
 static int resolve_syscall(struct pstate *st, struct src *s, const char *name, size_t n, int *nr)
 {
-	char *z = strndup(name, n);
-	if (!z)
-		return perr(st, s, name, "out of memory");
-	int r = seccomp_syscall_resolve_name(z);
-	free(z);
+	char z[64]; /* the longest syscall name has 26 characters */
+	int r = __NR_SCMP_ERROR;
+	if (n < sizeof z) {
+		memcpy(z, name, n);
+		z[n] = '\0';
+		r = seccomp_syscall_resolve_name(z);
+	}
 	if (r != __NR_SCMP_ERROR) {
 		*nr = r;
 		return 0;
@@ -1120,9 +1122,24 @@ static bool action_eq(const struct lm_action *a, const struct lm_action *b)
 
 static void rule_free(struct lm_rule *r)
 {
-	free(r->syscall);
-	free(r->file);
+	free(r->syscall); /* and file: one allocation */
 	r->syscall = r->file = NULL;
+}
+
+/* A rule's two strings in one allocation: a profile has hundreds of rules, and a launch
+ * parses it every time (malloc is not free, musl's least of all). */
+static int rule_strings(struct lm_rule *r, const char *name, size_t n, const char *file)
+{
+	size_t fl = strlen(file);
+	char *m = malloc(n + 1 + fl + 1);
+	if (!m)
+		return -1;
+	memcpy(m, name, n);
+	m[n] = '\0';
+	memcpy(m + n + 1, file, fl + 1);
+	r->syscall = m;
+	r->file = m + n + 1;
+	return 0;
 }
 
 static void remove_rule(struct pstate *st, size_t i)
@@ -1170,14 +1187,13 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 			i++;
 			continue;
 		}
-		char ao[64], ar[64];
-		lm_action_str(&o->action, ao, sizeof ao);
-		lm_action_str(&r->action, ar, sizeof ar);
+		char ao[64], ar[64]; /* for the messages: written only on the way to one */
 		if (!o_in_r && !r_in_o) {
 			/* Two rules one call can match, with different actions: libseccomp merges
 			 * them into one decision tree without regard to profile order, and the
 			 * result can be neither rule (seen with `!=` next to `==`).  Refuse. */
 			if (rules_overlap(o, r)) {
+				lm_action_str(&r->action, ar, sizeof ar);
 				char *os = lm_rule_str(o);
 				int ret =
 				    perr(st, s, at,
@@ -1194,6 +1210,8 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		}
 		if (same_file || (o_in_r && !r_in_o)) {
 			int ret;
+			lm_action_str(&o->action, ao, sizeof ao);
+			lm_action_str(&r->action, ar, sizeof ar);
 			if (o_in_r && r_in_o)
 				ret =
 				    perr(st, s, at,
@@ -1464,10 +1482,7 @@ static int parse_rule(struct pstate *st, struct src *s)
 		struct lm_rule r = {
 		    .action = act, .nr = calls[i].nr, .nconds = nconds, .line = s->line};
 		memcpy(r.conds, conds, sizeof conds);
-		r.syscall = strndup(calls[i].p, calls[i].n);
-		r.file = strdup(s->name);
-		if (!r.syscall || !r.file) {
-			rule_free(&r);
+		if (rule_strings(&r, calls[i].p, calls[i].n, s->name) < 0) {
 			ret = perr(st, s, calls[i].p, "out of memory");
 			goto out;
 		}

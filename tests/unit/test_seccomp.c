@@ -52,9 +52,14 @@ static struct lm_rule *rule(struct lm_config *c, enum lm_action_kind k, int err,
 	struct lm_rule *r = &p->rules[p->nrules++];
 	memset(r, 0, sizeof *r);
 	r->action = (struct lm_action){k, err};
-	r->syscall = strdup(sys);
+	/* syscall and file in one allocation, as the parser makes them (config.c frees syscall) */
+	r->syscall = malloc(strlen(sys) + 1 + sizeof "unit.profile");
+	if (!r->syscall)
+		abort();
+	strcpy(r->syscall, sys);
+	r->file = r->syscall + strlen(sys) + 1;
+	strcpy(r->file, "unit.profile");
 	r->nr = seccomp_syscall_resolve_name(sys);
-	r->file = strdup("unit.profile");
 	r->line = line;
 	return r;
 }
