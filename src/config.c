@@ -13,10 +13,44 @@ void lm_config_init(struct lm_config *c)
 	c->host_gid = 65534;
 }
 
+struct lm_strblock {
+	struct lm_strblock *next;
+	size_t used, cap;
+	char data[];
+};
+
+char *lm_arena_strndup(struct lm_strarena *a, const char *s, size_t n)
+{
+	struct lm_strblock *b = a->head;
+	if (!b || b->cap - b->used < n + 1) {
+		size_t cap = n + 1 > 16384 ? n + 1 : 16384;
+		b = malloc(sizeof *b + cap);
+		if (!b)
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		b->next = a->head;
+		a->head = b;
+	}
+	char *out = b->data + b->used;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	b->used += n + 1;
+	return out;
+}
+
+void lm_arena_free(struct lm_strarena *a)
+{
+	while (a->head) {
+		struct lm_strblock *next = a->head->next;
+		free(a->head);
+		a->head = next;
+	}
+}
+
 void lm_seccomp_policy_free(struct lm_seccomp_policy *p)
 {
-	for (size_t i = 0; i < p->nrules; i++)
-		free(p->rules[i].syscall); /* and file: one allocation */
+	lm_arena_free(&p->strings); /* every rule's strings */
 	free(p->rules);
 	free(p->name);
 	free(p->path);

@@ -117,13 +117,22 @@ struct lm_cond {
 #define LM_MAX_CONDS 6
 struct lm_rule {
 	struct lm_action action;
-	char *syscall;   /* name as written; one allocation with file, which points into it */
+	char *syscall;   /* name as written (in the policy's string arena) */
 	int nr;          /* native syscall number (libseccomp resolution) */
 	struct lm_cond conds[LM_MAX_CONDS];
 	unsigned nconds;
-	char *file;      /* where the rule was written: FILE:LINE, for reports (freed with syscall) */
+	char *file;      /* where the rule was written: FILE:LINE, for reports (in the arena) */
 	unsigned line;
 };
+/* Strings that live as long as a policy, carved from a few large blocks: a profile has hundreds
+ * of rules and is parsed at every launch, and one malloc per string costs (musl's allocator maps
+ * and unmaps pages as it goes). */
+struct lm_strarena {
+	struct lm_strblock *head;
+};
+char *lm_arena_strndup(struct lm_strarena *a, const char *s, size_t n); /* NULL: no memory */
+void lm_arena_free(struct lm_strarena *a);
+
 struct lm_seccomp_policy {
 	bool present;            /* a profile with seccomp rules was loaded */
 	char *name;              /* profile name ("default") or path */
@@ -138,6 +147,7 @@ struct lm_seccomp_policy {
 				    they kill the process like every other foreign arch */
 	uint8_t sha256[32];      /* digest of the profile's full text (with includes), for the BPF cache */
 	bool digest_set;
+	struct lm_strarena strings; /* the rules' syscall and file strings */
 };
 
 /* ---- environment ------------------------------------------------------------------------ */

@@ -599,6 +599,7 @@ struct pstate {
 	struct file_id stack[MAX_INCLUDE_DEPTH + 1];
 	unsigned depth;
 	unsigned nfiles;
+	char *file_copy; /* the last rule's file name, in the policy's arena */
 	size_t *rgroup; /* parallel to c->seccomp.rules */
 	char **rconds;	/* parallel too: conditions as written */
 	size_t rgroup_cap;
@@ -1120,26 +1121,25 @@ static bool action_eq(const struct lm_action *a, const struct lm_action *b)
 	return a->kind == b->kind && (a->kind != LM_ACT_ERRNO || a->errnum == b->errnum);
 }
 
+/* A rule's strings live in the policy's arena (freed with it). */
 static void rule_free(struct lm_rule *r)
 {
-	free(r->syscall); /* and file: one allocation */
 	r->syscall = r->file = NULL;
 }
 
-/* A rule's two strings in one allocation: a profile has hundreds of rules, and a launch
- * parses it every time (malloc is not free, musl's least of all). */
-static int rule_strings(struct lm_rule *r, const char *name, size_t n, const char *file)
+/* The rule's name, and its file's name, copied once per file, into the policy's arena. */
+static int rule_strings(struct pstate *st, struct lm_rule *r, const char *name, size_t n,
+			const char *file)
 {
-	size_t fl = strlen(file);
-	char *m = malloc(n + 1 + fl + 1);
-	if (!m)
-		return -1;
-	memcpy(m, name, n);
-	m[n] = '\0';
-	memcpy(m + n + 1, file, fl + 1);
-	r->syscall = m;
-	r->file = m + n + 1;
-	return 0;
+	struct lm_strarena *a = &st->c->seccomp.strings;
+	if (!st->file_copy || strcmp(st->file_copy, file) != 0) {
+		st->file_copy = lm_arena_strndup(a, file, strlen(file));
+		if (!st->file_copy)
+			return -1;
+	}
+	r->syscall = lm_arena_strndup(a, name, n);
+	r->file = st->file_copy;
+	return r->syscall ? 0 : -1;
 }
 
 static void remove_rule(struct pstate *st, size_t i)
@@ -1482,7 +1482,7 @@ static int parse_rule(struct pstate *st, struct src *s)
 		struct lm_rule r = {
 		    .action = act, .nr = calls[i].nr, .nconds = nconds, .line = s->line};
 		memcpy(r.conds, conds, sizeof conds);
-		if (rule_strings(&r, calls[i].p, calls[i].n, s->name) < 0) {
+		if (rule_strings(st, &r, calls[i].p, calls[i].n, s->name) < 0) {
 			ret = perr(st, s, calls[i].p, "out of memory");
 			goto out;
 		}

@@ -52,13 +52,11 @@ static struct lm_rule *rule(struct lm_config *c, enum lm_action_kind k, int err,
 	struct lm_rule *r = &p->rules[p->nrules++];
 	memset(r, 0, sizeof *r);
 	r->action = (struct lm_action){k, err};
-	/* syscall and file in one allocation, as the parser makes them (config.c frees syscall) */
-	r->syscall = malloc(strlen(sys) + 1 + sizeof "unit.profile");
-	if (!r->syscall)
+	/* in the policy's arena, as the parser makes them (freed with the policy) */
+	r->syscall = lm_arena_strndup(&p->strings, sys, strlen(sys));
+	r->file = lm_arena_strndup(&p->strings, "unit.profile", strlen("unit.profile"));
+	if (!r->syscall || !r->file)
 		abort();
-	strcpy(r->syscall, sys);
-	r->file = r->syscall + strlen(sys) + 1;
-	strcpy(r->file, "unit.profile");
 	r->nr = seccomp_syscall_resolve_name(sys);
 	r->line = line;
 	return r;
