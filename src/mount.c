@@ -291,10 +291,13 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 			target[l] = 0;
 			if (symlinkat(target, etc, *n) < 0)
 				return lm_error(e, errno, L, "symlink /etc/%s", *n);
-		} else if (S_ISREG(st.st_mode) && st.st_size <= (1 << 20)) {
+		} else if (S_ISREG(st.st_mode) && st.st_size <= 8192) {
 			if (copy_small(path, etc, *n, e) < 0)
 				return -1;
-		} else if (S_ISDIR(st.st_mode)) {
+		} else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
+			/* Directories, and files too big to copy at every launch (mime.types 74 KB,
+			 * ld.so.cache 44 KB, services 13 KB: copying them into the tmpfs cost more
+			 * than a read-only bind), are bound. */
 			cleanup_close int t = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 			if (t < 0)
 				continue; /* unreadable host entry: leave it out */
@@ -302,7 +305,7 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 				return -1;
 			char dst[300];
 			snprintf(dst, sizeof dst, "/etc/%s", *n);
-			if (attach(t, root, dst, false, e) < 0)
+			if (attach(t, root, dst, S_ISREG(st.st_mode), e) < 0)
 				return -1;
 		}
 	}
