@@ -150,8 +150,9 @@ static void explain_seccomp(FILE *out, const struct lm_config *c,
 		fprintf(out, "  The profile has no rules of its own: only the built-in rules below "
 			     "apply.\n");
 	}
-	fprintf(out, "  Built-in hardening, stacked in a filter of its own under every profile "
-		     "(a profile cannot lift it):\n");
+	fprintf(out, "  Built-in hardening under every profile (a profile cannot lift it: stacked "
+		     "in a filter of its own, or folded into the profile's filter where that decides "
+		     "every call the same way):\n");
 	for (size_t i = 0; i < lm_nbuiltins; i++) {
 		const struct lm_builtin *b = &lm_builtins[i];
 		if (b->layer != 0)

@@ -17,6 +17,12 @@
  * clone only on ENOSYS), so for the syscalls whose built-in rule is unconditional the profile
  * filter carries the combined verdict itself (combined_builtin).
  *
+ * Folded (the usual case for the shipped profiles): one filter that decides every call as the
+ * two stacked filters would, built when the profile's rules allow it (see "one filter instead
+ * of two" below; tests/unit/test_seccomp.c checks the outcomes either way).  One filter loads
+ * faster, and a call the kernel cannot answer from its action cache (close under the std-fd
+ * layer) runs one program instead of two.
+ *
  * Report mode (lm_seccomp_wants_listener) is one filter instead: the kernel allows one listener
  * per filter chain and routes a USER_NOTIF to the filter that returned it, so a second filter
  * answering USER_NOTIF would have no listener (ENOSYS).  The single filter sends every refusal of
@@ -30,11 +36,12 @@
  * syscall absent on i386 skipped there.  Otherwise i386, like every other architecture, x32
  * included (x86_64 numbers with bit 30 set), gets the bad-arch action, kill-process: a filter
  * with one architecture is half as long, and its load (verifier, JIT, the kernel's action-cache
- * emulation) costs about half as much at every launch.  On i386 the socket and SysV ipc calls also come multiplexed through
- * socketcall(2)/ipc(2) with their arguments behind a pointer, and libseccomp rewrites a
- * conditional rule on them into an unconditional one on the multiplexer: for an allow rule that
- * would lift its conditions.  So on i386 a multiplexed call that only has conditional rules gets
- * one unconditional rule with the most restrictive of those rules' actions and the default.
+ * emulation) costs about half as much at every launch.  On i386 the socket and SysV ipc calls also
+ * come multiplexed through socketcall(2)/ipc(2) with their arguments behind a pointer, and
+ * libseccomp rewrites a conditional rule on them into an unconditional one on the multiplexer: for
+ * an allow rule that would lift its conditions.  So on i386 a multiplexed call that only has
+ * conditional rules gets one unconditional rule with the most restrictive of those rules' actions
+ * and the default.
  *
  * fd arguments: the kernel reads fds as unsigned int, so the built-in std-fd rules compare them
  * through a 0xffffffff mask (close(0x100000001) closes fd 1).
@@ -699,12 +706,178 @@ static int report_split(struct builder *b, const struct lm_config *c, const char
 	return 1;
 }
 
+/* ---- one filter instead of two ------------------------------------------------------------
+ * Two stacked filters cost twice at every call the kernel cannot answer from its action cache
+ * (a call whose verdict depends on its arguments: close under the std-fd layer runs both
+ * filters), and twice at load.  So when every built-in rule can be decided inside the profile's
+ * filter with the same outcome as the stack, one filter is built (fold).  Per syscall with
+ * conditional built-in rules:
+ *  - FOLD_SPLIT: the profile decides the call with no condition (an unconditional rule, or none
+ *    and its default).  The built-in rules are written with the more restrictive of their action
+ *    and the profile's (the profile's on a tie, as the stack gives ties to the newest filter),
+ *    and every other value of the tested argument gets the profile's verdict, spelled out as
+ *    disjoint masked rules (libseccomp cannot say "unless one of these matched": an
+ *    unconditional rule would swallow the conditional ones).
+ *  - FOLD_IMPLIED: the profile has, for each built-in rule, a rule with exactly its conditions
+ *    and an action at least as restrictive.  The parser refuses overlapping rules with
+ *    different actions, so those rules alone decide every call the built-in rules match.
+ *  - otherwise the two filters stay. */
+enum fold_kind { FOLD_NONE, FOLD_SPLIT, FOLD_IMPLIED, FOLD_NO };
+
+static bool cond_same(const struct lm_cond *a, const struct lm_cond *b)
+{
+	return a->arg == b->arg && a->op == b->op && a->value == b->value &&
+	       (a->op != LM_CMP_MASKED_EQ || a->mask == b->mask);
+}
+
+/* The built-in rules of one syscall can be split when each tests the same argument through the
+ * same mask for a value of its own, with at most one further == or != test (dup2(1, 2)). */
+static bool splittable(const struct lm_config *c, const char *name)
+{
+	const struct lm_cond *first = NULL;
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *bi = &lm_builtins[i];
+		if (strcmp(bi->syscall, name) != 0 || !lm_builtin_active(c, bi))
+			continue;
+		const struct lm_cond *k = &bi->conds[0];
+		if (bi->nconds == 0 || bi->nconds > 2 || k->op != LM_CMP_MASKED_EQ ||
+		    (k->value & ~k->mask) != 0 || k->mask > 0xffffffffULL)
+			return false;
+		if (bi->nconds == 2 && bi->conds[1].op != LM_CMP_EQ && bi->conds[1].op != LM_CMP_NE)
+			return false;
+		if (first && (k->arg != first->arg || k->mask != first->mask))
+			return false;
+		first = first ? first : k;
+		for (size_t j = 0; j < i; j++) /* one rule per value */
+			if (strcmp(lm_builtins[j].syscall, name) == 0 &&
+			    lm_builtin_active(c, &lm_builtins[j]) &&
+			    lm_builtins[j].conds[0].value == k->value)
+				return false;
+	}
+	return first != NULL;
+}
+
+static enum fold_kind fold_kind(const struct lm_config *c, const char *name)
+{
+	const struct lm_seccomp_policy *p = &c->seccomp;
+	bool conditional = false;
+	for (size_t i = 0; i < lm_nbuiltins; i++)
+		if (strcmp(lm_builtins[i].syscall, name) == 0 &&
+		    lm_builtin_active(c, &lm_builtins[i]))
+			conditional |= lm_builtins[i].nconds != 0;
+	if (!conditional)
+		return FOLD_NONE; /* unconditional built-in rules: see combined_builtin */
+	if (!p->present)
+		return FOLD_NO;
+	if (unconditional_rule(p, name) || !has_rules_for(p, name))
+		return splittable(c, name) ? FOLD_SPLIT : FOLD_NO;
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *bi = &lm_builtins[i];
+		if (strcmp(bi->syscall, name) != 0 || !lm_builtin_active(c, bi))
+			continue;
+		bool found = false;
+		for (size_t j = 0; j < p->nrules && !found; j++) {
+			const struct lm_rule *r = &p->rules[j];
+			if (strcmp(r->syscall, name) != 0 || r->nconds != bi->nconds ||
+			    lm_action_rank(r->action.kind) > lm_action_rank(bi->action.kind))
+				continue;
+			bool same = true;
+			for (unsigned k = 0; k < r->nconds && same; k++)
+				same = cond_same(&r->conds[k], &bi->conds[k]);
+			found = same;
+		}
+		if (!found)
+			return FOLD_NO;
+	}
+	return FOLD_IMPLIED;
+}
+
+/* Whether one filter can carry the built-in rules and the profile's (see above). */
+static bool can_fold(const struct lm_config *c)
+{
+	if (!c->seccomp.present || lm_seccomp_wants_listener(c))
+		return false;
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *bi = &lm_builtins[i];
+		if (lm_builtin_active(c, bi) && fold_kind(c, bi->syscall) == FOLD_NO)
+			return false;
+	}
+	return true;
+}
+
+/* Every value of bits `mask` of argument `arg` but the n in v, as disjoint masked rules with
+ * action act: one rule per branch of a binary trie over the mask's bits that no value takes. */
+static int fold_complement(struct builder *b, const char *name, unsigned arg, uint64_t mask,
+			   const uint64_t *v, size_t n, uint64_t prefix, uint64_t decided,
+			   uint32_t act, struct lm_err *e)
+{
+	if (n == 0) {
+		struct lm_cond k = {
+		    .arg = arg, .op = LM_CMP_MASKED_EQ, .mask = decided, .value = prefix};
+		return builder_add(b, "built-in, folded", name, act, &k, decided ? 1 : 0, false, 0,
+				   e);
+	}
+	uint64_t rest = mask & ~decided;
+	if (rest == 0)
+		return 0; /* one of the values: its own rule decides it */
+	uint64_t bit = 1ULL << (63 - __builtin_clzll(rest)); /* highest undecided bit */
+	uint64_t lo[MAX_SPLIT], hi[MAX_SPLIT];
+	size_t n0 = 0, n1 = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] & bit)
+			hi[n1++] = v[i];
+		else
+			lo[n0++] = v[i];
+	}
+	if (fold_complement(b, name, arg, mask, lo, n0, prefix, decided | bit, act, e) < 0)
+		return -1;
+	return fold_complement(b, name, arg, mask, hi, n1, prefix | bit, decided | bit, act, e);
+}
+
+/* The more restrictive of two actions; the profile's on a tie (the newest filter's). */
+static struct lm_action stricter(struct lm_action builtin, struct lm_action profile)
+{
+	return lm_action_rank(builtin.kind) < lm_action_rank(profile.kind) ? builtin : profile;
+}
+
+static int fold_split(struct builder *b, const struct lm_config *c, const char *name,
+		      struct lm_err *e)
+{
+	const struct lm_seccomp_policy *p = &c->seccomp;
+	const struct lm_rule *u = unconditional_rule(p, name);
+	struct lm_action pv = u ? u->action : p->default_action;
+	uint64_t v[MAX_SPLIT];
+	size_t n = 0;
+	unsigned arg = 0;
+	uint64_t mask = 0;
+	for (size_t i = 0; i < lm_nbuiltins; i++) {
+		const struct lm_builtin *bi = &lm_builtins[i];
+		if (strcmp(bi->syscall, name) != 0 || !lm_builtin_active(c, bi))
+			continue;
+		if (n == MAX_SPLIT)
+			return lm_error(e, 0, "seccomp", "folding %s: too many values", name);
+		arg = bi->conds[0].arg, mask = bi->conds[0].mask;
+		v[n++] = bi->conds[0].value;
+		uint32_t act = scmp_action(stricter(bi->action, pv));
+		if (builder_add(b, bi->name, name, act, bi->conds, bi->nconds, false, 0, e) < 0)
+			return -1;
+		if (bi->nconds == 2) {
+			/* the rest of this value: the further test negated */
+			struct lm_cond k[2] = {bi->conds[0], bi->conds[1]};
+			k[1].op = k[1].op == LM_CMP_EQ ? LM_CMP_NE : LM_CMP_EQ;
+			if (builder_add(b, bi->name, name, scmp_action(pv), k, 2, false, 0, e) < 0)
+				return -1;
+		}
+	}
+	return fold_complement(b, name, arg, mask, v, n, 0, 0, scmp_action(pv), e);
+}
+
 /* The profile's rules.  A rule after an unconditional rule of the same syscall is dead (see
  * lm_profile_match) and is not added, so libseccomp's own merging never decides anything the
  * report code would have to guess.  In report mode (report == true) refusals become
  * USER_NOTIF and the syscalls the built-in rules inspect are sent to the supervisor whole. */
-static int build_profile(const struct lm_config *c, bool report, int optimize, scmp_filter_ctx *out,
-			 struct lm_err *e)
+static int build_profile(const struct lm_config *c, bool report, bool fold, int optimize,
+			 scmp_filter_ctx *out, struct lm_err *e)
 {
 	const struct lm_seccomp_policy *p = &c->seccomp;
 	struct lm_action defa =
@@ -720,6 +893,8 @@ static int build_profile(const struct lm_config *c, bool report, int optimize, s
 		rule_where(p, r, where, sizeof where);
 		if (report && lm_builtin_touches(c, r->syscall))
 			continue; /* added below */
+		if (fold && fold_kind(c, r->syscall) == FOLD_SPLIT)
+			continue; /* its unconditional verdict is spelled out below */
 		const struct lm_builtin *fb = first_builtin_of(c, r->syscall);
 		struct lm_action ign;
 		bool ignb;
@@ -793,9 +968,15 @@ static int build_profile(const struct lm_config *c, bool report, int optimize, s
 				act = SCMP_ACT_NOTIFY;
 			}
 		} else {
+			if (!known && fold && fold_kind(c, bi->syscall) == FOLD_SPLIT) {
+				if (fold_split(&b, c, bi->syscall, e) < 0)
+					goto fail;
+				continue;
+			}
 			if (!known)
-				continue; /* the profile's own rules stand; the built-in filter adds
-					     its own */
+				continue; /* the profile's own rules stand (folded: they imply the
+					     built-in ones); otherwise the built-in filter adds its
+					     own */
 			act = scmp_action(ca);
 		}
 		if (builder_add(&b, bi->name, bi->syscall, act, NULL, 0, false, 0, e) < 0)
@@ -898,9 +1079,16 @@ static int compile_set(const struct lm_config *c, int optimize, struct lm_bpf_se
 	memset(s, 0, sizeof *s);
 	scmp_filter_ctx ctx;
 	if (lm_seccomp_wants_listener(c)) {
-		if (build_profile(c, true, optimize, &ctx, e) < 0 || ctx_to_prog(ctx, s, e) < 0)
+		if (build_profile(c, true, false, optimize, &ctx, e) < 0 ||
+		    ctx_to_prog(ctx, s, e) < 0)
 			goto fail;
 		s->listener = true;
+		return 0;
+	}
+	if (can_fold(c)) {
+		if (build_profile(c, false, true, optimize, &ctx, e) < 0 ||
+		    ctx_to_prog(ctx, s, e) < 0)
+			goto fail;
 		return 0;
 	}
 	/* The built-in filter first: it allows seccomp(2), so the second load can happen under
@@ -908,7 +1096,8 @@ static int compile_set(const struct lm_config *c, int optimize, struct lm_bpf_se
 	if (build_builtin(c, optimize, &ctx, e) < 0 || ctx_to_prog(ctx, s, e) < 0)
 		goto fail;
 	if (c->seccomp.present) {
-		if (build_profile(c, false, optimize, &ctx, e) < 0 || ctx_to_prog(ctx, s, e) < 0)
+		if (build_profile(c, false, false, optimize, &ctx, e) < 0 ||
+		    ctx_to_prog(ctx, s, e) < 0)
 			goto fail;
 	}
 	return 0;
@@ -1031,19 +1220,22 @@ static int cache_secret(uint8_t out[32])
 	static uint8_t secret[32];
 	if (!have) {
 		static const char desc[] = "lamina:bpf-cache";
-		long id = syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", desc, 0);
+		long id =
+		    syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", desc, 0);
 		if (id < 0) {
 			uint8_t fresh[32];
 			if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh)
 				return -1;
-			id = syscall(SYS_add_key, "user", desc, fresh, sizeof fresh, KEY_SPEC_USER_KEYRING);
+			id = syscall(SYS_add_key, "user", desc, fresh, sizeof fresh,
+				     KEY_SPEC_USER_KEYRING);
 			if (id < 0)
 				return -1;
 			/* possessor only: view, read, write, search, link, setattr */
 			(void)syscall(SYS_keyctl, KEYCTL_SETPERM, id, 0x3f000000);
 		}
 		/* Read back what is in the keyring (another lamina may have added it first). */
-		if (syscall(SYS_keyctl, KEYCTL_READ, id, secret, sizeof secret) != (long)sizeof secret)
+		if (syscall(SYS_keyctl, KEYCTL_READ, id, secret, sizeof secret) !=
+		    (long)sizeof secret)
 			return -1;
 		have = true;
 	}
@@ -1066,7 +1258,8 @@ static int set_mac(const struct cache_header *h0, const struct lm_bpf_set *s, ui
 	lm_sha256_update(&sha, pad, sizeof pad);
 	lm_sha256_update(&sha, &h, sizeof h);
 	for (unsigned i = 0; i < s->nprogs; i++)
-		lm_sha256_update(&sha, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter));
+		lm_sha256_update(&sha, s->prog[i].insns,
+				 s->prog[i].len * sizeof(struct sock_filter));
 	lm_sha256_final(&sha, inner);
 	for (int i = 0; i < 64; i++)
 		pad[i] = k[i] ^ 0x5c;
@@ -1333,10 +1526,19 @@ int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e)
 {
 	scmp_filter_ctx ctx;
 	if (lm_seccomp_wants_listener(c)) {
-		if (build_profile(c, true, optimize_level(), &ctx, e) < 0)
+		if (build_profile(c, true, false, optimize_level(), &ctx, e) < 0)
 			return -1;
 		return export_one(
 		    ctx, fd, "report filter (profile + built-in; refusals go to the supervisor)",
+		    e);
+	}
+	if (can_fold(c)) {
+		if (build_profile(c, false, true, optimize_level(), &ctx, e) < 0)
+			return -1;
+		return export_one(
+		    ctx, fd,
+		    "one filter: the profile's rules with the built-in rules folded in "
+		    "(each decided as the two stacked filters would)",
 		    e);
 	}
 	/* in load order */
@@ -1348,7 +1550,7 @@ int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e)
 		return -1;
 	if (!c->seccomp.present)
 		return 0;
-	if (build_profile(c, false, optimize_level(), &ctx, e) < 0)
+	if (build_profile(c, false, false, optimize_level(), &ctx, e) < 0)
 		return -1;
 	return export_one(ctx, fd, "2. profile filter (loaded last)", e);
 }

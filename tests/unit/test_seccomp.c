@@ -731,12 +731,94 @@ static void test_libseccomp_precedence_hazard(void)
 	seccomp_release(ctx);
 }
 
+/* Whether the policy compiles to one filter (the built-in rules folded into the profile's):
+ * the pseudo-filter code says so in its title. */
+static bool folded(const struct lm_config *c)
+{
+	struct lm_err e = {0};
+	int fd = memfd_create("pfc", MFD_CLOEXEC);
+	if (fd < 0 || lm_seccomp_export_pfc(c, fd, &e) < 0)
+		abort();
+	char buf[256] = {0};
+	if (pread(fd, buf, sizeof buf - 1, 0) < 0)
+		abort();
+	close(fd);
+	return strstr(buf, "one filter:") != NULL;
+}
+
+/* One filter instead of two, when the built-in rules can be decided in the profile's filter
+ * (seccomp.c, "one filter instead of two"): the same outcome as the two stacked filters. */
+static void test_fold(void)
+{
+	struct lm_config c;
+	/* the profile allows the inspected calls outright: the built-in values are split out */
+	cfg_init(&c, LM_ACT_ALLOW, 0);
+	c.seccomp.stdfd = true;
+	c.seccomp.allow_dup2_1_2 = true;
+	CHECK(folded(&c), "allow-all profile + std-fd: one filter");
+	CHECK(call_outcome(&c, SYS_close, 1, 0, 0) == SIG(SIGSYS), "folded: close(1) killed");
+	CHECK(call_outcome(&c, SYS_close, 0x100000002ULL, 0, 0) == SIG(SIGSYS),
+	      "folded: close(0x100000002) killed (32-bit fd)");
+	CHECK(call_outcome(&c, SYS_close, 100, 0, 0) == EBADF,
+	      "twin: folded close(100) reaches the kernel");
+	CHECK(call_outcome(&c, SYS_close, 0x100000064ULL, 0, 0) == EBADF,
+	      "twin: folded close(0x100000064) reaches the kernel");
+	CHECK(call_outcome(&c, SYS_dup2, 2, 2, 0) == SIG(SIGSYS), "folded: dup2(2, 2) killed");
+	CHECK(call_outcome(&c, SYS_dup2, 0x100000001ULL, 2, 0) == SIG(SIGSYS),
+	      "folded: dup2(0x100000001, 2) killed (the exception is exact)");
+	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == 0, "twin: folded dup2(1, 2) allowed");
+	CHECK(call_outcome(&c, SYS_dup2, 2, 42, 0) == 0, "twin: folded dup2(2, 42) allowed");
+	CHECK(call_outcome(&c, SYS_ioctl, 0, 0x100005412ULL, 0) == EPERM,
+	      "folded: ioctl TIOCSTI through the high bits EPERM");
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER, 0, 0) == EPERM,
+	      "folded: unshare(NEWUSER) EPERM");
+	CHECK(call_outcome(&c, SYS_unshare, 0, 0, 0) == 0, "twin: folded unshare(0) allowed");
+	CHECK(call_outcome(&c, SYS_clone3, 0, 0, 0) == ENOSYS, "folded: clone3 ENOSYS");
+	/* an unconditional profile verdict that is not allow: the stricter one per value */
+	rule(&c, LM_ACT_ERRNO, EACCES, "close", 1);
+	CHECK(folded(&c), "unconditional errno on close: still one filter");
+	CHECK(call_outcome(&c, SYS_close, 1, 0, 0) == SIG(SIGSYS), "folded: close(1) still killed");
+	CHECK(call_outcome(&c, SYS_close, 100, 0, 0) == EACCES,
+	      "folded: close(100) gets the profile's errno");
+	lm_config_free(&c);
+
+	/* conditional profile rules that contain the built-in one, stricter: implied */
+	cfg_init(&c, LM_ACT_ALLOW, 0);
+	struct lm_rule *r = rule(&c, LM_ACT_KILL_PROCESS, 0, "unshare", 1);
+	r->conds[r->nconds++] = (struct lm_cond){
+	    .arg = 0, .op = LM_CMP_MASKED_EQ, .mask = CLONE_NEWUSER, .value = CLONE_NEWUSER};
+	r = rule(&c, LM_ACT_ALLOW, 0, "unshare", 2);
+	r->conds[r->nconds++] =
+	    (struct lm_cond){.arg = 0, .op = LM_CMP_MASKED_EQ, .mask = CLONE_NEWUSER, .value = 0};
+	CHECK(folded(&c), "profile rule implying the built-in one: one filter");
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER, 0, 0) == SIG(SIGSYS),
+	      "implied: the profile's stricter kill applies");
+	CHECK(call_outcome(&c, SYS_unshare, 0, 0, 0) == 0, "twin: implied unshare(0) allowed");
+	lm_config_free(&c);
+
+	/* conditional profile rules that do not contain it: two filters, same outcome */
+	cfg_init(&c, LM_ACT_ALLOW, 0);
+	r = rule(&c, LM_ACT_ALLOW, 0, "unshare", 1);
+	r->conds[r->nconds++] =
+	    (struct lm_cond){.arg = 0, .op = LM_CMP_MASKED_EQ, .mask = CLONE_NEWNS, .value = 0};
+	r = rule(&c, LM_ACT_ERRNO, EACCES, "unshare", 2);
+	r->conds[r->nconds++] = (struct lm_cond){
+	    .arg = 0, .op = LM_CMP_MASKED_EQ, .mask = CLONE_NEWNS, .value = CLONE_NEWNS};
+	CHECK(!folded(&c), "profile rules not implying the built-in one: two filters");
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWUSER, 0, 0) == EPERM,
+	      "two filters: unshare(NEWUSER) EPERM from the built-in filter");
+	CHECK(call_outcome(&c, SYS_unshare, CLONE_NEWNS, 0, 0) == EACCES,
+	      "twin: the profile's own rule still decides the rest");
+	lm_config_free(&c);
+}
+
 int main(void)
 {
 	setenv("LAMINA_NO_CACHE", "1", 1);
 	test_builtin_userns();
 	test_builtin_ioctl_iouring();
 	test_stdfd();
+	test_fold();
 	test_profile();
 	test_report();
 	test_report_split();
