@@ -2,10 +2,13 @@
  *
  *   launch [-n RUNS] [-w WARMUP] [-o RAW.tsv] ROWFILE
  *
- * For each round, every row of ROWFILE (see bench.h) is started once, in order, and the time
- * from just before the spawn to the return of waitpid is taken with CLOCK_MONOTONIC.  Rows
- * are interleaved (A B C A B C ...) so that drift of the machine (frequency, page cache,
- * background work) lands on every row alike.  WARMUP rounds come first and are not counted; a
+ * For each round, every row of ROWFILE (see bench.h) is started once, and the time from just
+ * before the spawn to the return of waitpid is taken with CLOCK_MONOTONIC.  Rows are
+ * interleaved (A B C, B A C, ...) so that drift of the machine (frequency, page cache,
+ * background work) lands on every row alike, in a new random order every round: a launch
+ * leaves work behind that runs on after it (the kernel tears a network namespace down in a
+ * worker, RCU callbacks run later), and in a fixed order one row would always run after the
+ * same neighbour and pay for its leftovers.  WARMUP rounds come first and are not counted; a
  * row whose warm-up run fails is run once more with its stderr shown and is then left out.
  *
  * Why not hyperfine: even with -N it times from its own Rust process with its own overhead and
@@ -97,8 +100,18 @@ int main(int argc, char **argv)
 		first_fail[i][0] = '\0';
 	}
 
+	size_t order[BENCH_MAX_ROWS];
+	for (size_t i = 0; i < nrows; i++)
+		order[i] = i;
+	srand48((long)getpid() ^ (long)time(NULL));
 	for (long round = -warmup; round < runs; round++) {
-		for (size_t i = 0; i < nrows; i++) {
+		for (size_t k = nrows; k > 1; k--) { /* Fisher-Yates */
+			size_t j = (size_t)(drand48() * (double)k), t = order[k - 1];
+			order[k - 1] = order[j];
+			order[j] = t;
+		}
+		for (size_t oi = 0; oi < nrows; oi++) {
+			size_t i = order[oi];
 			if (skip[i])
 				continue;
 			int status;
