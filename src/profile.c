@@ -1249,7 +1249,8 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 			    LM_PROFILE_MAX_RULES);
 	}
 	if (p->nrules == st->rules_cap) {
-		size_t ncap = st->rules_cap ? st->rules_cap * 2 : 64;
+		/* default alone has ~370 rules: start big enough for it, not by doubling */
+		size_t ncap = st->rules_cap ? st->rules_cap * 2 : 512;
 		struct lm_rule *nr = realloc(p->rules, ncap * sizeof *nr);
 		if (!nr) {
 			rule_free(r);
@@ -1546,7 +1547,13 @@ char *lm_profile_path(const char *name)
 /* Read a whole file (regular or not) up to LM_PROFILE_MAX_SIZE. */
 static int read_all(int fd, char **out, size_t *len, bool *too_big)
 {
-	size_t cap = 4096, n = 0;
+	/* A regular file's size is known: one buffer, one read (a pipe grows the buffer). */
+	struct stat st;
+	size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+			     st.st_size <= LM_PROFILE_MAX_SIZE
+			 ? (size_t)st.st_size + 1
+			 : 4096,
+	       n = 0;
 	char *buf = malloc(cap);
 	*too_big = false;
 	if (!buf)
