@@ -39,8 +39,8 @@
 static int openat2_beneath(int dfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	return (int)syscall(SYS_openat2, dfd, path, &how, sizeof how);
 }
@@ -70,8 +70,8 @@ static int new_fs(const char *type, const char *const *opts, unsigned attrs, str
 	if (fs < 0)
 		return lm_error(e, errno, L, "fsopen %s", type);
 	for (; opts && opts[0]; opts += 2) {
-		if (fsconfig(fs, opts[1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opts[0], opts[1],
-			     0) < 0)
+		if (fsconfig(fs, opts[1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opts[0],
+			     opts[1], 0) < 0)
 			return lm_error(e, errno, L, "%s option %s", type, opts[0]);
 	}
 	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
@@ -94,7 +94,8 @@ static int resolve_dst(int root, const char *dst, bool create, bool want_file, s
 	if (fd >= 0)
 		return fd;
 	if (errno == EXDEV || errno == ELOOP)
-		return lm_error(e, 0, L, "destination /%s escapes the root through a symlink or '..'", dst);
+		return lm_error(e, 0, L,
+				"destination /%s escapes the root through a symlink or '..'", dst);
 	if (errno != ENOENT || !create)
 		return lm_error(e, errno, L, "destination /%s", dst);
 	/* Create the parent first, then the leaf through the parent's fd. */
@@ -123,7 +124,8 @@ static int resolve_dst(int root, const char *dst, bool create, bool want_file, s
 	}
 	int r;
 	if (want_file) {
-		r = openat(parent, leaf, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444);
+		r = openat(parent, leaf, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+			   0444);
 		if (r >= 0)
 			close(r);
 	} else {
@@ -134,8 +136,9 @@ static int resolve_dst(int root, const char *dst, bool create, bool want_file, s
 	fd = openat2_beneath(parent, leaf, O_PATH);
 	if (fd < 0)
 		return lm_error(e, errno == EXDEV ? 0 : errno, L,
-				errno == EXDEV ? "destination /%s escapes the root through a symlink"
-					       : "destination /%s",
+				errno == EXDEV
+				    ? "destination /%s escapes the root through a symlink"
+				    : "destination /%s",
 				dst);
 	return fd;
 }
@@ -153,7 +156,8 @@ static int attach(int src, int root, const char *dst, bool want_file, struct lm_
 
 static int write_file(int dir, const char *name, const char *text, mode_t mode, struct lm_err *e)
 {
-	cleanup_close int fd = openat(dir, name, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+	cleanup_close int fd =
+	    openat(dir, name, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return lm_error(e, errno, L, "creating /etc/%s", name);
 	size_t len = strlen(text);
@@ -175,7 +179,8 @@ static int copy_small(const char *src, int dir, const char *name, struct lm_err 
 	cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
 		return errno == ENOENT || errno == EACCES ? 0 : lm_error(e, errno, L, "%s", src);
-	cleanup_close int out = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	cleanup_close int out =
+	    openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (out < 0)
 		return lm_error(e, errno, L, "creating %s", src);
 	char buf[16384];
@@ -202,10 +207,15 @@ static int copy_small(const char *src, int dir, const char *name, struct lm_err 
 /* What host programs need from /etc: the loader cache, alternatives (cc is a symlink through
  * /etc/alternatives on Debian), time zone, certificates, and the small databases libc reads. */
 static const char *const etc_entries[] = {
-	"alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone",
-	"ssl", "ca-certificates", "ca-certificates.conf", "os-release", "debian_version",
-	"protocols", "services", "mime.types", "gai.conf", "host.conf", "networks", "inputrc",
-	"bash.bashrc", "profile", "terminfo", "environment", "magic", "mailcap", NULL,
+    "alternatives", "ld.so.cache",     "ld.so.conf",
+    "ld.so.conf.d", "localtime",       "timezone",
+    "ssl",	    "ca-certificates", "ca-certificates.conf",
+    "os-release",   "debian_version",  "protocols",
+    "services",	    "mime.types",      "gai.conf",
+    "host.conf",    "networks",	       "inputrc",
+    "bash.bashrc",  "profile",	       "terminfo",
+    "environment",  "magic",	       "mailcap",
+    NULL,
 };
 
 /* The payload's account: the caller's name and home where the host knows them. */
@@ -239,7 +249,8 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 {
 	if (mkdirat(root, "etc", 0755) < 0)
 		return lm_error(e, errno, L, "mkdir /etc");
-	cleanup_close int etc = openat(root, "etc", O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	cleanup_close int etc =
+	    openat(root, "etc", O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (etc < 0)
 		return lm_error(e, errno, L, "open /etc");
 	char name[256], home[512];
@@ -250,26 +261,29 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 	char passwd[2048], group[1024], hosts[1024];
 	if (c->uid == 0)
 		snprintf(passwd, sizeof passwd,
-			 "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+			 "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/"
+			 "usr/sbin/nologin\n");
 	else
 		snprintf(passwd, sizeof passwd,
 			 "root:x:0:0:root:/root:/bin/sh\n%s:x:%u:%u:%s:%s:/bin/sh\n"
 			 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-			 c->uid == 65534 ? "sandbox" : name, (unsigned)c->uid, (unsigned)c->gid, name,
-			 c->uid == 65534 ? "/nonexistent" : home);
+			 c->uid == 65534 ? "sandbox" : name, (unsigned)c->uid, (unsigned)c->gid,
+			 name, c->uid == 65534 ? "/nonexistent" : home);
 	if (c->gid == 0)
 		snprintf(group, sizeof group, "root:x:0:\nnogroup:x:65534:\n");
 	else
 		snprintf(group, sizeof group, "root:x:0:\n%s:x:%u:\nnogroup:x:65534:\n",
 			 c->gid == 65534 ? "sandbox" : name, (unsigned)c->gid);
-	snprintf(hosts, sizeof hosts, "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n",
-		 hostname);
-	if (write_file(etc, "passwd", passwd, 0644, e) < 0 || write_file(etc, "group", group, 0644, e) < 0 ||
+	snprintf(hosts, sizeof hosts,
+		 "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname);
+	if (write_file(etc, "passwd", passwd, 0644, e) < 0 ||
+	    write_file(etc, "group", group, 0644, e) < 0 ||
 	    write_file(etc, "hosts", hosts, 0644, e) < 0 ||
-	    write_file(etc, "nsswitch.conf",
-		       "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n"
-		       "protocols: files\nservices: files\nethers: files\nrpc: files\n",
-		       0644, e) < 0)
+	    write_file(
+		etc, "nsswitch.conf",
+		"passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n"
+		"protocols: files\nservices: files\nethers: files\nrpc: files\n",
+		0644, e) < 0)
 		return -1;
 	char hn[300];
 	snprintf(hn, sizeof hn, "%s\n", hostname);
@@ -298,10 +312,12 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 			/* Directories, and files too big to copy at every launch (mime.types 74 KB,
 			 * ld.so.cache 44 KB, services 13 KB: copying them into the tmpfs cost more
 			 * than a read-only bind), are bound. */
-			cleanup_close int t = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+			cleanup_close int t = open_tree(
+			    AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 			if (t < 0)
 				continue; /* unreadable host entry: leave it out */
-			if (set_attr(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, path, e) < 0)
+			if (set_attr(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+				     true, path, e) < 0)
 				return -1;
 			char dst[300];
 			snprintf(dst, sizeof dst, "/etc/%s", *n);
@@ -324,7 +340,8 @@ static int build_dev(const struct lm_config *c, int root, struct lm_err *e)
 	int dev = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 	if (dev < 0)
 		return -1;
-	static const char *const nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
+	static const char *const nodes[] = {"null",    "zero", "full", "random",
+					    "urandom", "tty",  NULL};
 	for (const char *const *n = nodes; *n; n++) {
 		char path[64];
 		snprintf(path, sizeof path, "/dev/%s", *n);
@@ -336,17 +353,21 @@ static int build_dev(const struct lm_config *c, int root, struct lm_err *e)
 			goto fail;
 	}
 	/* A new devpts instance: the payload gets its own ptys and never sees the host's. */
-	static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL};
-	cleanup_close int pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	static const char *const pts_opts[] = {"newinstance", NULL,   "ptmxmode", "0666",
+					       "mode",	      "0620", NULL};
+	cleanup_close int pts =
+	    new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 	if (pts < 0 || attach(pts, dev, "pts", false, e) < 0)
 		goto fail;
 	static const char *const shm_opts[] = {"mode", "1777", NULL};
-	cleanup_close int shm = new_fs("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	cleanup_close int shm =
+	    new_fs("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 	if (shm < 0 || attach(shm, dev, "shm", false, e) < 0)
 		goto fail;
 	static const char *const links[][2] = {
-		{"ptmx", "pts/ptmx"},         {"fd", "/proc/self/fd"},         {"stdin", "/proc/self/fd/0"},
-		{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+	    {"ptmx", "pts/ptmx"},	   {"fd", "/proc/self/fd"},
+	    {"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},
+	    {"stderr", "/proc/self/fd/2"},
 	};
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
 		if (symlinkat(links[i][1], dev, links[i][0]) < 0) {
@@ -364,8 +385,8 @@ fail:
 
 /* /proc paths that expose or change the host, as OCI's maskedPaths and readonlyPaths. */
 static const char *const proc_masked[] = {
-	"kcore", "keys", "timer_list", "sched_debug", "latency_stats", "timer_stats",
-	"acpi", "asound", "scsi", "kallsyms", "kmsg", "sysrq-trigger", "config.gz", NULL,
+    "kcore",  "keys", "timer_list", "sched_debug", "latency_stats", "timer_stats", "acpi",
+    "asound", "scsi", "kallsyms",   "kmsg",	   "sysrq-trigger", "config.gz",   NULL,
 };
 static const char *const proc_readonly[] = {"sys", "irq", "bus", "fs", "driver", NULL};
 
@@ -373,13 +394,15 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 {
 	/* Without a pid namespace of our own (demo only) a new proc cannot be mounted: the host's
 	 * is bound instead, which is exactly what removing that layer means. */
-	cleanup_close int proc = c->disabled_layers & LM_LAYER_NAMESPACES
-					 ? clone_tree("/proc", true, e)
-					 : new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	cleanup_close int proc =
+	    c->disabled_layers & LM_LAYER_NAMESPACES
+		? clone_tree("/proc", true, e)
+		: new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 	if (proc < 0) {
 		if (e->errnum == EPERM)
 			snprintf(e->msg + strlen(e->msg), sizeof e->msg - strlen(e->msg),
-				 " (a user namespace may mount proc only where the host's /proc is fully visible)");
+				 " (a user namespace may mount proc only where the host's /proc is "
+				 "fully visible)");
 		return -1;
 	}
 	for (const char *const *n = proc_masked; *n; n++) {
@@ -389,7 +412,10 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 		cleanup_close int m = -1;
 		if (S_ISDIR(st.st_mode)) {
 			static const char *const o[] = {"mode", "0555", "size", "0", NULL};
-			m = new_fs("tmpfs", o, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+			m = new_fs("tmpfs", o,
+				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				       MOUNT_ATTR_NOEXEC,
+				   e);
 		} else {
 			m = clone_tree("/dev/null", false, e);
 		}
@@ -399,19 +425,23 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 			return -1;
 	}
 	for (const char *const *n = proc_readonly; *n; n++) {
-		cleanup_close int m = open_tree(proc, *n, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		cleanup_close int m =
+		    open_tree(proc, *n, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		if (m < 0) {
 			if (errno == ENOENT)
 				continue;
 			return lm_error(e, errno, L, "/proc/%s", *n);
 		}
-		if (set_attr(m, MOUNT_ATTR_RDONLY, true, *n, e) < 0 || attach(m, proc, *n, false, e) < 0)
+		if (set_attr(m, MOUNT_ATTR_RDONLY, true, *n, e) < 0 ||
+		    attach(m, proc, *n, false, e) < 0)
 			return -1;
 	}
 	if (attach(proc, root, "/proc", false, e) < 0)
 		return -1;
-	lm_verbose(c, L, "/proc of the new pid namespace (nosuid, nodev, noexec; kcore, keys, sysrq-trigger... "
-			 "masked; sys, irq, bus, fs read-only)");
+	lm_verbose(
+	    c, L,
+	    "/proc of the new pid namespace (nosuid, nodev, noexec; kcore, keys, sysrq-trigger... "
+	    "masked; sys, irq, bus, fs read-only)");
 	return 0;
 }
 
@@ -432,7 +462,8 @@ static int user_mounts(const struct lm_config *c, int root, const int *srcfd, st
 			if (fstat(fd, &st) < 0)
 				return lm_error(e, errno, L, "%s", m->src);
 			file = !S_ISDIR(st.st_mode);
-			uint64_t attrs = MOUNT_ATTR_NOSUID | (m->kind == LM_MOUNT_RO_BIND ? MOUNT_ATTR_RDONLY : 0);
+			uint64_t attrs = MOUNT_ATTR_NOSUID |
+					 (m->kind == LM_MOUNT_RO_BIND ? MOUNT_ATTR_RDONLY : 0);
 			if (set_attr(fd, attrs, true, m->src, e) < 0)
 				return -1;
 		}
@@ -441,7 +472,9 @@ static int user_mounts(const struct lm_config *c, int root, const int *srcfd, st
 		if (m->kind != LM_MOUNT_TMPFS)
 			fd = -1; /* owned by srcfd[] */
 		lm_verbose(c, L, "%s %s%s%s",
-			   m->kind == LM_MOUNT_TMPFS ? "tmpfs" : m->kind == LM_MOUNT_BIND ? "bind" : "ro-bind",
+			   m->kind == LM_MOUNT_TMPFS  ? "tmpfs"
+			   : m->kind == LM_MOUNT_BIND ? "bind"
+						      : "ro-bind",
 			   m->src ? m->src : "", m->src ? " -> " : "", m->dst);
 	}
 	return 0;
@@ -462,11 +495,12 @@ int lm_mount_check(const struct lm_config *c, struct lm_err *e)
 			continue;
 		struct stat st;
 		if (stat(m->src, &st) < 0)
-			return lm_error(e, errno, L, "%s %s", m->kind == LM_MOUNT_BIND ? "--bind" : "--ro-bind",
-					m->src);
+			return lm_error(e, errno, L, "%s %s",
+					m->kind == LM_MOUNT_BIND ? "--bind" : "--ro-bind", m->src);
 	}
 	if (c->chdir && c->chdir[0] != '/')
-		return lm_error(e, 0, L, "--chdir %s: must be an absolute path inside the sandbox", c->chdir);
+		return lm_error(e, 0, L, "--chdir %s: must be an absolute path inside the sandbox",
+				c->chdir);
 	return 0;
 }
 
@@ -551,7 +585,8 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		}
 		if (user_mounts(c, host_root, p.srcfd, e) < 0)
 			goto out;
-		lm_verbose(c, L, "LAYER DISABLED: no pivot into a minimal root, the host's / is visible");
+		lm_verbose(c, L,
+			   "LAYER DISABLED: no pivot into a minimal root, the host's / is visible");
 		ret = 0;
 		goto out;
 	}
@@ -559,13 +594,17 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	/* 3. Build the tree. */
 	if (c->rootfs) {
 		root = lm_steal_fd(&p.rootfs);
-		if (set_attr(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, c->rootfs, e) < 0)
+		if (set_attr(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
+			     c->rootfs, e) < 0)
 			goto out;
 		static const char *const need[] = {"proc", "dev", "tmp", NULL};
 		for (const char *const *n = need; *n; n++) {
 			struct stat st;
-			if (fstatat(root, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)) {
-				lm_error(e, 0, L, "--rootfs %s has no /%s directory (lamina mounts /proc, /dev and /tmp there)",
+			if (fstatat(root, *n, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISDIR(st.st_mode)) {
+				lm_error(e, 0, L,
+					 "--rootfs %s has no /%s directory (lamina mounts /proc, "
+					 "/dev and /tmp there)",
 					 c->rootfs, *n);
 				goto out;
 			}
@@ -580,14 +619,18 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 			lm_error(e, errno, L, "creating the root's directories");
 			goto out;
 		}
-		if (set_attr(p.usr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, "/usr", e) < 0 ||
+		if (set_attr(p.usr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
+			     "/usr", e) < 0 ||
 		    attach(p.usr, root, "/usr", false, e) < 0)
 			goto out;
 		for (int i = 0; top_entries[i]; i++) {
 			char path[32];
 			snprintf(path, sizeof path, "/%s", top_entries[i]);
 			if (p.top[i] >= 0) {
-				if (set_attr(p.top[i], MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true, path, e) < 0 ||
+				if (set_attr(p.top[i],
+					     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+						 MOUNT_ATTR_NODEV,
+					     true, path, e) < 0 ||
 				    attach(p.top[i], root, path, false, e) < 0)
 					goto out;
 				continue;
@@ -604,7 +647,9 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		}
 		if (build_etc(c, root, e) < 0)
 			goto out;
-		lm_verbose(c, L, "root: tmpfs with read-only host /usr, /bin /sbin /lib* as on the host, generated /etc");
+		lm_verbose(c, L,
+			   "root: tmpfs with read-only host /usr, /bin /sbin /lib* as on the host, "
+			   "generated /etc");
 	}
 	static const char *const tmp_opts[] = {"mode", "1777", NULL};
 	tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
@@ -623,8 +668,8 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	 * pivot, detach the old root. */
 	if (!c->rootfs && set_attr(root, MOUNT_ATTR_RDONLY, false, "/", e) < 0)
 		goto out;
-	/* pivot_root needs the new root attached in our mount namespace.  /tmp of the old root is as
-	 * good a mount point as any: it is gone with the old root a moment later. */
+	/* pivot_root needs the new root attached in our mount namespace.  /tmp of the old root is
+	 * as good a mount point as any: it is gone with the old root a moment later. */
 	const char *base = "/tmp";
 	struct stat st;
 	if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -655,7 +700,8 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		lm_error(e, errno, L, "chdir /");
 		goto out;
 	}
-	lm_verbose(c, L, "pivot_root into %s, old root detached", c->rootfs ? c->rootfs : "a tmpfs root");
+	lm_verbose(c, L, "pivot_root into %s, old root detached",
+		   c->rootfs ? c->rootfs : "a tmpfs root");
 	ret = 0;
 out:
 	plan_free(&p);
