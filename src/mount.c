@@ -334,12 +334,18 @@ static const char *const top_entries[] = {"bin", "sbin", "lib", "lib32", "lib64"
 
 /* Returns the /dev mount (attached under root, still writable so that --bind can add a
  * device); the caller makes it read-only once the user's mounts are in. */
-static int build_dev(const struct lm_config *c, int root, struct lm_err *e)
+/* shm: the mount to attach at /dev/shm (a clone of the scratch tmpfs's shm directory).
+ * Under --rootfs /dev is a small tmpfs of its own (*own_fs; the caller makes it read-only once
+ * attached); in lamina's own root it is a directory of the root's tmpfs, read-only with it: a
+ * superblock less to create and to tear down.  Returns an fd of /dev. */
+static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs, struct lm_err *e)
 {
 	static const char *const dev_opts[] = {"mode", "0755", "size", "64k", NULL};
-	int dev = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	*own_fs = c->rootfs != NULL;
+	int dev = *own_fs ? new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e)
+			  : openat2_beneath(root, "dev", O_PATH | O_DIRECTORY);
 	if (dev < 0)
-		return -1;
+		return *own_fs ? -1 : lm_error(e, errno, L, "/dev");
 	static const char *const nodes[] = {"null",    "zero", "full", "random",
 					    "urandom", "tty",  NULL};
 	for (const char *const *n = nodes; *n; n++) {
@@ -359,10 +365,9 @@ static int build_dev(const struct lm_config *c, int root, struct lm_err *e)
 	    new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 	if (pts < 0 || attach(pts, dev, "pts", false, e) < 0)
 		goto fail;
-	static const char *const shm_opts[] = {"mode", "1777", NULL};
-	cleanup_close int shm =
-	    new_fs("tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
-	if (shm < 0 || attach(shm, dev, "shm", false, e) < 0)
+	if (set_attr(shm, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false,
+		     "/dev/shm", e) < 0 ||
+	    attach(shm, dev, "shm", false, e) < 0)
 		goto fail;
 	static const char *const links[][2] = {
 	    {"ptmx", "pts/ptmx"},	   {"fd", "/proc/self/fd"},
@@ -374,7 +379,7 @@ static int build_dev(const struct lm_config *c, int root, struct lm_err *e)
 			lm_error(e, errno, L, "symlink /dev/%s", links[i][0]);
 			goto fail;
 		}
-	if (attach(dev, root, "/dev", false, e) < 0)
+	if (*own_fs && attach(dev, root, "/dev", false, e) < 0)
 		goto fail;
 	lm_verbose(c, L, "/dev: null zero full random urandom tty, new devpts, shm");
 	return dev;
@@ -405,6 +410,9 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 				 "fully visible)");
 		return -1;
 	}
+	/* One empty read-only tmpfs for every masked directory (each a clone of it): a superblock
+	 * costs at creation and again at teardown, a clone only its mount. */
+	cleanup_close int empty = -1;
 	for (const char *const *n = proc_masked; *n; n++) {
 		struct stat st;
 		if (fstatat(proc, *n, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -412,10 +420,17 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 		cleanup_close int m = -1;
 		if (S_ISDIR(st.st_mode)) {
 			static const char *const o[] = {"mode", "0555", "size", "0", NULL};
-			m = new_fs("tmpfs", o,
-				   MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				       MOUNT_ATTR_NOEXEC,
-				   e);
+			if (empty < 0)
+				empty = new_fs("tmpfs", o,
+					       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+						   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+					       e);
+			if (empty < 0)
+				return -1;
+			m = open_tree(empty, "",
+				      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+			if (m < 0)
+				return lm_error(e, errno, L, "masking /proc/%s", *n);
 		} else {
 			m = clone_tree("/dev/null", false, e);
 		}
@@ -651,11 +666,34 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 			   "root: tmpfs with read-only host /usr, /bin /sbin /lib* as on the host, "
 			   "generated /etc");
 	}
-	static const char *const tmp_opts[] = {"mode", "1777", NULL};
-	tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
-	if (tmp < 0 || attach(tmp, root, "/tmp", false, e) < 0)
+	/* /tmp and /dev/shm: two directories of one tmpfs (a superblock costs at creation and
+	 * again at teardown), each mounted on its own, so neither sees the other's files. */
+	static const char *const scratch_opts[] = {"mode", "0700", NULL};
+	cleanup_close int scratch =
+	    new_fs("tmpfs", scratch_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	if (scratch < 0)
 		goto out;
-	dev = build_dev(c, root, e);
+	for (int i = 0; i < 2; i++) {
+		const char *d = i ? "shm" : "tmp";
+		if (mkdirat(scratch, d, 0700) < 0 || fchmodat(scratch, d, 01777, 0) < 0) {
+			lm_error(e, errno, L, "scratch tmpfs: %s", d);
+			goto out;
+		}
+	}
+	tmp = open_tree(scratch, "tmp", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tmp < 0) {
+		lm_error(e, errno, L, "scratch tmpfs: /tmp");
+		goto out;
+	}
+	if (attach(tmp, root, "/tmp", false, e) < 0)
+		goto out;
+	cleanup_close int shm = open_tree(scratch, "shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (shm < 0) {
+		lm_error(e, errno, L, "scratch tmpfs: /dev/shm");
+		goto out;
+	}
+	bool dev_own_fs;
+	dev = build_dev(c, root, shm, &dev_own_fs, e);
 	if (dev < 0)
 		goto out;
 	/* 4. proc before the old root goes (see the top comment). */
@@ -680,7 +718,7 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	}
 	/* mount_setattr reaches a mount below the root of a detached tree only once the tree is
 	 * in our mount namespace: /dev goes read-only here, after the user's mounts. */
-	if (set_attr(dev, MOUNT_ATTR_RDONLY, false, "/dev", e) < 0)
+	if (dev_own_fs && set_attr(dev, MOUNT_ATTR_RDONLY, false, "/dev", e) < 0)
 		goto out;
 	if (fchdir(root) < 0) {
 		lm_error(e, errno, L, "entering the new root");
