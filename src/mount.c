@@ -205,17 +205,15 @@ static int copy_small(const char *src, int dir, const char *name, struct lm_err 
 }
 
 /* What host programs need from /etc: the loader cache, alternatives (cc is a symlink through
- * /etc/alternatives on Debian), time zone, certificates, and the small databases libc reads. */
+ * /etc/alternatives on Debian), time zone, certificates, and the small databases libc reads.
+ * Not what only host administration reads (ld.so.conf and ld.so.conf.d for ldconfig,
+ * ca-certificates.conf for update-ca-certificates, environment for pam_env): each entry costs
+ * at every launch, copied or bound, and again at teardown. */
 static const char *const etc_entries[] = {
-    "alternatives", "ld.so.cache",     "ld.so.conf",
-    "ld.so.conf.d", "localtime",       "timezone",
-    "ssl",	    "ca-certificates", "ca-certificates.conf",
-    "os-release",   "debian_version",  "protocols",
-    "services",	    "mime.types",      "gai.conf",
-    "host.conf",    "networks",	       "inputrc",
-    "bash.bashrc",  "profile",	       "terminfo",
-    "environment",  "magic",	       "mailcap",
-    NULL,
+    "alternatives", "ld.so.cache",    "localtime", "timezone",	  "ssl",	"ca-certificates",
+    "os-release",   "debian_version", "protocols", "services",	  "mime.types", "gai.conf",
+    "host.conf",    "networks",	      "inputrc",   "bash.bashrc", "profile",	"terminfo",
+    "magic",	    "mailcap",	      NULL,
 };
 
 /* The payload's account: the caller's name and home where the host knows them. */
