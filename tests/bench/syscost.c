@@ -15,7 +15,7 @@
  *                   ns_per_iteration=.. calls=..
  * The figures are this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), not wall time: on a shared
  * machine the wall clock also counts the time other work held the CPU, which swamps a 5%
- * difference; the wall-clock figure is printed too.  ns_per_call is the cheapest of 20 equal
+ * difference; the wall-clock figure is printed too.  ns_per_call is the cheapest of 200 equal
  * parts of the loop (see below), mean_ns_per_call the whole loop's mean.
  * Built static (meson) so that it runs in any root the sandbox builds. */
 #include <errno.h>
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	 * timed in CHUNKS parts and the cheapest part is what is reported: an interrupt, a page
 	 * of the dentry cache evicted by other work or a migration lands in one part, and CPU
 	 * time still counts the interrupt's handling. */
-	enum { CHUNKS = 20 };
+	enum { CHUNKS = 200 };
 	long warm = n / 100 + 1, chunk = n / CHUNKS > 0 ? n / CHUNKS : 1, in_chunk = 0;
 	char buf[64];
 	struct stat st;
