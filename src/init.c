@@ -30,9 +30,9 @@
 
 const int lm_forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 0};
 
-int lm_ctl_send(int fd, const struct lm_ctl_msg *m, int passfd)
+int lm_send_fd(int fd, const void *buf, size_t len, int passfd)
 {
-	struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof *m};
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -53,6 +53,11 @@ int lm_ctl_send(int fd, const struct lm_ctl_msg *m, int passfd)
 		r = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -1 : 0;
+}
+
+int lm_ctl_send(int fd, const struct lm_ctl_msg *m, int passfd)
+{
+	return lm_send_fd(fd, m, sizeof *m, passfd);
 }
 
 _Noreturn static void fail(int ctl, const struct lm_err *e)

@@ -252,6 +252,10 @@ int lm_net_offer_userns(int sock, struct lm_err *e);
 void lm_net_reap(struct lm_net_helper *h, bool kill_it);
 int lm_net_join(const struct lm_config *c, int sock, struct lm_err *e);
 
+/* init.c: one message on a socket, with passfd (when >= 0) passed along (SCM_RIGHTS); EINTR
+ * retried, no SIGPIPE.  0 or -1 with errno. */
+int lm_send_fd(int sock, const void *buf, size_t len, int passfd);
+
 /* caps.c: empty every capability set; no_new_privs; non-dumpable. */
 int lm_caps_drop(const struct lm_config *c, struct lm_err *e);
 

@@ -51,27 +51,7 @@ bool lm_net_wanted(const struct lm_config *c)
 static int send_fd(int sock, int step, int err, int fd)
 {
 	struct net_msg m = {.step = step, .err = err};
-	struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof u.buf;
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	ssize_t r;
-	do
-		r = sendmsg(sock, &mh, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? -1 : 0;
+	return lm_send_fd(sock, &m, sizeof m, fd);
 }
 
 /* One message and the fd that comes with it (-1 when none); returns the bytes read. */

@@ -626,6 +626,36 @@ static bool handoff_call(const char *name)
 	       strcmp(name, "exit") == 0 || strcmp(name, "exit_group") == 0;
 }
 
+#define MAX_SPLIT 8
+/* Every value of bits `mask` of argument `arg` but the n in v, as disjoint masked rules with
+ * action act: one rule per branch of a binary trie over the mask's bits that no value takes. */
+static int complement_rules(struct builder *b, const char *what, const char *name, unsigned arg,
+			    uint64_t mask, const uint64_t *v, size_t n, uint64_t prefix,
+			    uint64_t decided, uint32_t act, struct lm_err *e)
+{
+	if (n == 0) {
+		struct lm_cond k = {
+		    .arg = arg, .op = LM_CMP_MASKED_EQ, .mask = decided, .value = prefix};
+		return builder_add(b, what, name, act, &k, decided ? 1 : 0, false, 0, e);
+	}
+	uint64_t rest = mask & ~decided;
+	if (rest == 0)
+		return 0; /* one of the values: its own rule decides it */
+	uint64_t bit = 1ULL << (63 - __builtin_clzll(rest)); /* highest undecided bit */
+	uint64_t lo[MAX_SPLIT], hi[MAX_SPLIT];
+	size_t n0 = 0, n1 = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] & bit)
+			hi[n1++] = v[i];
+		else
+			lo[n0++] = v[i];
+	}
+	if (complement_rules(b, what, name, arg, mask, lo, n0, prefix, decided | bit, act, e) < 0)
+		return -1;
+	return complement_rules(b, what, name, arg, mask, hi, n1, prefix | bit, decided | bit, act,
+				e);
+}
+
 /* Report mode, a syscall whose built-in rules all test one argument for 32-bit values
  * (ioctl requests, std-fd fds) and which the profile allows outright: rather than sending every
  * call to the supervisor, notify for exactly those values and allow the rest.  libseccomp cannot
@@ -634,33 +664,6 @@ static bool handoff_call(const char *name)
  * rule per branch of a binary trie over their 32 bits that no value takes (at most 32 rules per
  * value), all disjoint from the notify rules and from each other.  Returns 1 when done, 0 when
  * the syscall does not fit (the caller notifies it whole), -1 on error. */
-#define MAX_SPLIT 8
-static int complement_rules(struct builder *b, const char *name, unsigned arg, const uint32_t *v,
-			    size_t n, uint32_t prefix, unsigned depth, struct lm_err *e)
-{
-	if (n == 0) {
-		uint32_t mask = depth == 0 ? 0 : (uint32_t)(0xffffffffULL << (32 - depth));
-		struct lm_cond k = {
-		    .arg = arg, .op = LM_CMP_MASKED_EQ, .mask = mask, .value = prefix};
-		return builder_add(b, "report split", name, SCMP_ACT_ALLOW, &k, 1, false, 0, e);
-	}
-	if (depth == 32)
-		return 0; /* one of the values: notified */
-	uint32_t bit = 1u << (31 - depth);
-	size_t n0 = 0;
-	uint32_t lo[MAX_SPLIT], hi[MAX_SPLIT];
-	size_t n1 = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] & bit)
-			hi[n1++] = v[i];
-		else
-			lo[n0++] = v[i];
-	}
-	if (complement_rules(b, name, arg, lo, n0, prefix, depth + 1, e) < 0)
-		return -1;
-	return complement_rules(b, name, arg, hi, n1, prefix | bit, depth + 1, e);
-}
-
 static int report_split(struct builder *b, const struct lm_config *c, const char *name,
 			struct lm_err *e)
 {
@@ -701,7 +704,11 @@ static int report_split(struct builder *b, const struct lm_config *c, const char
 		if (builder_add(b, "report split", name, SCMP_ACT_NOTIFY, &k, 1, false, 0, e) < 0)
 			return -1;
 	}
-	if (complement_rules(b, name, arg, v, n, 0, 0, e) < 0)
+	uint64_t v64[MAX_SPLIT];
+	for (size_t i = 0; i < n; i++)
+		v64[i] = v[i];
+	if (complement_rules(b, "report split", name, arg, 0xffffffffULL, v64, n, 0, 0,
+			     SCMP_ACT_ALLOW, e) < 0)
 		return -1;
 	return 1;
 }
@@ -805,35 +812,6 @@ static bool can_fold(const struct lm_config *c)
 	return true;
 }
 
-/* Every value of bits `mask` of argument `arg` but the n in v, as disjoint masked rules with
- * action act: one rule per branch of a binary trie over the mask's bits that no value takes. */
-static int fold_complement(struct builder *b, const char *name, unsigned arg, uint64_t mask,
-			   const uint64_t *v, size_t n, uint64_t prefix, uint64_t decided,
-			   uint32_t act, struct lm_err *e)
-{
-	if (n == 0) {
-		struct lm_cond k = {
-		    .arg = arg, .op = LM_CMP_MASKED_EQ, .mask = decided, .value = prefix};
-		return builder_add(b, "built-in, folded", name, act, &k, decided ? 1 : 0, false, 0,
-				   e);
-	}
-	uint64_t rest = mask & ~decided;
-	if (rest == 0)
-		return 0; /* one of the values: its own rule decides it */
-	uint64_t bit = 1ULL << (63 - __builtin_clzll(rest)); /* highest undecided bit */
-	uint64_t lo[MAX_SPLIT], hi[MAX_SPLIT];
-	size_t n0 = 0, n1 = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] & bit)
-			hi[n1++] = v[i];
-		else
-			lo[n0++] = v[i];
-	}
-	if (fold_complement(b, name, arg, mask, lo, n0, prefix, decided | bit, act, e) < 0)
-		return -1;
-	return fold_complement(b, name, arg, mask, hi, n1, prefix | bit, decided | bit, act, e);
-}
-
 /* The more restrictive of two actions; the profile's on a tie (the newest filter's). */
 static struct lm_action stricter(struct lm_action builtin, struct lm_action profile)
 {
@@ -869,7 +847,8 @@ static int fold_split(struct builder *b, const struct lm_config *c, const char *
 				return -1;
 		}
 	}
-	return fold_complement(b, name, arg, mask, v, n, 0, 0, scmp_action(pv), e);
+	return complement_rules(b, "built-in, folded", name, arg, mask, v, n, 0, 0, scmp_action(pv),
+				e);
 }
 
 /* The profile's rules.  A rule after an unconditional rule of the same syscall is dead (see
