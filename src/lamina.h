@@ -242,7 +242,6 @@ int lm_mount_check(const struct lm_config *c, struct lm_err *e); /* before clone
 struct lm_net_helper {
 	pid_t pid; /* -1: none (shared network, or the layer is off) */
 	int sock;  /* the helper's end until it is started */
-	void *stack;
 };
 bool lm_net_wanted(const struct lm_config *c);
 int lm_net_prepare(const struct lm_config *c, struct lm_net_helper *h, int *init_end,

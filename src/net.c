@@ -12,11 +12,11 @@
  * /proc/PID/ns/user of a non-dumpable init without CAP_SYS_PTRACE on the host).  A helper that
  * fails or dies makes init fail: fail closed.
  *
- * The helper shares the supervisor's memory (CLONE_VM: no copy of it, no copy-on-write faults;
- * the supervisor only waits meanwhile) but not its fd table, cwd or thread group, as setns into
- * a user namespace requires.  It shares the supervisor's thread-local storage too, so it calls
- * nothing that could touch it beyond errno (no malloc, no stdio, no lm_error): it sends the step
- * that failed and errno, and init writes the message. */
+ * The helper is a fork of the supervisor (its own memory, fd table and cwd, as setns into a user
+ * namespace requires).  Not a CLONE_VM child: it would share the supervisor's thread-local errno
+ * while both run, and the supervisor, meanwhile writing the id maps, reported one failure with
+ * the helper's errno (seen under ASan).  The supervisor is idle while the helper runs, so the
+ * copy-on-write costs little.  It sends the step that failed and errno; init writes the message. */
 #include "lamina.h"
 
 #include <errno.h>
@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,8 +37,6 @@ struct net_msg {
 	int step; /* NET_OK: the namespace's fd comes with the message */
 	int err;
 };
-
-#define HELPER_STACK (64 * 1024)
 
 struct helper_args {
 	int sock; /* the helper's end */
@@ -76,7 +75,7 @@ static ssize_t recv_fd(int sock, struct net_msg *m, int *fd)
 	return r;
 }
 
-static int helper_main(void *arg)
+static int helper_main(const void *arg)
 {
 	const struct helper_args *ha = arg;
 	int step = NET_USERNS, s = -1, fd = -1, userns = -1;
@@ -134,22 +133,17 @@ int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, struct lm_e
 {
 	if (h->sock < 0)
 		return 0;
-	h->stack = malloc(HELPER_STACK + sizeof(struct helper_args));
-	if (!h->stack)
-		return lm_error(e, ENOMEM, "net", "helper stack");
-	struct helper_args *ha = (struct helper_args *)((char *)h->stack + HELPER_STACK);
-	*ha = (struct helper_args){.sock = h->sock};
-	/* The stack grows down from just below the arguments (16-byte aligned: malloc's). */
-	pid_t pid = clone(helper_main, ha, CLONE_VM | SIGCHLD, ha);
+	struct helper_args ha = {.sock = h->sock};
+	/* A raw clone behaves like fork (the child returns here on a copy of our stack). */
+	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid == 0)
+		_exit(helper_main(&ha));
 	int err = errno;
 	/* Our copy of the helper's end goes: if the helper dies, init reads end-of-file. */
 	close(h->sock);
 	h->sock = -1;
-	if (pid < 0) {
-		free(h->stack);
-		h->stack = NULL;
+	if (pid < 0)
 		return lm_error(e, err, "net", "starting the network namespace helper");
-	}
 	h->pid = pid;
 	lm_verbose(c, "net", "network namespace helper is pid %d outside", (int)pid);
 	return 0;
@@ -167,8 +161,6 @@ void lm_net_reap(struct lm_net_helper *h, bool kill_it)
 			;
 	}
 	h->pid = -1;
-	free(h->stack); /* only once the helper, which ran on it, is gone */
-	h->stack = NULL;
 }
 
 int lm_net_offer_userns(int sock, struct lm_err *e)
