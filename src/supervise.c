@@ -157,21 +157,14 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	}
 	if (pid == 0) {
 		close(ctl);
+		/* The helper's end: init must see end-of-file if the helper dies. */
 		if (net.sock >= 0)
-			close(
-			    net.sock); /* the helper's end: init must see end-of-file if it dies */
+			close(net.sock);
 		lm_init_main(&a);
 	}
 	close(sv[1]);
 	if (a.netsock >= 0)
 		close(a.netsock);
-	/* The network namespace, on this otherwise idle process's CPU while init builds the root.
-	 */
-	if (lm_net_start(c, &net, e) < 0) {
-		pidfd_signal(pidfd, SIGKILL);
-		waitpid(pid, NULL, 0);
-		goto restore;
-	}
 	lm_verbose(c, "supervise", "init is pid %d outside; namespaces: user mount cgroup%s%s",
 		   (int)pid, flags & CLONE_NEWPID ? " pid ipc uts" : "",
 		   lm_net_wanted(c) ? " net" : "");
@@ -194,6 +187,13 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	struct lm_ctl_msg go = {.type = LM_CTL_GO};
 	if (c->caller_is_root && lm_ctl_send(ctl, &go, -1) < 0) {
 		lm_error(e, errno, "supervise", "starting init");
+		pidfd_signal(pidfd, SIGKILL);
+		waitpid(pid, NULL, 0);
+		goto restore;
+	}
+	/* The network namespace, made while init builds the root.  After the maps and GO: a root
+	 * caller's init waits for those, and the fork would delay them. */
+	if (lm_net_start(c, &net, e) < 0) {
 		pidfd_signal(pidfd, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto restore;
