@@ -600,8 +600,8 @@ struct pstate {
 	unsigned depth;
 	unsigned nfiles;
 	char *file_copy; /* the last rule's file name, in the policy's arena */
-	size_t *rgroup; /* parallel to c->seccomp.rules */
-	char **rconds;	/* parallel too: conditions as written */
+	size_t *rgroup;	 /* parallel to c->seccomp.rules */
+	char **rconds;	 /* parallel too: conditions as written */
 	size_t rgroup_cap;
 	size_t rules_cap;
 	size_t cur_group;
@@ -1121,12 +1121,6 @@ static bool action_eq(const struct lm_action *a, const struct lm_action *b)
 	return a->kind == b->kind && (a->kind != LM_ACT_ERRNO || a->errnum == b->errnum);
 }
 
-/* A rule's strings live in the policy's arena (freed with it). */
-static void rule_free(struct lm_rule *r)
-{
-	r->syscall = r->file = NULL;
-}
-
 /* The rule's name, and its file's name, copied once per file, into the policy's arena. */
 static int rule_strings(struct pstate *st, struct lm_rule *r, const char *name, size_t n,
 			const char *file)
@@ -1148,7 +1142,6 @@ static void remove_rule(struct pstate *st, size_t i)
 	int nr = p->rules[i].nr;
 	if (nr >= 0 && nr < 1024 && st->nr_rules[nr] > 0)
 		st->nr_rules[nr]--;
-	rule_free(&p->rules[i]);
 	memmove(&p->rules[i], &p->rules[i + 1], (p->nrules - i - 1) * sizeof p->rules[0]);
 	memmove(&st->rgroup[i], &st->rgroup[i + 1], (p->nrules - i - 1) * sizeof st->rgroup[0]);
 	free(st->rconds[i]);
@@ -1181,7 +1174,6 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		bool same_file = strcmp(o->file, r->file) == 0;
 		if (action_eq(&o->action, &r->action)) {
 			if (o_in_r && r_in_o) { /* the same rule twice */
-				rule_free(r);
 				return 0;
 			}
 			i++;
@@ -1202,7 +1194,6 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 					 "in profile order; make the conditions exclusive",
 					 ar, os ? os : o->syscall, o->file, o->line);
 				free(os);
-				rule_free(r);
 				return ret;
 			}
 			i++;
@@ -1233,7 +1224,6 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 				    "(libseccomp keeps only the broader one); add conditions or "
 				    "remove one of them",
 				    ao, o->syscall, o->file, o->line);
-			rule_free(r);
 			return ret;
 		}
 		/* r is at least as broad as an included rule o: r replaces it. */
@@ -1242,7 +1232,6 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 	/* A classic BPF program holds at most 4096 instructions (BPF_MAXINSNS) and every rule
 	 * costs at least one: a longer profile could never load, so say it here. */
 	if (p->nrules >= LM_PROFILE_MAX_RULES) {
-		rule_free(r);
 		return perr(st, s, at,
 			    "too many rules (at most %d: a seccomp filter holds at most "
 			    "4096 BPF instructions)",
@@ -1253,19 +1242,16 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		size_t ncap = st->rules_cap ? st->rules_cap * 2 : 512;
 		struct lm_rule *nr = realloc(p->rules, ncap * sizeof *nr);
 		if (!nr) {
-			rule_free(r);
 			return perr(st, s, at, "out of memory");
 		}
 		p->rules = nr;
 		size_t *ng = realloc(st->rgroup, ncap * sizeof *ng);
 		if (!ng) {
-			rule_free(r);
 			return perr(st, s, at, "out of memory");
 		}
 		st->rgroup = ng;
 		char **nt = realloc(st->rconds, ncap * sizeof *nt);
 		if (!nt) {
-			rule_free(r);
 			return perr(st, s, at, "out of memory");
 		}
 		st->rconds = nt;
@@ -1273,7 +1259,6 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 	}
 	st->rconds[p->nrules] = NULL;
 	if (r->nconds && !(st->rconds[p->nrules] = strndup(ctext, clen))) {
-		rule_free(r);
 		return perr(st, s, at, "out of memory");
 	}
 	st->rgroup[p->nrules] = st->cur_group;
@@ -1989,7 +1974,7 @@ static const char *const directive_words[] = {
     "include",	   "purpose", "group",	"ro-bind",  "bind",	"tmpfs",     "rlimit",
     "hostname",	   "chdir",   "setenv", "unsetenv", "keep-env", "share-net", "network",
     "timeout",	   "default", "stdfd",	"reset",    "allow",	"errno",     "kill-process",
-    "kill-thread", "trap",    "log",	"notify",    "i386",
+    "kill-thread", "trap",    "log",	"notify",   "i386",
 };
 
 static int parse_line(struct pstate *st, struct src *s)
