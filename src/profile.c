@@ -632,15 +632,12 @@ static unsigned col_of(const struct src *s, const char *p)
 
 /* "FILE:LINE:COL: message"; exit status 125.  The message is built in a heap buffer so that a
  * long token never overflows; only the final copy into lm_err is bounded. */
-__attribute__((format(printf, 4, 5))) static int perr(struct pstate *st, const struct src *s,
-						      const char *at, const char *fmt, ...)
+__attribute__((format(printf, 4, 0))) static int vperr(struct pstate *st, const struct src *s,
+						       const char *at, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *m = NULL;
-	va_start(ap, fmt);
 	if (vasprintf(&m, fmt, ap) < 0)
 		m = NULL;
-	va_end(ap);
 	st->e->errnum = 0;
 	st->e->exit_code = LM_EXIT_FAILURE;
 	snprintf(st->e->msg, sizeof st->e->msg, "%s:%u:%u: %s", s->name, s->line, col_of(s, at),
@@ -649,20 +646,25 @@ __attribute__((format(printf, 4, 5))) static int perr(struct pstate *st, const s
 	return -1;
 }
 
+__attribute__((format(printf, 4, 5))) static int perr(struct pstate *st, const struct src *s,
+						      const char *at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vperr(st, s, at, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 /* An error about a whole file: "FILE:1:1: message" keeps the format tools parse. */
 __attribute__((format(printf, 3, 4))) static int ferr(struct pstate *st, const char *name,
 						      const char *fmt, ...)
 {
-	struct src s = {.name = name, .line = 1};
+	struct src s = {.name = name, .line = 1, .ls = ""};
 	va_list ap;
-	char *m = NULL;
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	int r = vperr(st, &s, s.ls, fmt, ap);
 	va_end(ap);
-	s.ls = "";
-	int r = perr(st, &s, s.ls, "%s", m ? m : "out of memory");
-	free(m);
 	return r;
 }
 
