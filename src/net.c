@@ -38,10 +38,6 @@ struct net_msg {
 	int err;
 };
 
-struct helper_args {
-	int sock; /* the helper's end */
-};
-
 bool lm_net_wanted(const struct lm_config *c)
 {
 	return !c->share_net && !(c->disabled_layers & (LM_LAYER_NETNS | LM_LAYER_NAMESPACES));
@@ -75,13 +71,13 @@ static ssize_t recv_fd(int sock, struct net_msg *m, int *fd)
 	return r;
 }
 
-static int helper_main(const void *arg)
+/* sock: the helper's end of its socket with init. */
+static int helper_main(int sock)
 {
-	const struct helper_args *ha = arg;
 	int step = NET_USERNS, s = -1, fd = -1, userns = -1;
 	struct net_msg m;
 	errno = EPIPE;
-	if (recv_fd(ha->sock, &m, &userns) != (ssize_t)sizeof m || userns < 0)
+	if (recv_fd(sock, &m, &userns) != (ssize_t)sizeof m || userns < 0)
 		goto fail;
 	step = NET_SETNS;
 	if (setns(userns, CLONE_NEWUSER) < 0)
@@ -108,9 +104,9 @@ static int helper_main(const void *arg)
 	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		goto fail;
-	return send_fd(ha->sock, NET_OK, 0, fd) < 0;
+	return send_fd(sock, NET_OK, 0, fd) < 0;
 fail:
-	send_fd(ha->sock, step, errno, -1);
+	send_fd(sock, step, errno, -1);
 	return 1;
 }
 
@@ -133,11 +129,10 @@ int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, struct lm_e
 {
 	if (h->sock < 0)
 		return 0;
-	struct helper_args ha = {.sock = h->sock};
 	/* A raw clone behaves like fork (the child returns here on a copy of our stack). */
 	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid == 0)
-		_exit(helper_main(&ha));
+		_exit(helper_main(h->sock));
 	int err = errno;
 	/* Our copy of the helper's end goes: if the helper dies, init reads end-of-file. */
 	close(h->sock);
