@@ -55,6 +55,27 @@ int lm_send_fd(int fd, const void *buf, size_t len, int passfd)
 	return r < 0 ? -1 : 0;
 }
 
+ssize_t lm_recv_fd(int sock, void *buf, size_t len, int flags, int *passfd)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+	ssize_t r;
+	do
+		r = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	*passfd = -1;
+	struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(passfd, CMSG_DATA(cm), sizeof *passfd);
+	return r;
+}
+
 int lm_ctl_send(int fd, const struct lm_ctl_msg *m, int passfd)
 {
 	return lm_send_fd(fd, m, sizeof *m, passfd);

@@ -254,6 +254,9 @@ int lm_net_join(const struct lm_config *c, int sock, struct lm_err *e);
 /* init.c: one message on a socket, with passfd (when >= 0) passed along (SCM_RIGHTS); EINTR
  * retried, no SIGPIPE.  0 or -1 with errno. */
 int lm_send_fd(int sock, const void *buf, size_t len, int passfd);
+/* The other end: one message into buf (recvmsg flags, MSG_CMSG_CLOEXEC added, EINTR retried),
+ * *passfd the fd that came with it or -1 (the caller owns it).  recvmsg's return. */
+ssize_t lm_recv_fd(int sock, void *buf, size_t len, int flags, int *passfd);
 
 /* caps.c: empty every capability set; no_new_privs; non-dumpable. */
 int lm_caps_drop(const struct lm_config *c, struct lm_err *e);

@@ -49,35 +49,13 @@ static int send_fd(int sock, int step, int err, int fd)
 	return lm_send_fd(sock, &m, sizeof m, fd);
 }
 
-/* One message and the fd that comes with it (-1 when none); returns the bytes read. */
-static ssize_t recv_fd(int sock, struct net_msg *m, int *fd)
-{
-	struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-	ssize_t r;
-	do
-		r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	*fd = -1;
-	struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(fd, CMSG_DATA(cm), sizeof *fd);
-	return r;
-}
-
 /* sock: the helper's end of its socket with init. */
 static int helper_main(int sock)
 {
 	int step = NET_USERNS, s = -1, fd = -1, userns = -1;
 	struct net_msg m;
 	errno = EPIPE;
-	if (recv_fd(sock, &m, &userns) != (ssize_t)sizeof m || userns < 0)
+	if (lm_recv_fd(sock, &m, sizeof m, 0, &userns) != (ssize_t)sizeof m || userns < 0)
 		goto fail;
 	step = NET_SETNS;
 	if (setns(userns, CLONE_NEWUSER) < 0)
@@ -181,7 +159,7 @@ int lm_net_join(const struct lm_config *c, int sock, struct lm_err *e)
 	}
 	struct net_msg m = {0};
 	int fd;
-	ssize_t r = recv_fd(sock, &m, &fd);
+	ssize_t r = lm_recv_fd(sock, &m, sizeof m, 0, &fd);
 	if (r < 0)
 		return lm_error(e, errno, "net", "waiting for the network namespace");
 	if (r != (ssize_t)sizeof m) {

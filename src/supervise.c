@@ -41,24 +41,15 @@ static void ctl_drain(int ctl, bool *open, int *listener, struct lm_ctl_msg *err
 {
 	for (;;) {
 		struct lm_ctl_msg m;
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-		struct msghdr mh = {.msg_iov = &iov,
-				    .msg_iovlen = 1,
-				    .msg_control = u.buf,
-				    .msg_controllen = sizeof u.buf};
-		ssize_t r = recvmsg(ctl, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+		int fd;
+		ssize_t r = lm_recv_fd(ctl, &m, sizeof m, MSG_DONTWAIT, &fd);
+		if (r == 0 || (r < 0 && errno != EAGAIN))
 			*open = false;
-		if (r != (ssize_t)sizeof m)
+		if (r != (ssize_t)sizeof m) {
+			if (fd >= 0)
+				close(fd);
 			return;
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		int fd = -1;
-		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+		}
 		if (m.type == LM_CTL_LISTENER && fd >= 0 && *listener < 0)
 			*listener = fd;
 		else if (fd >= 0)
