@@ -267,6 +267,9 @@ char **lm_env_build(const struct lm_config *c, char **environ_in, struct lm_err 
 /* seccomp.c: load the policy (last step before exec).  listener_fd receives the user
  * notification fd when c->report, else -1. */
 int lm_seccomp_apply(const struct lm_config *c, int *listener_fd, struct lm_err *e);
+/* Report mode is on (c->report, or a profile rule uses the notify action): the payload will
+ * create a listener. */
+bool lm_seccomp_wants_listener(const struct lm_config *c);
 
 /* profile.c: load a profile (shipped name or path) into c: its settings and its seccomp
  * policy.  Errors are "FILE:LINE:COL: message".  Command-line options are applied after it. */

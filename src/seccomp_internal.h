@@ -55,7 +55,5 @@ int lm_action_rank(enum lm_action_kind k);
 
 const char *lm_action_kind_name(enum lm_action_kind k);
 
-/* Report mode is on (c->report, or a profile rule uses the notify action). */
-bool lm_seccomp_wants_listener(const struct lm_config *c);
 
 #endif
