@@ -1,7 +1,8 @@
 /* init: pid 1 of the sandbox.  It waits for the id maps, builds the sandbox (network, hostname,
  * root), starts the payload, passes signals on, reaps every zombie and exits with the payload's
- * status.  When init exits the kernel kills whatever is left in the pid namespace, so nothing the
- * payload started survives the sandbox.
+ * status.  When the payload exits, init kills and reaps whatever it left, then reports: the
+ * supervisor returns on that report, and nothing the payload started outlives lamina.  The kernel
+ * tears the namespaces themselves down after, when init has exited.
  *
  * The payload is started with vfork() (see start_payload_sharing_fds for the one exception):
  * init sleeps until the payload has exec'd or died, and the payload leaves its error in a page
@@ -233,6 +234,26 @@ static pid_t start_payload_sharing_fds(const struct lm_config *c)
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
+/* The payload is gone; kill and reap whatever it left (daemons, double-forked children, all
+ * reparented to init).  Only as pid 1 of the sandbox's own pid namespace: there kill(-1)
+ * reaches exactly the other processes of the namespace; without that layer it would reach the
+ * caller's.  No child left (the usual case) costs one waitpid: every process the sandbox started
+ * descends from init, so none is left when init has no child.  (A process the host's root put
+ * into the namespace from outside, with nsenter, is not init's to kill: the kernel kills it when
+ * init exits.) */
+static void end_the_rest(void)
+{
+	int st;
+	pid_t p;
+	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+		;
+	if (p < 0 && errno == ECHILD)
+		return;
+	kill(-1, SIGKILL);
+	while ((p = waitpid(-1, &st, 0)) > 0 || (p < 0 && errno == EINTR))
+		;
+}
+
 _Noreturn void lm_init_main(struct lm_init_args *a)
 {
 	struct lm_config *c = a->c;
@@ -349,6 +370,7 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 		close(pa->listener);
 	}
 
+	bool in_own_pidns = !(c->disabled_layers & LM_LAYER_NAMESPACES) && getpid() == 1;
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);
@@ -365,6 +387,13 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 			if (p <= 0)
 				break;
 			if (p == payload) {
+				/* Nothing of the sandbox may outlive this message: the
+				 * supervisor returns on it, without waiting for init's own
+				 * exit (the kernel's teardown of the namespaces, mounts
+				 * first, takes a few hundred microseconds and no process of
+				 * the sandbox is left to see it). */
+				if (in_own_pidns)
+					end_the_rest();
 				struct lm_ctl_msg em = {.type = LM_CTL_EXIT, .code = st};
 				lm_ctl_send(ctl, &em, -1);
 				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));

@@ -1,7 +1,10 @@
 /* supervise: the parent outside.  It clones init into the new namespaces, writes the id maps,
  * passes SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 on, enforces --timeout, handles seccomp
  * violation reports, and dies with its own parent (PR_SET_PDEATHSIG), which kills init and with
- * it every process of the sandbox.  It sleeps in one ppoll: no fixed sleeps, no polling loop. */
+ * it every process of the sandbox.  It sleeps in one ppoll: no fixed sleeps, no polling loop.
+ * It returns as soon as init reports the payload's status: init has killed and reaped every
+ * other process of the sandbox by then, and its own exit (the kernel freeing the mounts and the
+ * namespaces, a few hundred microseconds) goes on without anyone waiting, as bubblewrap's does. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -245,20 +248,29 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 				listener = -1;
 			}
 		}
-		if (pf[1].revents & (POLLIN | POLLHUP))
+		if (pf[1].revents & (POLLIN | POLLHUP)) {
 			ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
+			/* The payload's status: init has killed and reaped every other
+			 * process of the sandbox before sending it (init.c), and is
+			 * exiting.  Return now; the kernel tears the namespaces down
+			 * after, as it does a network namespace. */
+			if (payload_status >= 0 && !timed_out)
+				break;
+		}
 		if (pf[0].revents & POLLIN) {
 			/* Drain what init sent just before it exited, then reap it. */
 			init_done = true;
 		}
 	}
 	/* Late messages: init writes before it exits, so they are already queued. */
-	if (ctl_open)
+	if (ctl_open && payload_status < 0)
 		ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
-	while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
-		;
+	/* Reap init unless it is still tearing down after reporting the payload's status. */
+	if (init_done || payload_status < 0)
+		while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+			;
 	if (timed_out) {
 		lm_error(e, 0, "timeout", "killed the sandbox after %g s", c->timeout);
 		e->exit_code = LM_EXIT_TIMEOUT;
