@@ -36,6 +36,32 @@ load helpers
 	assert_no_process "sleep 713.25"
 }
 
+@test "supervise: when lamina returns, a writer the payload left has stopped writing (init kills and reaps before it reports)" {
+	local d="$BATS_TEST_TMPDIR/out"
+	mkdir -p "$d" && chmod 777 "$d"
+	run --separate-stderr lm --bind "$d" /out -- /bin/sh -c 'setsid /bin/sh -c "while :; do echo x >> /out/f; done" </dev/null >/dev/null 2>&1 & while [ ! -s /out/f ]; do :; done; exit 3'
+	assert_failure 3
+	local before after
+	before=$(stat -c %s "$d/f")
+	sleep 0.3
+	after=$(stat -c %s "$d/f")
+	[ "$before" -gt 0 ]
+	[ "$after" -eq "$before" ]
+}
+
+@test "supervise: twin: without the pid namespace the same writer goes on writing after lamina returns" {
+	local d="$BATS_TEST_TMPDIR/out"
+	mkdir -p "$d" && chmod 777 "$d"
+	run --separate-stderr lm --unsafe-disable-layer namespaces --bind "$d" /out -- /bin/sh -c 'setsid /bin/sh -c "while :; do echo x >> /out/f; done" </dev/null >/dev/null 2>&1 & while [ ! -s /out/f ]; do :; done; exit 3'
+	local before after
+	before=$(stat -c %s "$d/f")
+	sleep 0.3
+	after=$(stat -c %s "$d/f")
+	pkill -f "while :; do echo x >> /out/f" || true
+	assert_failure 3
+	[ "$after" -gt "$before" ]
+}
+
 @test "supervise: twin: without the pid namespace the same sleeper survives (so the test above can fail)" {
 	run --separate-stderr lm --unsafe-disable-layer namespaces -- /bin/sh -c 'setsid /bin/sh -c "/bin/sleep 713.75 & " </dev/null >/dev/null 2>&1; sleep 0.2; exit 0'
 	run pgrep -f "sleep 713.75"
