@@ -126,7 +126,8 @@ int lm_run_parse_args(int argc, char **argv, struct lm_config *c, struct lm_err 
 	}
 	if (set_str(&c->profile_name, profile) < 0)
 		return lm_error(e, ENOMEM, "run", "profile");
-	if (lm_profile_load(profile, c, e) < 0)
+	/* Settings now; the rules only if the compiled filter is not cached (lm_seccomp_prepare). */
+	if (lm_profile_load_settings(profile, c, e) < 0)
 		return -1;
 	/* A profile's rlimits are bounds for everyone who uses it: a caller whose own hard limit
 	 * is lower keeps that (the command line's are requests: above the hard limit, an error). */

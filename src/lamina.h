@@ -147,6 +147,10 @@ struct lm_seccomp_policy {
 				    they kill the process like every other foreign arch */
 	uint8_t sha256[32];      /* digest of the profile's full text (with includes), for the BPF cache */
 	bool digest_set;
+	/* Loaded by lm_profile_load_settings: the profile has rules, not parsed yet (see
+	 * lm_profile_load_rules); notify_pending: one of them uses the notify action. */
+	bool rules_pending;
+	bool notify_pending;
 	struct lm_strarena strings; /* the rules' syscall and file strings */
 };
 
@@ -274,6 +278,16 @@ bool lm_seccomp_wants_listener(const struct lm_config *c);
 /* profile.c: load a profile (shipped name or path) into c: its settings and its seccomp
  * policy.  Errors are "FILE:LINE:COL: message".  Command-line options are applied after it. */
 int lm_profile_load(const char *name_or_path, struct lm_config *c, struct lm_err *e);
+/* lamina run's load: every setting, the default action, the digest of the whole text, but the
+ * rules only counted, not parsed (the costly part: about half of lamina's own start-up).  When
+ * the compiled filter for this exact text is in the cache they are never needed; otherwise, or
+ * in report mode, lm_profile_load_rules parses them (lm_seccomp_prepare calls it), and a rule
+ * error is then reported with its FILE:LINE as always.  A text that was never compiled has no
+ * cache entry, so a profile with a broken rule never runs. */
+int lm_profile_load_settings(const char *name_or_path, struct lm_config *c, struct lm_err *e);
+/* Parse the rules a settings load left pending (no-op otherwise).  The text must have the
+ * digest it had then: a profile rewritten in between is an error. */
+int lm_profile_load_rules(struct lm_config *c, struct lm_err *e);
 /* The directory the shipped profiles are read from ($LAMINA_PROFILE_DIR, the installed
  * directory, or the source tree's profiles/ for an uninstalled build). */
 const char *lm_profile_dir(void);
@@ -314,7 +328,7 @@ int lm_report_exit_status(const struct lm_report_state *st, int wait_status);
  * profile's digest) in the supervisor, before clone; the payload inherits the result and
  * lm_seccomp_apply only makes the seccomp(2) calls.  Optional: apply compiles itself when
  * nothing was prepared for this config.  lm_seccomp_release frees it (supervisor, at the end). */
-int lm_seccomp_prepare(const struct lm_config *c, struct lm_err *e);
+int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e);
 void lm_seccomp_release(void);
 bool lm_seccomp_prepared_from_cache(void);
 

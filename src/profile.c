@@ -606,6 +606,11 @@ struct pstate {
 	size_t rules_cap;
 	size_t cur_group;
 	bool default_seen;
+	/* lm_profile_load_settings: rule lines are counted (and a notify action noted), not
+	 * parsed; reset lines (they only concern rules) are skipped. */
+	bool skim;
+	bool skim_notify;
+	size_t skimmed_rules;
 	/* How many rules each native syscall number has: a rule for a call with none skips the
 	 * conflict scan (which would make loading a 350-rule profile quadratic). */
 	uint32_t nr_rules[1024];
@@ -1989,6 +1994,12 @@ static int parse_line(struct pstate *st, struct src *s)
 	if (n == 0)
 		return perr(st, s, at, "expected a directive or a rule");
 #define IS(w) (n == sizeof(w) - 1 && memcmp(at, w, n) == 0)
+	if (st->skim && (is_action_word(at, n) || (n == 4 && memcmp(at, "kill", 4) == 0))) {
+		st->skimmed_rules++;
+		if (n == 6 && memcmp(at, "notify", 6) == 0)
+			st->skim_notify = true;
+		return 0;
+	}
 	if (is_action_word(at, n))
 		return parse_rule(st, s);
 	if (n == 4 && memcmp(at, "kill", 4) == 0)
@@ -2038,7 +2049,7 @@ static int parse_line(struct pstate *st, struct src *s)
 	if (IS("i386"))
 		return dir_i386(st, s);
 	if (IS("reset"))
-		return dir_reset(st, s);
+		return st->skim ? 0 : dir_reset(st, s);
 #undef IS
 	struct suggest sg;
 	suggest_init(&sg, at, n);
@@ -2167,7 +2178,9 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 	if (r == 0) {
 		/* The seccomp layer is present when the profile wrote a rule or a default.  Without
 		 * a default directive the profile is an allowlist that fails closed. */
-		p->present = p->nrules > 0 || st->default_seen;
+		p->present = p->nrules > 0 || st->skimmed_rules > 0 || st->default_seen;
+		p->rules_pending = st->skimmed_rules > 0;
+		p->notify_pending = st->skim_notify;
 		if (!st->default_seen) {
 			p->default_action.kind = LM_ACT_KILL_PROCESS;
 			p->default_action.errnum = 0;
@@ -2218,8 +2231,8 @@ int lm_profile_parse_buffer(const char *text, size_t len, const char *filename, 
 	return lm_profile_parse_buffer_info(text, len, filename, c, NULL, e);
 }
 
-int lm_profile_load_info(const char *name_or_path, struct lm_config *c,
-			 struct lm_profile_info *info, struct lm_err *e)
+static int load_top(const char *name_or_path, struct lm_config *c, struct lm_profile_info *info,
+		    bool skim, struct lm_err *e)
 {
 	cleanup_free char *path = NULL;
 	if (!name_or_path || !*name_or_path)
@@ -2240,11 +2253,50 @@ int lm_profile_load_info(const char *name_or_path, struct lm_config *c,
 				name_or_path, lm_profile_dir(), name_or_path);
 	struct pstate st;
 	pstate_begin(&st, c, info, e);
+	st.skim = skim;
 	int r = load_file(&st, path, NULL, NULL);
 	return pstate_end(&st, r, name_or_path, path);
 }
 
+int lm_profile_load_info(const char *name_or_path, struct lm_config *c,
+			 struct lm_profile_info *info, struct lm_err *e)
+{
+	return load_top(name_or_path, c, info, false, e);
+}
+
 int lm_profile_load(const char *name_or_path, struct lm_config *c, struct lm_err *e)
 {
-	return lm_profile_load_info(name_or_path, c, NULL, e);
+	return load_top(name_or_path, c, NULL, false, e);
+}
+
+int lm_profile_load_settings(const char *name_or_path, struct lm_config *c, struct lm_err *e)
+{
+	return load_top(name_or_path, c, NULL, true, e);
+}
+
+int lm_profile_load_rules(struct lm_config *c, struct lm_err *e)
+{
+	struct lm_seccomp_policy *p = &c->seccomp;
+	if (!p->rules_pending)
+		return 0;
+	/* The whole profile again, into a scratch config: only its policy is kept (the settings
+	 * were read the first time, and the command line has changed some since). */
+	struct lm_config full;
+	lm_config_init(&full);
+	int r = load_top(p->path, &full, NULL, false, e);
+	if (r == 0 && memcmp(full.seccomp.sha256, p->sha256, sizeof p->sha256) != 0)
+		r = lm_error(e, 0, "profile", "%s changed while lamina was reading it", p->path);
+	if (r == 0) {
+		struct lm_seccomp_policy old = *p;
+		*p = full.seccomp;
+		free(p->name);
+		free(p->path);
+		p->name = old.name; /* as the user named it */
+		p->path = old.path;
+		old.name = old.path = NULL;
+		lm_seccomp_policy_free(&old);
+		memset(&full.seccomp, 0, sizeof full.seccomp);
+	}
+	lm_config_free(&full);
+	return r;
 }

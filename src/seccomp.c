@@ -366,7 +366,7 @@ bool lm_seccomp_wants_listener(const struct lm_config *c)
 {
 	if (c->disabled_layers & LM_LAYER_SECCOMP)
 		return false;
-	if (c->report)
+	if (c->report || c->seccomp.notify_pending)
 		return true;
 	for (size_t i = 0; i < c->seccomp.nrules; i++)
 		if (c->seccomp.rules[i].action.kind == LM_ACT_NOTIFY)
@@ -1056,6 +1056,11 @@ static int compile_set(const struct lm_config *c, int optimize, struct lm_bpf_se
 		       struct lm_err *e)
 {
 	memset(s, 0, sizeof *s);
+	/* Fail closed: a filter compiled without the profile's rules would be its default
+	 * action alone (lm_profile_load_rules was not called). */
+	if (c->seccomp.rules_pending)
+		return lm_error(e, 0, "seccomp",
+				"internal error: the profile's rules are not loaded");
 	scmp_filter_ctx ctx;
 	if (lm_seccomp_wants_listener(c)) {
 		if (build_profile(c, true, false, optimize, &ctx, e) < 0 ||
@@ -1386,15 +1391,22 @@ static struct {
 	struct lm_bpf_set set;
 } prepared;
 
-int lm_seccomp_prepare(const struct lm_config *c, struct lm_err *e)
+int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e)
 {
 	lm_seccomp_release();
 	if (c->disabled_layers & LM_LAYER_SECCOMP)
 		return 0;
+	/* Report mode names the rule that stopped a call: it needs the rules themselves. */
+	if (lm_seccomp_wants_listener(c) && lm_profile_load_rules(c, e) < 0)
+		return -1;
 	bool cache = cache_enabled(c);
 	if (cache && cache_read(c, &prepared.set) == 0) {
 		prepared.from_cache = true;
 	} else {
+		/* Not compiled before: the rules are parsed now (and checked: an error in one is
+		 * reported here, with its FILE:LINE). */
+		if (lm_profile_load_rules(c, e) < 0)
+			return -1;
 		if (compile_set(c, optimize_level(), &prepared.set, e) < 0)
 			return -1;
 		prepared.from_cache = false;

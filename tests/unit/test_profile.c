@@ -867,6 +867,97 @@ static void test_errors(void)
 	    "t.profile:5:7: unknown system call 'opne' (did you mean open?)");
 }
 
+/* lamina run's split load: settings now, rules only when needed.  The settings, the default,
+ * the digest and the flags a filter cache key needs must be those of a full load; the rules,
+ * once loaded, too; a text changed in between, or a broken rule, is an error then. */
+static void test_settings_then_rules(void)
+{
+	char top[300];
+	struct lm_config full, split;
+	struct lm_err e = {0};
+	write_file("base.profile", "default errno(ENOSYS)\n"
+				   "allow read write ioctl\n"
+				   "stdfd on\n"
+				   "i386 on\n"
+				   "hostname base\n");
+	write_file("top.profile", "include ./base.profile\n"
+				  "allow getpid\n"
+				  "reset ioctl\n"
+				  "errno(EPERM) ioctl if a1 == TIOCSTI\n"
+				  "rlimit nofile=64\n"
+				  "ro-bind /srv\n");
+	snprintf(top, sizeof top, "%s/top.profile", tmpdir);
+	lm_config_init(&full);
+	lm_config_init(&split);
+	int r1 = lm_profile_load(top, &full, &e);
+	CHECK(r1 == 0, "full load: %s", e.msg);
+	int r2 = lm_profile_load_settings(top, &split, &e);
+	CHECK(r2 == 0, "settings load: %s", e.msg);
+	if (r1 == 0 && r2 == 0) {
+		CHECK(split.seccomp.rules_pending && split.seccomp.nrules == 0 &&
+			  !split.seccomp.notify_pending && !full.seccomp.rules_pending,
+		      "rules pending after a settings load only");
+		CHECK(!memcmp(split.seccomp.sha256, full.seccomp.sha256, 32),
+		      "the same digest either way");
+		CHECK(split.seccomp.present && split.seccomp.stdfd && split.seccomp.i386 &&
+			  split.seccomp.default_action.kind == LM_ACT_ERRNO &&
+			  split.seccomp.default_action.errnum == ENOSYS,
+		      "present, stdfd, i386 and the default from a settings load");
+		CHECK(!strcmp(split.hostname, "base") && split.nmounts == 1 &&
+			  split.rlimits[RLIMIT_NOFILE].set,
+		      "settings from a settings load");
+		CHECK(lm_profile_load_rules(&split, &e) == 0, "rules load: %s", e.msg);
+		CHECK(!split.seccomp.rules_pending && split.seccomp.nrules == full.seccomp.nrules &&
+			  !strcmp(split.seccomp.name, top),
+		      "rules load: %zu rules (full load %zu)", split.seccomp.nrules,
+		      full.seccomp.nrules);
+		const struct lm_rule *io = find_rule(&split, "ioctl", 0);
+		CHECK(io && io->nconds == 1 && io->action.kind == LM_ACT_ERRNO,
+		      "the reset applied by the rules load");
+		CHECK(lm_profile_load_rules(&split, &e) == 0 &&
+			  split.seccomp.nrules == full.seccomp.nrules,
+		      "a second rules load is a no-op");
+	}
+	lm_config_free(&full);
+	lm_config_free(&split);
+
+	/* notify noted without parsing the rule (report mode needs the rules) */
+	write_file("n.profile", "default allow\nnotify mkdir\n");
+	snprintf(top, sizeof top, "%s/n.profile", tmpdir);
+	lm_config_init(&split);
+	CHECK(lm_profile_load_settings(top, &split, &e) == 0 && split.seccomp.notify_pending &&
+		  lm_seccomp_wants_listener(&split),
+	      "notify noted by a settings load: %s", e.msg);
+	lm_config_free(&split);
+
+	/* a broken rule passes the settings load and is reported, with FILE:LINE:COL, by the
+	 * rules load */
+	write_file("b.profile", "default allow\nallow read\nerrno(EPERM) mkdirr\n");
+	snprintf(top, sizeof top, "%s/b.profile", tmpdir);
+	lm_config_init(&split);
+	CHECK(lm_profile_load_settings(top, &split, &e) == 0, "settings load of b: %s", e.msg);
+	int r = lm_profile_load_rules(&split, &e);
+	char want[400];
+	snprintf(want, sizeof want, "%s:3:14: unknown system call 'mkdirr' (did you mean mkdir?)",
+		 top);
+	CHECK(r < 0 && e.exit_code == 125 && !strcmp(e.msg, want), "broken rule at rules load: %s",
+	      e.msg);
+	lm_config_free(&split);
+
+	/* the text changed between the two loads */
+	write_file("d.profile", "default allow\nallow read\n");
+	snprintf(top, sizeof top, "%s/d.profile", tmpdir);
+	lm_config_init(&split);
+	CHECK(lm_profile_load_settings(top, &split, &e) == 0, "settings load of d: %s", e.msg);
+	write_file("d.profile", "default allow\nkill-process read\n");
+	memset(&e, 0, sizeof e);
+	r = lm_profile_load_rules(&split, &e);
+	CHECK(r < 0 && split.seccomp.rules_pending &&
+		  strstr(e.msg, "changed while lamina was reading it"),
+	      "changed text refused: %s", e.msg);
+	lm_config_free(&split);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -878,6 +969,7 @@ int main(void)
 	test_rules();
 	test_sha256();
 	test_includes();
+	test_settings_then_rules();
 	test_long_lines();
 	test_shipped();
 	test_errors();

@@ -706,6 +706,55 @@ static void test_cache(void)
 	lm_config_free(&c);
 }
 
+/* lamina run loads a profile's settings first and its rules only when the filter is not in the
+ * cache (lm_profile_load_settings / lm_profile_load_rules).  The filter compiled from a split
+ * load is the full one, the cached one is used without the rules, and a compile without the
+ * rules is refused (fail closed: it would be the default action alone). */
+static void test_split_load(void)
+{
+	char dir[] = "/tmp/lamina-unit-split-XXXXXX";
+	if (!mkdtemp(dir)) {
+		CHECK(0, "mkdtemp");
+		return;
+	}
+	char prof[300], cmd[400];
+	snprintf(prof, sizeof prof, "%s/p.profile", dir);
+	FILE *f = fopen(prof, "we");
+	CHECK(f && fputs("default allow\nerrno(EPERM) getppid\nkill-process ptrace\n", f) >= 0 &&
+		  fclose(f) == 0,
+	      "writing %s", prof);
+	setenv("XDG_CACHE_HOME", dir, 1);
+	unsetenv("LAMINA_NO_CACHE");
+	struct lm_config c;
+	struct lm_err e = {0};
+	lm_config_init(&c);
+	CHECK(lm_profile_load_settings(prof, &c, &e) == 0 && c.seccomp.rules_pending,
+	      "settings load: %s", e.msg);
+	/* no cache entry yet: prepare parses the rules and compiles */
+	CHECK(lm_seccomp_prepare(&c, &e) == 0 && !lm_seccomp_prepared_from_cache() &&
+		  !c.seccomp.rules_pending && c.seccomp.nrules == 2,
+	      "first prepare loads the rules (%zu) and compiles: %s", c.seccomp.nrules, e.msg);
+	CHECK(call_outcome(&c, SYS_getppid, 0, 0, 0) == EPERM, "the rule applies");
+	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == 0, "twin: the default applies");
+	lm_seccomp_release();
+	lm_config_free(&c);
+	/* a second run: the cached filter, the rules never parsed */
+	lm_config_init(&c);
+	CHECK(lm_profile_load_settings(prof, &c, &e) == 0, "settings load again: %s", e.msg);
+	CHECK(lm_seccomp_prepare(&c, &e) == 0 && lm_seccomp_prepared_from_cache() &&
+		  c.seccomp.rules_pending,
+	      "second prepare takes the cache and leaves the rules unparsed: %s", e.msg);
+	CHECK(call_outcome(&c, SYS_getppid, 0, 0, 0) == EPERM, "the cached rule applies");
+	CHECK(call_outcome(&c, SYS_ptrace, 0, 0, 0) == SIG(SIGSYS), "the cached kill applies");
+	lm_seccomp_release();
+	/* nothing prepared and the rules pending: apply compiles, and must refuse */
+	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == 200,
+	      "a filter without the rules is never compiled");
+	lm_config_free(&c);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "cleanup");
+}
+
 /* The hazard the stacked filters avoid, shown on libseccomp itself: in ONE filter an
  * unconditional allow swallows a conditional errno on the same syscall. */
 static void test_libseccomp_precedence_hazard(void)
@@ -823,6 +872,7 @@ int main(void)
 	test_report();
 	test_report_split();
 	test_cache();
+	test_split_load();
 	test_libseccomp_precedence_hazard();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
