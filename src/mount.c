@@ -55,6 +55,37 @@ static int clone_tree(const char *path, bool recursive, struct lm_err *e)
 	return fd;
 }
 
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467 /* Linux 6.15 */
+#endif
+
+/* open_tree(OPEN_TREE_CLONE) and mount_setattr in one call (open_tree_attr, Linux 6.15); on
+ * an older kernel, the two calls. */
+static int clone_attr(int dfd, const char *path, unsigned flags, uint64_t set, const char *what,
+		      struct lm_err *e)
+{
+	static bool no_attr_call;
+	flags |= OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+	struct mount_attr a = {.attr_set = set};
+	if (!no_attr_call) {
+		int fd = (int)syscall(SYS_open_tree_attr, dfd, path, flags, &a, sizeof a);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOSYS)
+			return lm_error(e, errno, L, "%s", what);
+		no_attr_call = true;
+	}
+	int fd = open_tree(dfd, path, flags);
+	if (fd < 0)
+		return lm_error(e, errno, L, "%s", what);
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (flags & AT_RECURSIVE), &a, sizeof a) < 0) {
+		int err = errno;
+		close(fd);
+		return lm_error(e, err, L, "mount_setattr on %s", what);
+	}
+	return fd;
+}
+
 static int set_attr(int fd, uint64_t set, bool recursive, const char *what, struct lm_err *e)
 {
 	struct mount_attr a = {.attr_set = set};
@@ -143,6 +174,28 @@ static int resolve_dst(int root, const char *dst, bool create, bool want_file, s
 	return fd;
 }
 
+/* Attach the detached mount src at NAME, one component, in DIR: a directory of a tree lamina
+ * made itself (its tmpfs root, its /dev, a new proc), where no symlink or ".." can have been
+ * planted, so that the resolve_dst walk (five to seven calls) is not needed.  create: make the
+ * mount point first (a directory, or an empty file when want_file). */
+static int attach_here(int src, int dir, const char *name, bool create, bool want_file,
+		       struct lm_err *e)
+{
+	if (create) {
+		int r = want_file ? openat(dir, name,
+					   O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+					   0444)
+				  : mkdirat(dir, name, 0755);
+		if (r < 0)
+			return lm_error(e, errno, L, "cannot create mount point %s", name);
+		if (want_file)
+			close(r);
+	}
+	if (move_mount(src, "", dir, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return lm_error(e, errno, L, "attaching %s", name);
+	return 0;
+}
+
 /* Attach the detached mount src onto dst (resolved safely beneath root). */
 static int attach(int src, int root, const char *dst, bool want_file, struct lm_err *e)
 {
@@ -176,7 +229,7 @@ static int write_file(int dir, const char *name, const char *text, mode_t mode, 
 /* Copy a small regular host file into the tmpfs (cheaper than a bind mount, and a snapshot). */
 static int copy_small(const char *src, int dir, const char *name, struct lm_err *e)
 {
-	cleanup_close int in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	cleanup_close int in = openat(AT_FDCWD, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (in < 0)
 		return errno == ENOENT || errno == EACCES ? 0 : lm_error(e, errno, L, "%s", src);
 	cleanup_close int out =
@@ -200,6 +253,8 @@ static int copy_small(const char *src, int dir, const char *name, struct lm_err 
 				return lm_error(e, errno, L, "copying %s", src);
 			off += w;
 		}
+		if ((size_t)r < sizeof buf)
+			break; /* a regular file reads short only at its end */
 	}
 	return 0;
 }
@@ -310,16 +365,17 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 			/* Directories, and files too big to copy at every launch (mime.types 74 KB,
 			 * ld.so.cache 44 KB, services 13 KB: copying them into the tmpfs cost more
 			 * than a read-only bind), are bound. */
-			cleanup_close int t = open_tree(
-			    AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-			if (t < 0)
-				continue; /* unreadable host entry: leave it out */
-			if (set_attr(t, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-				     true, path, e) < 0)
+			struct lm_err ignored = {0};
+			cleanup_close int t = clone_attr(
+			    AT_FDCWD, path, AT_RECURSIVE,
+			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, path, &ignored);
+			if (t < 0 && (ignored.errnum == ENOENT || ignored.errnum == EACCES))
+				continue; /* unreadable (or just removed) host entry: leave it out */
+			if (t < 0) {
+				*e = ignored;
 				return -1;
-			char dst[300];
-			snprintf(dst, sizeof dst, "/etc/%s", *n);
-			if (attach(t, root, dst, S_ISREG(st.st_mode), e) < 0)
+			}
+			if (attach_here(t, etc, *n, true, S_ISREG(st.st_mode), e) < 0)
 				return -1;
 		}
 	}
@@ -349,11 +405,9 @@ static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs,
 	for (const char *const *n = nodes; *n; n++) {
 		char path[64];
 		snprintf(path, sizeof path, "/dev/%s", *n);
-		cleanup_close int t = clone_tree(path, false, e);
-		if (t < 0)
-			goto fail;
-		if (set_attr(t, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, path, e) < 0 ||
-		    attach(t, dev, *n, true, e) < 0)
+		cleanup_close int t =
+		    clone_attr(AT_FDCWD, path, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path, e);
+		if (t < 0 || attach_here(t, dev, *n, true, true, e) < 0)
 			goto fail;
 	}
 	/* A new devpts instance: the payload gets its own ptys and never sees the host's. */
@@ -361,11 +415,9 @@ static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs,
 					       "mode",	      "0620", NULL};
 	cleanup_close int pts =
 	    new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
-	if (pts < 0 || attach(pts, dev, "pts", false, e) < 0)
+	if (pts < 0 || attach_here(pts, dev, "pts", true, false, e) < 0)
 		goto fail;
-	if (set_attr(shm, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false,
-		     "/dev/shm", e) < 0 ||
-	    attach(shm, dev, "shm", false, e) < 0)
+	if (attach_here(shm, dev, "shm", true, false, e) < 0)
 		goto fail;
 	static const char *const links[][2] = {
 	    {"ptmx", "pts/ptmx"},	   {"fd", "/proc/self/fd"},
@@ -434,22 +486,26 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 		}
 		if (m < 0)
 			return -1;
-		if (attach(m, proc, *n, false, e) < 0)
+		/* In the new proc: its names are the kernel's. */
+		if (attach_here(m, proc, *n, false, false, e) < 0)
 			return -1;
 	}
 	for (const char *const *n = proc_readonly; *n; n++) {
-		cleanup_close int m =
-		    open_tree(proc, *n, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		struct lm_err ro = {0};
+		cleanup_close int m = clone_attr(proc, *n, AT_RECURSIVE, MOUNT_ATTR_RDONLY, *n, &ro);
 		if (m < 0) {
-			if (errno == ENOENT)
+			if (ro.errnum == ENOENT)
 				continue;
-			return lm_error(e, errno, L, "/proc/%s", *n);
+			*e = ro;
+			return -1;
 		}
-		if (set_attr(m, MOUNT_ATTR_RDONLY, true, *n, e) < 0 ||
-		    attach(m, proc, *n, false, e) < 0)
+		if (attach_here(m, proc, *n, false, false, e) < 0)
 			return -1;
 	}
-	if (attach(proc, root, "/proc", false, e) < 0)
+	/* /proc of lamina's own root is a directory it made; in a --rootfs DIR, the walk
+	 * beneath the root. */
+	if (c->rootfs ? attach(proc, root, "/proc", false, e) < 0
+		      : attach_here(proc, root, "proc", false, false, e) < 0)
 		return -1;
 	lm_verbose(
 	    c, L,
@@ -634,7 +690,7 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		}
 		if (set_attr(p.usr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
 			     "/usr", e) < 0 ||
-		    attach(p.usr, root, "/usr", false, e) < 0)
+		    attach_here(p.usr, root, "usr", false, false, e) < 0)
 			goto out;
 		for (int i = 0; top_entries[i]; i++) {
 			char path[32];
@@ -644,7 +700,7 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 					     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 						 MOUNT_ATTR_NODEV,
 					     true, path, e) < 0 ||
-				    attach(p.top[i], root, path, false, e) < 0)
+				    attach_here(p.top[i], root, top_entries[i], true, false, e) < 0)
 					goto out;
 				continue;
 			}
@@ -683,13 +739,14 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		lm_error(e, errno, L, "scratch tmpfs: /tmp");
 		goto out;
 	}
-	if (attach(tmp, root, "/tmp", false, e) < 0)
+	if (c->rootfs ? attach(tmp, root, "/tmp", false, e) < 0
+		      : attach_here(tmp, root, "tmp", false, false, e) < 0)
 		goto out;
-	cleanup_close int shm = open_tree(scratch, "shm", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (shm < 0) {
-		lm_error(e, errno, L, "scratch tmpfs: /dev/shm");
+	cleanup_close int shm = clone_attr(scratch, "shm", 0,
+					   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+					   "scratch tmpfs: /dev/shm", e);
+	if (shm < 0)
 		goto out;
-	}
 	bool dev_own_fs;
 	dev = build_dev(c, root, shm, &dev_own_fs, e);
 	if (dev < 0)
