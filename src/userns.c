@@ -10,11 +10,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static int write_proc(pid_t pid, const char *file, const char *text, struct lm_err *e)
@@ -64,11 +64,13 @@ hint:
 
 int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 {
-	if (setresgid(c->gid, c->gid, c->gid) < 0)
+	/* The raw system calls: init has one thread, and the C library's wrappers would stop every
+	 * other thread first (musl: three signal-mask calls around each). */
+	if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0)
 		return lm_error(e, errno, "userns", "setresgid %u", (unsigned)c->gid);
-	if (c->caller_is_root && setgroups(0, NULL) < 0)
+	if (c->caller_is_root && syscall(SYS_setgroups, 0, NULL) < 0)
 		return lm_error(e, errno, "userns", "dropping supplementary groups");
-	if (setresuid(c->uid, c->uid, c->uid) < 0)
+	if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0)
 		return lm_error(e, errno, "userns", "setresuid %u", (unsigned)c->uid);
 	/* A change of effective ids clears the parent-death signal and resets dumpable
 	 * (commit_creds): arm both again. */
