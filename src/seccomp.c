@@ -1040,6 +1040,13 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, unsigned 
 	return 0;
 }
 
+/* LAMINA_SECCOMP_SHRINK=0 loads libseccomp's program as it is (for measuring). */
+static bool shrink_enabled(void)
+{
+	const char *v = getenv("LAMINA_SECCOMP_SHRINK");
+	return !(v && strcmp(v, "0") == 0);
+}
+
 static int ctx_to_prog(scmp_filter_ctx ctx, struct lm_bpf_set *s, struct lm_err *e)
 {
 	unsigned i = s->nprogs;
@@ -1047,6 +1054,14 @@ static int ctx_to_prog(scmp_filter_ctx ctx, struct lm_bpf_set *s, struct lm_err 
 	seccomp_release(ctx);
 	if (rc < 0)
 		return -1;
+	/* The same decisions in fewer instructions, or the program as it is (bpfshrink.c). */
+	struct sock_filter *small;
+	unsigned short n;
+	if (shrink_enabled() && lm_bpf_shrink(s->prog[i].insns, s->prog[i].len, &small, &n) == 0) {
+		free(s->prog[i].insns);
+		s->prog[i].insns = small;
+		s->prog[i].len = n;
+	}
 	s->nprogs++;
 	return 0;
 }
@@ -1152,8 +1167,9 @@ static void cache_key(const struct lm_config *c, uint8_t key[CACHE_KEY])
 	 * modification time: a stale entry from an older build is never used. */
 	struct stat exe = {0};
 	(void)stat("/proc/self/exe", &exe);
-	snprintf((char *)key + 32, CACHE_KEY - 32, "%x|%x|o%d|%u.%u.%u|%s|%llx:%llx:%lld.%09ld|%zu",
-		 flags, disabled, optimize_level(), v->major, v->minor, v->micro, LM_VERSION,
+	snprintf((char *)key + 32, CACHE_KEY - 32, "%x|%x|o%d%s|%u.%u.%u|%s|%llx:%llx:%lld.%09ld|%zu",
+		 flags, disabled, optimize_level(), shrink_enabled() ? "s" : "", v->major, v->minor,
+		 v->micro, LM_VERSION,
 		 (unsigned long long)exe.st_dev, (unsigned long long)exe.st_ino,
 		 (long long)exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec, lm_nbuiltins);
 }
@@ -1416,6 +1432,12 @@ int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e)
 	prepared.c = c;
 	prepared.ready = true;
 	return 0;
+}
+
+void lm_seccomp_prepared_prog(unsigned i, const struct sock_filter **insns, unsigned short *len)
+{
+	*insns = prepared.ready && i < prepared.set.nprogs ? prepared.set.prog[i].insns : NULL;
+	*len = *insns ? prepared.set.prog[i].len : 0;
 }
 
 bool lm_seccomp_prepared_from_cache(void)

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <stddef.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -755,6 +757,151 @@ static void test_split_load(void)
 	CHECK(system(cmd) == 0, "cleanup");
 }
 
+/* ---- bpfshrink ------------------------------------------------------------------------------ */
+
+/* libseccomp's program for a small policy: default allow; getppid EPERM; ptrace killed; ioctl
+ * TIOCSTI EPERM (a condition on a1); i386 too when both_arches. */
+static int export_small(bool both_arches, struct sock_filter **insns, unsigned short *len)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return -1;
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (both_arches && rc == 0)
+		rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(getppid), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(ptrace), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+				      SCMP_A1(SCMP_CMP_EQ, TIOCSTI));
+	char path[] = "/tmp/lamina-unit-bpf-XXXXXX";
+	int fd = rc == 0 ? mkstemp(path) : -1;
+	if (fd >= 0) {
+		unlink(path);
+		rc = seccomp_export_bpf(ctx, fd);
+	}
+	seccomp_release(ctx);
+	if (fd < 0 || rc < 0)
+		return -1;
+	off_t size = lseek(fd, 0, SEEK_END);
+	*insns = malloc((size_t)size);
+	*len = (unsigned short)(size / 8);
+	rc = *insns && pread(fd, *insns, (size_t)size, 0) == size ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* The decision prog makes on a call, seen in the kernel but without the call running: a child
+ * first loads a base filter that refuses everything with ENOTSUP but seccomp and exit, then
+ * prog.  The kernel applies the most severe of the two decisions, and of two errnos the newer
+ * filter's: prog's errno or kill shows as itself, prog's allow as ENOTSUP (the base refuses the
+ * call, so an allowed call with arguments 0 never runs on the host). */
+static int decision_of(const struct sock_filter *prog, unsigned short len, long nr, uint64_t a0,
+		       uint64_t a1)
+{
+	static const struct sock_filter base[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 3, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 2, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTSUP),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sock_fprog b = {.len = sizeof base / sizeof base[0],
+				       .filter = (struct sock_filter *)base};
+		struct sock_fprog fp = {.len = len, .filter = (struct sock_filter *)prog};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &b) < 0 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) < 0)
+			_exit(200);
+		raw_exit(err_of(syscall(nr, a0, a1, 0, 0, 0, 0)));
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFSIGNALED(st) ? SIG(WTERMSIG(st)) : WEXITSTATUS(st);
+}
+
+static void test_bpf_shrink(void)
+{
+	struct sock_filter *p = NULL, *q = NULL;
+	unsigned short pl = 0, ql = 0;
+	CHECK(export_small(false, &p, &pl) == 0, "libseccomp export");
+	if (!p)
+		return;
+	/* on a program this small the bitmaps (about 100 instructions) cost more than they save */
+	CHECK(lm_bpf_shrink(p, pl, &q, &ql) < 0 && !q, "a %u-instruction program is kept", pl);
+	free(p);
+
+	/* The default profile's program: the shrunk one is smaller and decides alike, in the
+	 * kernel (the emulator's own check is inside lm_bpf_shrink). */
+	struct lm_config c;
+	struct lm_err e = {0};
+	lm_config_init(&c);
+	setenv("LAMINA_SECCOMP_SHRINK", "0", 1);
+	CHECK(lm_profile_load("default", &c, &e) == 0 && lm_seccomp_prepare(&c, &e) == 0,
+	      "default profile, unshrunk: %s", e.msg);
+	unsetenv("LAMINA_SECCOMP_SHRINK");
+	const struct sock_filter *full = NULL;
+	unsigned short fl = 0;
+	lm_seccomp_prepared_prog(0, &full, &fl);
+	CHECK(full && fl > 400, "libseccomp's default program: %u instructions", fl);
+	if (full && lm_bpf_shrink(full, fl, &q, &ql) == 0) {
+		CHECK(ql < fl * 6 / 10, "shrunk: %u -> %u instructions", fl, ql);
+		CHECK(decision_of(q, ql, SYS_getpid, 0, 0) == ENOTSUP, "shrunk: getpid allowed");
+		CHECK(decision_of(q, ql, SYS_mount, 0, 0) == EPERM, "shrunk: mount EPERM");
+		CHECK(decision_of(q, ql, SYS_ptrace, 0, 0) == EPERM, "shrunk: ptrace EPERM");
+		CHECK(decision_of(q, ql, SYS_iopl, 3, 0) == SIG(SIGSYS), "shrunk: iopl killed");
+		/* and every call number below 460 decided as the full program decides it */
+		int differ = 0;
+		for (long nr = 0; nr < 460 && differ < 3; nr++) {
+			if (nr == SYS_exit || nr == SYS_exit_group || nr == SYS_seccomp)
+				continue; /* the base filter lets these run */
+			int a = decision_of(full, fl, nr, 0, 0), b = decision_of(q, ql, nr, 0, 0);
+			if (a != b) {
+				differ++;
+				CHECK(0, "call %ld: full program %d, shrunk %d", nr, a, b);
+			}
+		}
+		CHECK(differ == 0, "every call number 0..459 (arguments 0) decided alike");
+		CHECK(decision_of(q, ql, SYS_ioctl, 0, TIOCSTI) == EPERM,
+		      "shrunk: ioctl TIOCSTI refused (a condition, decided by the pruned part)");
+		CHECK(decision_of(q, ql, SYS_ioctl, 99, TCGETS) == ENOTSUP,
+		      "twin: ioctl TCGETS allowed");
+		CHECK(decision_of(q, ql, SYS_unshare, CLONE_NEWUSER, 0) == EPERM,
+		      "shrunk: unshare(CLONE_NEWUSER) refused");
+		CHECK(decision_of(q, ql, 0x40000000 + SYS_getpid, 0, 0) == SIG(SIGSYS),
+		      "shrunk: an x32 number is killed, past the bitmaps");
+		CHECK(decision_of(q, ql, 1000, 0, 0) == ENOSYS,
+		      "shrunk: a number past the table gets the default, ENOSYS");
+		free(q);
+		q = NULL;
+	} else {
+		CHECK(0, "the default profile's program shrinks");
+	}
+	lm_seccomp_release();
+	lm_config_free(&c);
+
+	/* two architectures (i386 on): kept as it is */
+	CHECK(export_small(true, &p, &pl) == 0, "libseccomp export, two arches");
+	if (p) {
+		CHECK(lm_bpf_shrink(p, pl, &q, &ql) < 0 && !q,
+		      "a two-architecture program is kept");
+		free(p);
+	}
+	/* an instruction the emulator does not model (a 16-bit load): kept */
+	struct sock_filter odd[] = {
+	    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	CHECK(lm_bpf_shrink(odd, 2, &q, &ql) < 0 && !q, "an unknown instruction: kept");
+}
+
 /* The hazard the stacked filters avoid, shown on libseccomp itself: in ONE filter an
  * unconditional allow swallows a conditional errno on the same syscall. */
 static void test_libseccomp_precedence_hazard(void)
@@ -873,6 +1020,7 @@ int main(void)
 	test_report_split();
 	test_cache();
 	test_split_load();
+	test_bpf_shrink();
 	test_libseccomp_precedence_hazard();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
