@@ -2,23 +2,25 @@
  *
  * The kernel converts and JIT-compiles a filter at every seccomp(2) load, in time linear in its
  * length: the default profile's filter, as libseccomp lays it out (a binary tree with one or two
- * comparisons per system call), is about 640 instructions and 0.2 ms of every launch.  Most of
- * those calls are decided by their number alone.  This file rewrites a finished program P as
+ * comparisons per system call), is about 640 instructions and 0.17 ms of every launch.  Most
+ * calls are decided by their number alone, and numbers with one decision come in runs (the
+ * default profile's 512 numbers make 92 runs).  This file rewrites a finished program P as
  *
- *   arch check -> one bit test of the call number in a bitmap per action -> return, or
- *   -> P' (P without the branches of the calls the bitmaps decided) for the calls whose decision
- *      depends on their arguments, and for every number past the bitmaps.
+ *   arch check -> a search tree over the runs -> one shared return per decision, or
+ *   -> P' (P without the branches of the numbers the tree decided) for the calls whose decision
+ *      depends on their arguments, and for every number past the tree.
  *
  * Everything is derived from P itself, not from the policy: an emulator runs P for each call
  * number and notes whether the decision read anything but the number and the architecture; the
  * pruning of P follows from the same facts (an abstract run of P where the number is known to be
  * one of the remaining ones).  The result Q is then run against P, by the same emulator, on every
- * call number below the bitmaps, numbers around and past them (x32's, -1, the top bit), four
- * architectures, and argument values built from every constant P compares with; one difference
- * and P is kept as it was.  So a mistake here can only cost the saving, never change a decision.
+ * call number below the tree's range, numbers around and past it (x32's, -1, the top bit), four
+ * architectures, and argument values built from every constant P' compares with; one
+ * difference and P is kept as it was.  So a mistake here can only cost the saving, never change
+ * a decision.
  *
  * Not shrunk (P kept): a program for more than one architecture (i386 on), or with an
- * instruction the emulator does not model. */
+ * instruction the emulator does not model, or one the result would not make smaller. */
 #include "seccomp_internal.h"
 
 #include <errno.h>
@@ -29,8 +31,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#define NBITS 512 /* call numbers decided by the bitmaps: x86_64 has fewer than 512 */
-#define NWORDS (NBITS / 32)
+#define NBITS 512 /* call numbers the front decides: x86_64 has fewer than 512 */
 #define OFF_NR 0
 #define OFF_ARCH 4
 
@@ -487,80 +488,63 @@ out:
 	return n;
 }
 
-/* ---- the bitmap front ---------------------------------------------------------------------- */
+/* ---- the front: a search tree over runs of numbers with one decision -------------------- */
 
-struct emitter {
+/* Only instructions the kernel's own emulator follows (seccomp_is_const_allow: loads of the
+ * number and the architecture, JEQ/JGT/JGE/JSET and JA with constants, RET with a constant):
+ * a call that is always allowed must stay in the kernel's per-call cache, which spares it the
+ * filter altogether.  (A bitmap test needs a shift, which that emulator does not follow.) */
+#define MAXRUNS 240 /* the tree and its returns within the 255 a conditional jump reaches */
+#define MAXDEC 16
+#define DEC_REST MAXDEC /* the decision "go to P'" */
+
+struct runs {
+	unsigned n;
+	uint32_t start[MAXRUNS + 1]; /* run i: [start[i], start[i+1]) */
+	unsigned dec[MAXRUNS];	     /* an index into the returns, or DEC_REST */
+};
+
+struct tree {
 	struct sock_filter *p;
 	unsigned n, cap;
-	bool full;
+	/* a node's jump to a leaf: fixed once the returns are placed after the tree */
+	unsigned fix_at[MAXRUNS * 2], fix_dec[MAXRUNS * 2], fix_side[MAXRUNS * 2], nfix;
+	bool bad;
 };
 
-static unsigned emit(struct emitter *e, struct sock_filter f)
+/* Runs i..j (at least two): JGE at the first number of the upper half; the lower half follows
+ * the test (its false side), the upper half after that.  A side that is one run jumps straight
+ * to that run's return. */
+static void emit_node(struct tree *t, const struct runs *r, unsigned i, unsigned j)
 {
-	if (e->n == e->cap) {
-		e->full = true;
-		return e->n;
-	}
-	e->p[e->n] = f;
-	return e->n++;
-}
-
-#define MAXCLASS 8
-struct word {
-	unsigned nclass;
-	uint32_t action[MAXCLASS], mask[MAXCLASS];
-	uint32_t cond; /* numbers decided by P' (their arguments count) */
-};
-
-/* One word's block: A = 1 << (nr % 32) from M[0]; a JSET per class but the last, the last
- * class's return, then the returns the JSETs jump to, and a JA to P' for the numbers that
- * need their arguments.  ja_fix records JAs whose offset is set once P' is placed. */
-static void emit_word(struct emitter *e, const struct word *w, unsigned *ja_fix, unsigned *nja)
-{
-	if (!w->nclass) { /* every number of the word needs its arguments */
-		ja_fix[(*nja)++] = emit(e, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+	unsigned mid = (i + j + 1) / 2;
+	unsigned at = t->n++;
+	if (at >= t->cap || t->nfix + 2 > MAXRUNS * 2) {
+		t->bad = true;
 		return;
 	}
-	/* Tests, then the fallthrough return, then what the tests jump to, in the same order:
-	 * one return per class but the last, and the JA to P'.  Test k jumps to target k, which
-	 * is always ntests instructions on. */
-	unsigned ntests = w->nclass - 1 + (w->cond ? 1 : 0);
-	if (ntests)
-		emit(e, (struct sock_filter)BPF_STMT(BPF_LD | BPF_MEM, 0));
-	for (unsigned c = 0; c + 1 < w->nclass; c++)
-		emit(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, w->mask[c],
-						     (uint8_t)ntests, 0));
-	if (w->cond)
-		emit(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, w->cond,
-						     (uint8_t)ntests, 0));
-	emit(e, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, w->action[w->nclass - 1]));
-	for (unsigned c = 0; c + 1 < w->nclass; c++)
-		emit(e, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, w->action[c]));
-	if (w->cond)
-		ja_fix[(*nja)++] = emit(e, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
-}
-
-/* A binary search over the word index in A (words lo..hi), then each word's block. */
-static void emit_tree(struct emitter *e, const struct word *w, unsigned lo, unsigned hi,
-		      unsigned *ja_fix, unsigned *nja)
-{
-	if (lo == hi) {
-		emit_word(e, &w[lo], ja_fix, nja);
-		return;
+	t->p[at] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, r->start[mid], 0, 0);
+	for (int side = 0; side < 2; side++) { /* 0: false (lower half), 1: true (upper) */
+		unsigned lo = side ? mid : i, hi = side ? j : mid - 1;
+		if (lo == hi) {
+			t->fix_at[t->nfix] = at;
+			t->fix_dec[t->nfix] = r->dec[lo];
+			t->fix_side[t->nfix++] = (unsigned)side;
+			continue;
+		}
+		unsigned child = t->n, d = child - at - 1;
+		if (d > 255) {
+			t->bad = true;
+			return;
+		}
+		if (side)
+			t->p[at].jt = (uint8_t)d;
+		else
+			t->p[at].jf = (uint8_t)d;
+		emit_node(t, r, lo, hi);
+		if (t->bad)
+			return;
 	}
-	unsigned mid = (lo + hi + 1) / 2;
-	/* the lower half first, falling through from the test: the test jumps over it */
-	unsigned at = emit(e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, mid, 0, 0));
-	unsigned start = e->n;
-	emit_tree(e, w, lo, mid - 1, ja_fix, nja);
-	unsigned skip = e->n - start;
-	if (skip > 255 || e->full) {
-		e->full = true;
-		return;
-	}
-	if (at < e->cap)
-		e->p[at].jt = (uint8_t)skip;
-	emit_tree(e, w, mid, hi, ja_fix, nja);
 }
 
 /* ---- verification -------------------------------------------------------------------------- */
@@ -679,86 +663,92 @@ int lm_bpf_shrink(const struct sock_filter *p, unsigned short len, struct sock_f
 			return -1;
 		bad_arch = r.ret;
 	}
-	/* Each number below NBITS: decided by the number alone (and its action), or not. */
+	/* Each number below NBITS: decided by the number alone (which return), or not (P'). */
 	bool cond[NBITS];
-	struct word w[NWORDS];
-	memset(w, 0, sizeof w);
+	uint32_t ret[MAXDEC];
+	unsigned nret = 0;
+	struct runs r = {0};
 	struct nrset entry = {0};
 	bool ovf = false;
 	for (uint32_t nr = 0; nr < NBITS; nr++) {
 		memset(&d, 0, sizeof d);
 		d.arch = arch;
 		d.nr = (int)nr;
-		struct run r = emulate(p, len, &d);
-		if (!r.ok)
+		struct run x = emulate(p, len, &d);
+		if (!x.ok)
 			return -1;
-		struct word *x = &w[nr / 32];
-		uint32_t bit = 1u << (nr % 32);
-		cond[nr] = r.read_other;
+		cond[nr] = x.read_other;
+		unsigned dec = DEC_REST;
 		if (cond[nr]) {
-			x->cond |= bit;
 			set_add(&entry, nr, nr, &ovf);
+		} else {
+			for (dec = 0; dec < nret && ret[dec] != x.ret; dec++)
+				;
+			if (dec == nret) {
+				if (nret == MAXDEC)
+					return -1;
+				ret[nret++] = x.ret;
+			}
+		}
+		if (r.n && r.dec[r.n - 1] == dec)
 			continue;
-		}
-		unsigned c = 0;
-		while (c < x->nclass && x->action[c] != r.ret)
-			c++;
-		if (c == x->nclass) {
-			if (x->nclass == MAXCLASS)
-				return -1;
-			x->action[x->nclass++] = r.ret;
-		}
-		x->mask[c] |= bit;
+		if (r.n == MAXRUNS)
+			return -1;
+		r.start[r.n] = nr;
+		r.dec[r.n++] = dec;
 	}
+	/* and everything from NBITS up, to P' */
 	set_add(&entry, NBITS, UINT32_MAX, &ovf);
 	if (ovf)
 		return -1;
-	/* The biggest class of each word last: it is the block's fallthrough, with no test. */
-	for (unsigned i = 0; i < NWORDS; i++) {
-		struct word *x = &w[i];
-		unsigned best = 0;
-		for (unsigned c = 1; c < x->nclass; c++)
-			if (__builtin_popcount(x->mask[c]) > __builtin_popcount(x->mask[best]))
-				best = c;
-		if (x->nclass) {
-			uint32_t a = x->action[best], m = x->mask[best];
-			x->action[best] = x->action[x->nclass - 1];
-			x->mask[best] = x->mask[x->nclass - 1];
-			x->action[x->nclass - 1] = a;
-			x->mask[x->nclass - 1] = m;
-		}
+	if (r.dec[r.n - 1] != DEC_REST) {
+		if (r.n == MAXRUNS)
+			return -1;
+		r.start[r.n] = NBITS;
+		r.dec[r.n++] = DEC_REST;
 	}
+	r.start[r.n] = 0; /* unused: the last run reaches 2^32 - 1 */
 
 	struct sock_filter *pp = calloc(len, sizeof *pp);
 	struct sock_filter *q = calloc(BPF_MAXINSNS, sizeof *q);
-	unsigned ja_fix[NWORDS * 2 + 4], nja = 0;
 	int rc = -1;
 	if (!pp || !q)
 		goto out;
 	unsigned pl = prune(p, len, arch, &entry, pp);
 	if (!pl)
 		goto out;
-	struct emitter e = {.p = q, .cap = BPF_MAXINSNS};
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARCH));
-	emit(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0));
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, bad_arch));
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR));
-	emit(&e, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, NBITS, 0, 1));
-	ja_fix[nja++] = emit(&e, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
-	/* M[0] = 1 << (nr % 32); A = nr / 32 */
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 31));
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0));
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_LD | BPF_IMM, 1));
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_LSH | BPF_X, 0));
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_ST, 0));
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR));
-	emit(&e, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 5));
-	emit_tree(&e, w, 0, NWORDS - 1, ja_fix, &nja);
-	if (e.full || e.n + pl > BPF_MAXINSNS || e.n + pl >= len)
+	/* arch; number; the tree; one return per decision, and the JA to P'; P' */
+	q[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_ARCH);
+	q[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0);
+	q[2] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, bad_arch);
+	q[3] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR);
+	struct tree t = {.p = q, .n = 4, .cap = BPF_MAXINSNS};
+	unsigned leaf_at[MAXDEC + 1];
+	if (r.n == 1) {
+		goto out; /* one decision for every number: nothing to gain */
+	}
+	emit_node(&t, &r, 0, r.n - 1);
+	if (t.bad)
+		goto out;
+	for (unsigned k = 0; k < nret; k++) {
+		leaf_at[k] = t.n;
+		q[t.n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, ret[k]);
+	}
+	leaf_at[DEC_REST] = t.n;
+	unsigned ja = t.n++;
+	for (unsigned k = 0; k < t.nfix; k++) {
+		unsigned d = leaf_at[t.fix_dec[k]] - t.fix_at[k] - 1;
+		if (d > 255)
+			goto out;
+		if (t.fix_side[k])
+			q[t.fix_at[k]].jt = (uint8_t)d;
+		else
+			q[t.fix_at[k]].jf = (uint8_t)d;
+	}
+	unsigned pstart = t.n;
+	if (pstart + pl >= len)
 		goto out; /* not smaller: keep P */
-	unsigned pstart = e.n;
-	for (unsigned i = 0; i < nja; i++)
-		q[ja_fix[i]].k = pstart - ja_fix[i] - 1;
+	q[ja] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, pstart - ja - 1);
 	memcpy(q + pstart, pp, pl * sizeof *pp);
 	unsigned ql = pstart + pl;
 	uint32_t consts[BPF_MAXINSNS];
