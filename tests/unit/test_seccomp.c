@@ -918,7 +918,8 @@ static void test_bpf_shrink(void)
 		unsigned cached_full = 0, cached_small = 0;
 		for (uint32_t nr = 0; nr < 512; nr++) {
 			cached_full += kernel_const_allow(full, fl, nr);
-			cached_small += kernel_const_allow(q, ql, nr) && kernel_const_allow(full, fl, nr);
+			cached_small +=
+			    kernel_const_allow(q, ql, nr) && kernel_const_allow(full, fl, nr);
 		}
 		CHECK(cached_full > 250 && cached_small == cached_full,
 		      "the kernel's per-call cache keeps every always-allowed call: %u of %u",
