@@ -395,6 +395,8 @@ static const char *const top_entries[] = {"bin", "sbin", "lib", "lib32", "lib64"
 static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs, struct lm_err *e)
 {
 	static const char *const dev_opts[] = {"mode", "0755", "size", "64k", NULL};
+	/* before the first goto: see lm_mount_apply */
+	cleanup_close int pts = -1;
 	*own_fs = c->rootfs != NULL;
 	int dev = *own_fs ? new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e)
 			  : openat2_beneath(root, "dev", O_PATH | O_DIRECTORY);
@@ -413,8 +415,7 @@ static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs,
 	/* A new devpts instance: the payload gets its own ptys and never sees the host's. */
 	static const char *const pts_opts[] = {"newinstance", NULL,   "ptmxmode", "0666",
 					       "mode",	      "0620", NULL};
-	cleanup_close int pts =
-	    new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
+	pts = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e);
 	if (pts < 0 || attach_here(pts, dev, "pts", true, false, e) < 0)
 		goto fail;
 	if (attach_here(shm, dev, "shm", true, false, e) < 0)
@@ -599,8 +600,9 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 		p.top[i] = -1;
 	int ret = -1;
 	/* Declared before the first `goto out`: a cleanup variable whose initialisation a goto
-	 * jumps over is closed with an indeterminate value (it closed fd 0 without the pivot). */
-	cleanup_close int root = -1, tmp = -1, dev = -1;
+	 * jumps over is closed with an indeterminate value (it closed fd 0 without the pivot, and
+	 * later fd 1: scratch and shm were still declared below the pivot-less path's goto). */
+	cleanup_close int root = -1, tmp = -1, dev = -1, scratch = -1, shm = -1;
 	bool pivot = !(c->disabled_layers & LM_LAYER_PIVOT);
 
 	/* 1. Clone the host trees while init still has the caller's host identity. */
@@ -723,8 +725,7 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	/* /tmp and /dev/shm: two directories of one tmpfs (a superblock costs at creation and
 	 * again at teardown), each mounted on its own, so neither sees the other's files. */
 	static const char *const scratch_opts[] = {"mode", "0700", NULL};
-	cleanup_close int scratch =
-	    new_fs("tmpfs", scratch_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
+	scratch = new_fs("tmpfs", scratch_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	if (scratch < 0)
 		goto out;
 	for (int i = 0; i < 2; i++) {
@@ -742,9 +743,8 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	if (c->rootfs ? attach(tmp, root, "/tmp", false, e) < 0
 		      : attach_here(tmp, root, "tmp", false, false, e) < 0)
 		goto out;
-	cleanup_close int shm = clone_attr(scratch, "shm", 0,
-					   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-					   "scratch tmpfs: /dev/shm", e);
+	shm = clone_attr(scratch, "shm", 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			 "scratch tmpfs: /dev/shm", e);
 	if (shm < 0)
 		goto out;
 	bool dev_own_fs;
