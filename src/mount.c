@@ -182,10 +182,10 @@ static int attach_here(int src, int dir, const char *name, bool create, bool wan
 		       struct lm_err *e)
 {
 	if (create) {
-		int r = want_file ? openat(dir, name,
-					   O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-					   0444)
-				  : mkdirat(dir, name, 0755);
+		int r = want_file
+			    ? openat(dir, name,
+				     O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0444)
+			    : mkdirat(dir, name, 0755);
 		if (r < 0)
 			return lm_error(e, errno, L, "cannot create mount point %s", name);
 		if (want_file)
@@ -366,11 +366,13 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 			 * ld.so.cache 44 KB, services 13 KB: copying them into the tmpfs cost more
 			 * than a read-only bind), are bound. */
 			struct lm_err ignored = {0};
-			cleanup_close int t = clone_attr(
-			    AT_FDCWD, path, AT_RECURSIVE,
-			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, path, &ignored);
+			cleanup_close int t =
+			    clone_attr(AT_FDCWD, path, AT_RECURSIVE,
+				       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+				       path, &ignored);
 			if (t < 0 && (ignored.errnum == ENOENT || ignored.errnum == EACCES))
-				continue; /* unreadable (or just removed) host entry: leave it out */
+				continue; /* unreadable (or just removed) host entry: leave it out
+					   */
 			if (t < 0) {
 				*e = ignored;
 				return -1;
@@ -493,7 +495,8 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 	}
 	for (const char *const *n = proc_readonly; *n; n++) {
 		struct lm_err ro = {0};
-		cleanup_close int m = clone_attr(proc, *n, AT_RECURSIVE, MOUNT_ATTR_RDONLY, *n, &ro);
+		cleanup_close int m =
+		    clone_attr(proc, *n, AT_RECURSIVE, MOUNT_ATTR_RDONLY, *n, &ro);
 		if (m < 0) {
 			if (ro.errnum == ENOENT)
 				continue;
@@ -743,8 +746,9 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	if (c->rootfs ? attach(tmp, root, "/tmp", false, e) < 0
 		      : attach_here(tmp, root, "tmp", false, false, e) < 0)
 		goto out;
-	shm = clone_attr(scratch, "shm", 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			 "scratch tmpfs: /dev/shm", e);
+	shm =
+	    clone_attr(scratch, "shm", 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		       "scratch tmpfs: /dev/shm", e);
 	if (shm < 0)
 		goto out;
 	bool dev_own_fs;
