@@ -37,6 +37,15 @@
 
 /* ---- a concrete run ------------------------------------------------------------------------ */
 
+/* Is a conditional jump (op: JEQ, JGT, JGE or JSET) taken with A = a and operand v? */
+static bool jump_taken(uint16_t op, uint32_t a, uint32_t v)
+{
+	return op == BPF_JEQ   ? a == v
+	       : op == BPF_JGT ? a > v
+	       : op == BPF_JGE ? a >= v
+			       : (a & v) != 0;
+}
+
 struct run {
 	uint32_t ret;
 	bool read_nr, read_other; /* loaded the call number / the instruction pointer or an arg */
@@ -174,16 +183,10 @@ static struct run emulate(const struct sock_filter *prog, unsigned len,
 				pc += k;
 				continue;
 			case BPF_JEQ:
-				t = A == v;
-				break;
 			case BPF_JGT:
-				t = A > v;
-				break;
 			case BPF_JGE:
-				t = A >= v;
-				break;
 			case BPF_JSET:
-				t = (A & v) != 0;
+				t = jump_taken(BPF_OP(f->code), A, v);
 				break;
 			default:
 				return r;
@@ -288,39 +291,22 @@ static void split(const struct astate *in, uint16_t op, uint32_t v, struct astat
 	*t = *in;
 	*f = *in;
 	if (in->kind == A_CONST) {
-		bool taken = op == BPF_JEQ   ? in->c == v
-			     : op == BPF_JGT ? in->c > v
-			     : op == BPF_JGE ? in->c >= v
-					     : (in->c & v) != 0;
-		(taken ? f : t)->kind = A_NONE;
+		(jump_taken(op, in->c, v) ? f : t)->kind = A_NONE;
 		return;
 	}
 	if (in->kind != A_NR || op == BPF_JSET)
 		return; /* unknown: both sides */
-	struct nrset a, b;
+	/* The numbers that take the jump are one interval [lo, hi]; the others, the rest. */
 	const uint64_t top = UINT32_MAX;
-	switch (op) {
-	case BPF_JEQ:
-		set_clip(&in->s, v, v, &a, ovf);
-		set_clip(&in->s, 0, v ? v - 1 : 0, &b, ovf);
-		if (!v)
-			b.n = 0;
-		{
-			struct nrset above;
-			set_clip(&in->s, (uint64_t)v + 1, top, &above, ovf);
-			set_union(&b, &above, ovf);
-		}
-		break;
-	case BPF_JGT:
-		set_clip(&in->s, (uint64_t)v + 1, top, &a, ovf);
-		set_clip(&in->s, 0, v, &b, ovf);
-		break;
-	default: /* BPF_JGE */
-		set_clip(&in->s, v, top, &a, ovf);
-		set_clip(&in->s, 0, v ? v - 1 : 0, &b, ovf);
-		if (!v)
-			b.n = 0;
-		break;
+	uint64_t lo = op == BPF_JGT ? (uint64_t)v + 1 : v, hi = op == BPF_JEQ ? v : top;
+	struct nrset a, b, above;
+	set_clip(&in->s, lo, hi, &a, ovf);
+	b.n = above.n = 0;
+	if (lo > 0)
+		set_clip(&in->s, 0, lo - 1, &b, ovf);
+	if (hi < top) {
+		set_clip(&in->s, hi + 1, top, &above, ovf);
+		set_union(&b, &above, ovf);
 	}
 	t->s = a;
 	f->s = b;
