@@ -55,6 +55,14 @@ static int clone_tree(const char *path, bool recursive, struct lm_err *e)
 	return fd;
 }
 
+static int set_attr(int fd, uint64_t set, bool recursive, const char *what, struct lm_err *e)
+{
+	struct mount_attr a = {.attr_set = set};
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a) < 0)
+		return lm_error(e, errno, L, "mount_setattr on %s", what);
+	return 0;
+}
+
 #ifndef SYS_open_tree_attr
 #define SYS_open_tree_attr 467 /* Linux 6.15 */
 #endif
@@ -78,20 +86,11 @@ static int clone_attr(int dfd, const char *path, unsigned flags, uint64_t set, c
 	int fd = open_tree(dfd, path, flags);
 	if (fd < 0)
 		return lm_error(e, errno, L, "%s", what);
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | (flags & AT_RECURSIVE), &a, sizeof a) < 0) {
-		int err = errno;
+	if (set_attr(fd, set, flags & AT_RECURSIVE, what, e) < 0) {
 		close(fd);
-		return lm_error(e, err, L, "mount_setattr on %s", what);
+		return -1;
 	}
 	return fd;
-}
-
-static int set_attr(int fd, uint64_t set, bool recursive, const char *what, struct lm_err *e)
-{
-	struct mount_attr a = {.attr_set = set};
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a) < 0)
-		return lm_error(e, errno, L, "mount_setattr on %s", what);
-	return 0;
 }
 
 /* A new filesystem instance as a detached mount. */
