@@ -1167,10 +1167,10 @@ static void cache_key(const struct lm_config *c, uint8_t key[CACHE_KEY])
 	 * modification time: a stale entry from an older build is never used. */
 	struct stat exe = {0};
 	(void)stat("/proc/self/exe", &exe);
-	snprintf((char *)key + 32, CACHE_KEY - 32, "%x|%x|o%d%s|%u.%u.%u|%s|%llx:%llx:%lld.%09ld|%zu",
-		 flags, disabled, optimize_level(), shrink_enabled() ? "s" : "", v->major, v->minor,
-		 v->micro, LM_VERSION,
-		 (unsigned long long)exe.st_dev, (unsigned long long)exe.st_ino,
+	snprintf((char *)key + 32, CACHE_KEY - 32,
+		 "%x|%x|o%d%s|%u.%u.%u|%s|%llx:%llx:%lld.%09ld|%zu", flags, disabled,
+		 optimize_level(), shrink_enabled() ? "s" : "", v->major, v->minor, v->micro,
+		 LM_VERSION, (unsigned long long)exe.st_dev, (unsigned long long)exe.st_ino,
 		 (long long)exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec, lm_nbuiltins);
 }
 
