@@ -462,34 +462,40 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 				 "fully visible)");
 		return -1;
 	}
-	/* One empty read-only tmpfs for every masked directory (each a clone of it): a superblock
-	 * costs at creation and again at teardown, a clone only its mount. */
+	/* One empty read-only tmpfs for every masked directory: a superblock costs at creation and
+	 * again at teardown, a clone only its mount.  The first directory gets the tmpfs itself,
+	 * the others clones of it: a detached mount that is closed without being attached is
+	 * unmounted then, and that unmount waits for an RCU grace period (~50 us here). */
 	cleanup_close int empty = -1;
 	for (const char *const *n = proc_masked; *n; n++) {
 		struct stat st;
 		if (fstatat(proc, *n, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		cleanup_close int m = -1;
-		if (S_ISDIR(st.st_mode)) {
+		int src;
+		if (S_ISDIR(st.st_mode) && empty < 0) {
 			static const char *const o[] = {"mode", "0555", "size", "0", NULL};
-			if (empty < 0)
-				empty = new_fs("tmpfs", o,
-					       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-						   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-					       e);
+			empty = new_fs("tmpfs", o,
+				       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					   MOUNT_ATTR_NOEXEC,
+				       e);
 			if (empty < 0)
 				return -1;
+			src = empty;
+		} else if (S_ISDIR(st.st_mode)) {
 			m = open_tree(empty, "",
 				      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 			if (m < 0)
 				return lm_error(e, errno, L, "masking /proc/%s", *n);
+			src = m;
 		} else {
 			m = clone_tree("/dev/null", false, e);
+			if (m < 0)
+				return -1;
+			src = m;
 		}
-		if (m < 0)
-			return -1;
 		/* In the new proc: its names are the kernel's. */
-		if (attach_here(m, proc, *n, false, false, e) < 0)
+		if (attach_here(src, proc, *n, false, false, e) < 0)
 			return -1;
 	}
 	for (const char *const *n = proc_readonly; *n; n++) {
