@@ -180,6 +180,23 @@ teardown() { teardown_scratch; }
 	assert_output lamina
 }
 
+@test "mount: /proc/acpi, asound, scsi (those the host has) are an empty read-only tmpfs; the host's are proc (twin)" {
+	local n=0
+	for d in acpi asound scsi; do
+		[ -d /proc/$d ] || continue
+		n=$((n + 1))
+		# twin: the host's directory is the kernel's own
+		[ "$(stat -f -c %T /proc/$d)" = proc ]
+		run --separate-stderr lm -- /bin/sh -c "stat -f -c %T /proc/$d; ls -A /proc/$d | wc -l; mkdir /proc/$d/x"
+		assert_failure 1
+		assert_output $'tmpfs\n0'
+		assert_stderr --partial "Read-only file system"
+	done
+	if [ "$n" = 0 ]; then
+		skip "this host's /proc has none of acpi, asound, scsi"
+	fi
+}
+
 @test "mount: /dev holds only the safe nodes, a new devpts, shm; it is read-only" {
 	run --separate-stderr lm -- /bin/ls -A /dev
 	assert_success
