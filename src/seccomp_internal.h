@@ -55,14 +55,14 @@ int lm_action_rank(enum lm_action_kind k);
 
 const char *lm_action_kind_name(enum lm_action_kind k);
 
-
-/* bpfshrink.c: the same decisions as the seccomp program p (x86_64 alone) in fewer
- * instructions: a bitmap per action for the calls decided by their number, p pruned for the
- * rest.  0 and *out (malloc'd) when that was possible and checked against p; -1 otherwise
- * (keep p). */
 struct sock_filter;
 /* The i-th program lm_seccomp_prepare made (NULL when none): for the unit tests. */
 void lm_seccomp_prepared_prog(unsigned i, const struct sock_filter **insns, unsigned short *len);
+
+/* bpfshrink.c: the same decisions as the seccomp program p (x86_64 alone) in fewer
+ * instructions: a search tree over the runs of call numbers that one decision covers, and p
+ * pruned for the calls whose arguments count.  0 and *out (malloc'd) when that was possible
+ * and checked against p; -1 otherwise (keep p). */
 int lm_bpf_shrink(const struct sock_filter *p, unsigned short len, struct sock_filter **out,
 		  unsigned short *outlen);
 

@@ -251,9 +251,9 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		if (pf[1].revents & (POLLIN | POLLHUP)) {
 			ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
 			/* The payload's status: init has killed and reaped every other
-			 * process of the sandbox before sending it (init.c), and is
-			 * exiting.  Return now; the kernel tears the namespaces down
-			 * after, as it does a network namespace. */
+			 * process of the sandbox before sending it (init.c), and exits
+			 * once we hang up.  Return now; the kernel tears the namespaces
+			 * down after, as it does a network namespace. */
 			if (payload_status >= 0 && !timed_out)
 				break;
 		}
