@@ -18,8 +18,13 @@ static void usage(FILE *f)
 		"Run 'lamina run --help' for the run options.\n");
 }
 
+/* Written at build time by lamina-embed (meson.build). */
+extern const struct lm_builtin_bpf *const lm_builtin_bpf_table[];
+extern const size_t lm_builtin_bpf_count;
+
 int main(int argc, char **argv)
 {
+	lm_seccomp_use_builtin(lm_builtin_bpf_table, lm_builtin_bpf_count);
 	if (argc < 2) {
 		usage(stderr);
 		return LM_EXIT_FAILURE;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -331,5 +332,25 @@ int lm_report_exit_status(const struct lm_report_state *st, int wait_status);
 int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e);
 void lm_seccomp_release(void);
 bool lm_seccomp_prepared_from_cache(void);
+/* ... and whether it came from the table built into the binary (lm_seccomp_use_builtin). */
+bool lm_seccomp_prepared_builtin(void);
+
+/* The shipped profiles' filters, compiled at build time (cmd/lamina-embed.c writes the table,
+ * lamina links it in): the key is the filter cache's (profile digest, switches, versions) with
+ * "built-in" for the binary's identity. */
+#define LM_BPF_KEY 160
+struct sock_filter;
+struct lm_builtin_bpf {
+	uint8_t key[LM_BPF_KEY];
+	unsigned nprogs;
+	bool listener;
+	unsigned short len[2];
+	const struct sock_filter *insns[2];
+};
+void lm_seccomp_use_builtin(const struct lm_builtin_bpf *const *table, size_t n);
+/* Compile c's filters and write them to out as C: arrays named ID_0, ID_1 and the struct
+ * lm_builtin_bpf ID that points to them. */
+int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, FILE *out,
+			     struct lm_err *e);
 
 #endif

@@ -1135,7 +1135,7 @@ static int optimize_level(void)
 }
 
 #define CACHE_MAGIC "LMBPF\x03\r\n"
-#define CACHE_KEY 160
+#define CACHE_KEY LM_BPF_KEY
 struct cache_header {
 	char magic[8];
 	uint8_t key[CACHE_KEY];
@@ -1155,7 +1155,9 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 	return h;
 }
 
-static void cache_key(const struct lm_config *c, uint8_t key[CACHE_KEY])
+/* with_exe: the identity of the lamina binary ends the key (the cache's); without it, "built
+ * in" (the table compiled into the binary, see the section after the cache). */
+static void filter_key(const struct lm_config *c, bool with_exe, uint8_t key[CACHE_KEY])
 {
 	memset(key, 0, CACHE_KEY);
 	memcpy(key, c->seccomp.sha256, 32);
@@ -1163,15 +1165,24 @@ static void cache_key(const struct lm_config *c, uint8_t key[CACHE_KEY])
 	uint32_t flags = (c->seccomp.stdfd ? 1u : 0) | (c->seccomp.allow_dup2_1_2 ? 2u : 0) |
 			 (lm_seccomp_wants_listener(c) ? 4u : 0) | (c->seccomp.i386 ? 8u : 0);
 	unsigned disabled = c->disabled_layers & (LM_LAYER_SECCOMP | LM_LAYER_STDFD);
-	/* The lamina binary itself (a rebuild may build filters differently), by identity and
-	 * modification time: a stale entry from an older build is never used. */
-	struct stat exe = {0};
-	(void)stat("/proc/self/exe", &exe);
-	snprintf((char *)key + 32, CACHE_KEY - 32,
-		 "%x|%x|o%d%s|%u.%u.%u|%s|%llx:%llx:%lld.%09ld|%zu", flags, disabled,
-		 optimize_level(), shrink_enabled() ? "s" : "", v->major, v->minor, v->micro,
-		 LM_VERSION, (unsigned long long)exe.st_dev, (unsigned long long)exe.st_ino,
-		 (long long)exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec, lm_nbuiltins);
+	char exe_id[80] = "built-in";
+	if (with_exe) {
+		/* The lamina binary itself (a rebuild may build filters differently), by identity
+		 * and modification time: a stale entry from an older build is never used. */
+		struct stat exe = {0};
+		(void)stat("/proc/self/exe", &exe);
+		snprintf(exe_id, sizeof exe_id, "%llx:%llx:%lld.%09ld",
+			 (unsigned long long)exe.st_dev, (unsigned long long)exe.st_ino,
+			 (long long)exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec);
+	}
+	snprintf((char *)key + 32, CACHE_KEY - 32, "%x|%x|o%d%s|%u.%u.%u|%s|%s|%zu", flags,
+		 disabled, optimize_level(), shrink_enabled() ? "s" : "", v->major, v->minor,
+		 v->micro, LM_VERSION, exe_id, lm_nbuiltins);
+}
+
+static void cache_key(const struct lm_config *c, uint8_t key[CACHE_KEY])
+{
+	filter_key(c, true, key);
 }
 
 static int cache_dir(char *buf, size_t n)
@@ -1397,6 +1408,77 @@ static void cache_write(const struct lm_config *c, const struct lm_bpf_set *s)
 	unlink(tmp);
 }
 
+/* ---- the shipped profiles' filters, compiled when lamina is built ---------------------------
+ * lamina-embed (cmd/lamina-embed.c) compiles every shipped profile at build time, with this
+ * code, and writes the programs as a C table that is linked into the lamina binary; main()
+ * (cmd/lamina.c) hands it over with lm_seccomp_use_builtin.  A launch whose profile text (its digest, includes
+ * included) and switches are those of a table entry loads that entry's BPF: no cache to read and
+ * check (a stat of the binary, two keyctl calls, an HMAC over the programs: ~70 us of the
+ * supervisor's start-up), and no compile (13-35 ms) for a caller without a writable HOME.  The
+ * key is the cache's, with "built-in" in the place of the binary's identity: the table is part of
+ * the binary, so it cannot be stale, and it is as trusted as the binary.  A profile edited after
+ * the build has another digest and goes the cache's way; so do LAMINA_SECCOMP_OPTIMIZE and
+ * LAMINA_SECCOMP_SHRINK (they are in the key).  LAMINA_NO_CACHE=1 turns this off too. */
+static const struct lm_builtin_bpf *const *builtin_bpf;
+static size_t nbuiltin_bpf;
+
+void lm_seccomp_use_builtin(const struct lm_builtin_bpf *const *table, size_t n)
+{
+	builtin_bpf = table;
+	nbuiltin_bpf = n;
+}
+
+/* The table entry for c's filters, or NULL. */
+static const struct lm_builtin_bpf *builtin_find(const struct lm_config *c)
+{
+	if (!nbuiltin_bpf || !cache_enabled(c))
+		return NULL;
+	uint8_t key[CACHE_KEY];
+	filter_key(c, false, key);
+	for (size_t i = 0; i < nbuiltin_bpf; i++)
+		if (memcmp(builtin_bpf[i]->key, key, CACHE_KEY) == 0)
+			return builtin_bpf[i];
+	return NULL;
+}
+
+static void c_bytes(FILE *out, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "%s0x%02x,", i % 12 ? " " : "\n\t\t", p[i]);
+}
+
+int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, FILE *out, struct lm_err *e)
+{
+	struct lm_bpf_set s = {0};
+	if (compile_set(c, optimize_level(), &s, e) < 0)
+		return -1;
+	uint8_t key[CACHE_KEY];
+	filter_key(c, false, key);
+	for (unsigned i = 0; i < s.nprogs; i++) {
+		fprintf(out, "static const struct sock_filter %s_%u[%u] = {\n", id, i,
+			s.prog[i].len);
+		for (unsigned k = 0; k < s.prog[i].len; k++) {
+			const struct sock_filter *f = &s.prog[i].insns[k];
+			fprintf(out, "\t{0x%04x, %u, %u, 0x%08x},\n", f->code, f->jt, f->jf, f->k);
+		}
+		fprintf(out, "};\n");
+	}
+	fprintf(out, "static const struct lm_builtin_bpf %s = {.key = {", id);
+	c_bytes(out, key, 32);
+	fprintf(out, "\n\t\t/* ");
+	for (const char *k = (const char *)key + 32; *k; k++)
+		fputc(*k == '*' ? '.' : *k, out);
+	fprintf(out, " */");
+	c_bytes(out, key + 32, CACHE_KEY - 32);
+	fprintf(out,
+		"},\n\t.nprogs = %u, .listener = %s, .len = {%u, %u}, .insns = {%s_0, %s%s}};\n",
+		s.nprogs, s.listener ? "true" : "false", s.prog[0].len,
+		s.nprogs > 1 ? s.prog[1].len : 0, id, s.nprogs > 1 ? id : "NULL",
+		s.nprogs > 1 ? "_1" : "");
+	bpf_set_free(&s);
+	return ferror(out) ? lm_error(e, EIO, "seccomp", "writing the built-in table") : 0;
+}
+
 /* ---- prepare / apply ----------------------------------------------------------------------- */
 
 /* Prepared in the supervisor before clone; the payload inherits a copy of this memory. */
@@ -1404,6 +1486,7 @@ static struct {
 	const struct lm_config *c;
 	bool ready;
 	bool from_cache;
+	bool builtin; /* set points into the built-in table: nothing to free */
 	struct lm_bpf_set set;
 } prepared;
 
@@ -1416,7 +1499,17 @@ int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e)
 	if (lm_seccomp_wants_listener(c) && lm_profile_load_rules(c, e) < 0)
 		return -1;
 	bool cache = cache_enabled(c);
-	if (cache && cache_read(c, &prepared.set) == 0) {
+	const struct lm_builtin_bpf *b = builtin_find(c);
+	if (b) {
+		prepared.set = (struct lm_bpf_set){.nprogs = b->nprogs, .listener = b->listener};
+		for (unsigned i = 0; i < b->nprogs; i++) {
+			prepared.set.prog[i].insns = (struct sock_filter *)b->insns[i];
+			prepared.set.prog[i].len = b->len[i];
+		}
+		prepared.builtin = true;
+		prepared.from_cache = true;
+	} else if (cache && cache_read(c, &prepared.set) == 0) {
+		prepared.builtin = false;
 		prepared.from_cache = true;
 	} else {
 		/* Not compiled before: the rules are parsed now (and checked: an error in one is
@@ -1425,12 +1518,17 @@ int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e)
 			return -1;
 		if (compile_set(c, optimize_level(), &prepared.set, e) < 0)
 			return -1;
+		prepared.builtin = false;
 		prepared.from_cache = false;
 		if (cache)
 			cache_write(c, &prepared.set);
 	}
 	prepared.c = c;
 	prepared.ready = true;
+	lm_verbose(c, "seccomp", "filter %s",
+		   prepared.builtin	 ? "built into lamina (a shipped profile, unchanged)"
+		   : prepared.from_cache ? "from the cache (compiled by an earlier run)"
+					 : "compiled now");
 	return 0;
 }
 
@@ -1445,10 +1543,18 @@ bool lm_seccomp_prepared_from_cache(void)
 	return prepared.ready && prepared.from_cache;
 }
 
+bool lm_seccomp_prepared_builtin(void)
+{
+	return prepared.ready && prepared.builtin;
+}
+
 void lm_seccomp_release(void)
 {
-	if (prepared.ready)
+	if (prepared.ready && !prepared.builtin)
 		bpf_set_free(&prepared.set);
+	else if (prepared.ready)
+		memset(&prepared.set, 0, sizeof prepared.set);
+	prepared.builtin = false;
 	prepared.ready = false;
 	prepared.c = NULL;
 }

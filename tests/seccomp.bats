@@ -24,7 +24,14 @@ setup() {
 	printf 'purpose test: everything allowed, i386 too\ndefault allow\ni386 on\n' >"$SCRATCH/allowall-i386.profile"
 	printf 'purpose test: std-fd layer, i386 too\ninclude ./stdfd.profile\ni386 on\n' >"$SCRATCH/stdfd-i386.profile"
 	printf 'purpose test: strict with i386\ninclude strict\ni386 on\n' >"$SCRATCH/strict-i386.profile"
+	# Shipped profiles with one comment added: the same rules, another text, so their filters
+	# are not the ones built into lamina and go through the cache.
+	for p in default strict; do
+		{ cat "$LAMINA_PROFILE_DIR/$p.profile"; echo "# edited: not the shipped text"; } >"$SCRATCH/$p-edited.profile"
+	done
 	chmod 644 "$SCRATCH"/*.profile
+	DEFAULT_ED=$SCRATCH/default-edited.profile
+	STRICT_ED=$SCRATCH/strict-edited.profile
 	ALLOW=$SCRATCH/allowall.profile
 	STDFD=$SCRATCH/stdfd.profile
 	ALLOW32=$SCRATCH/allowall-i386.profile
@@ -404,8 +411,52 @@ i386() {
 
 # ---- the BPF cache -----------------------------------------------------------------------
 
+@test "built-in filter: a shipped profile's filter is built into lamina: no cache is read or written, -v says so" {
+	for p in default strict build hosting stdio; do
+		run --separate-stderr "$LAMINA" run -v -p "$p" -- /bin/true
+		assert_stderr --partial "lamina: seccomp: filter built into lamina (a shipped profile, unchanged)"
+	done
+	run "$LAMINA" run -p default -- /bin/true
+	assert_success
+	run t strict getppid
+	assert_equal "$status" 159
+	refute [ -e "$XDG_CACHE_HOME/lamina" ]
+	# twin: the same text plus a comment is another profile: compiled, then cached
+	run --separate-stderr "$LAMINA" run -v -p "$DEFAULT_ED" -- /bin/true
+	assert_stderr --partial "lamina: seccomp: filter compiled now"
+	run --separate-stderr "$LAMINA" run -v -p "$DEFAULT_ED" -- /bin/true
+	assert_stderr --partial "lamina: seccomp: filter from the cache"
+	run bash -c 'ls "$XDG_CACHE_HOME"/lamina/*.bpf | wc -l'
+	assert_output "1"
+}
+
+@test "built-in filter: decides as the compiled one (strict: getppid killed, dup2(1, 2) allowed), with no HOME at all" {
+	for p in strict "$STRICT_ED"; do
+		run env -u HOME -u XDG_CACHE_HOME "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$p" -- /seed/try-syscall getppid
+		assert_equal "$status" 159
+		run env -u HOME -u XDG_CACHE_HOME "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$p" -- /seed/try-syscall dup2 1 2
+		assert_success
+	done
+	run env -u HOME -u XDG_CACHE_HOME "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p default -- /seed/try-syscall unshare 0x10000000
+	assert_equal "$status" 1
+	assert_output "unshare: EPERM"
+	# twin: the call the built-in default filter refuses works without the layer
+	run env -u HOME -u XDG_CACHE_HOME "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p default --unsafe-disable-layer seccomp -- /seed/try-syscall unshare 0x10000000
+	assert_success
+}
+
+@test "built-in filter: LAMINA_NO_CACHE=1 compiles even a shipped profile; LAMINA_SECCOMP_SHRINK=0 is another filter" {
+	run --separate-stderr env LAMINA_NO_CACHE=1 "$LAMINA" run -v -p strict -- /bin/true
+	assert_stderr --partial "lamina: seccomp: filter compiled now"
+	run --separate-stderr env LAMINA_SECCOMP_SHRINK=0 "$LAMINA" run -v -p default -- /bin/true
+	assert_stderr --partial "lamina: seccomp: filter compiled now"
+	# twin: without the variables, the built-in filter
+	run --separate-stderr "$LAMINA" run -v -p strict -- /bin/true
+	assert_stderr --partial "lamina: seccomp: filter built into lamina"
+}
+
 @test "cache: the compiled filter is cached 0600 under XDG_CACHE_HOME and reused" {
-	run t default getppid
+	run t "$DEFAULT_ED" getppid
 	assert_success
 	run bash -c 'ls "$XDG_CACHE_HOME"/lamina/*.bpf | wc -l'
 	assert_output "1"
@@ -414,31 +465,31 @@ i386() {
 	assert_output "600 $(id -u)"
 	before=$(stat -c %Y.%i "$f")
 	sleep 1
-	run t default getppid
+	run t "$DEFAULT_ED" getppid
 	assert_success
 	assert_equal "$(stat -c %Y.%i "$f")" "$before"
 }
 
 @test "cache: a corrupted cache file is ignored (the filter still works) and rewritten" {
-	run t strict getppid
+	run t "$STRICT_ED" getppid
 	assert_equal "$status" 159
 	f=$(ls "$XDG_CACHE_HOME"/lamina/*.bpf)
 	# flip bytes in the middle of the BPF: an unchecked cache would load a different filter
 	printf '\x06\x00\x00\x00\x00\x00\xff\x7f' | dd of="$f" bs=1 seek=400 conv=notrunc status=none
 	bad=$(sha256sum <"$f")
-	run t strict getppid
+	run t "$STRICT_ED" getppid
 	assert_equal "$status" 159
-	run t strict dup2 1 2
+	run t "$STRICT_ED" dup2 1 2
 	assert_success
 	refute [ "$(sha256sum <"$f")" = "$bad" ]
 }
 
 @test "cache: a cache file writable by others is not trusted: it is replaced" {
-	run t strict getppid
+	run t "$STRICT_ED" getppid
 	f=$(ls "$XDG_CACHE_HOME"/lamina/*.bpf)
 	chmod 666 "$f"
 	before=$(stat -c %i "$f")
-	run t strict getppid
+	run t "$STRICT_ED" getppid
 	assert_equal "$status" 159
 	run stat -c '%a' "$f"
 	assert_output "600"
@@ -473,12 +524,12 @@ i386() {
 }
 
 @test "cache: entries in a cache directory writable by others are not used (recompiled every run)" {
-	run t strict getppid
+	run t "$STRICT_ED" getppid
 	assert_equal "$status" 159
 	f=$(ls "$XDG_CACHE_HOME"/lamina/*.bpf)
 	chmod 777 "$XDG_CACHE_HOME/lamina"
 	before=$(stat -c %i "$f")
-	run t strict getppid
+	run t "$STRICT_ED" getppid
 	assert_equal "$status" 159
 	# not read (recompiled), and the write happens only through rename: a fresh inode
 	refute [ "$(stat -c %i "$f")" = "$before" ]
@@ -503,7 +554,7 @@ i386() {
 }
 
 @test "cache: an entry planted by someone who can write the cache (a payload with \$HOME bound) is not trusted" {
-	run t strict getppid
+	run t "$STRICT_ED" getppid
 	assert_equal "$status" 159
 	f=$(ls "$XDG_CACHE_HOME"/lamina/*.bpf)
 	# The forger knows the file format: every instruction becomes "return ALLOW" and the
@@ -528,8 +579,8 @@ open(p, 'wb').write(b)
 PY
 	# twin: the planted file is really there, in the place and format lamina reads
 	[ "$(head -c 5 "$f")" = LMBPF ]
-	run t strict getppid
+	run t "$STRICT_ED" getppid
 	assert_equal "$status" 159
-	run t strict dup2 1 2
+	run t "$STRICT_ED" dup2 1 2
 	assert_success
 }
