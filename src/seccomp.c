@@ -1411,14 +1411,16 @@ static void cache_write(const struct lm_config *c, const struct lm_bpf_set *s)
 /* ---- the shipped profiles' filters, compiled when lamina is built ---------------------------
  * lamina-embed (cmd/lamina-embed.c) compiles every shipped profile at build time, with this
  * code, and writes the programs as a C table that is linked into the lamina binary; main()
- * (cmd/lamina.c) hands it over with lm_seccomp_use_builtin.  A launch whose profile text (its digest, includes
- * included) and switches are those of a table entry loads that entry's BPF: no cache to read and
- * check (a stat of the binary, two keyctl calls, an HMAC over the programs: ~70 us of the
- * supervisor's start-up), and no compile (13-35 ms) for a caller without a writable HOME.  The
- * key is the cache's, with "built-in" in the place of the binary's identity: the table is part of
- * the binary, so it cannot be stale, and it is as trusted as the binary.  A profile edited after
- * the build has another digest and goes the cache's way; so do LAMINA_SECCOMP_OPTIMIZE and
- * LAMINA_SECCOMP_SHRINK (they are in the key).  LAMINA_NO_CACHE=1 turns this off too. */
+ * (cmd/lamina.c) hands it over with lm_seccomp_use_builtin.  A launch whose profile text (its
+ * digest, includes included) and switches are those of a table entry loads that entry's BPF: no
+ * cache to read and check (a stat of the binary, two keyctl calls, an HMAC over the programs:
+ * ~70 us of the supervisor's start-up), and no compile (13-35 ms) for a caller without a
+ * writable HOME.  The key is the cache's, with "built-in" in the place of the binary's identity:
+ * the table is part of the binary, so it cannot be stale, and it is as trusted as the binary.  A
+ * profile edited after the build has another digest and goes the cache's way; so do
+ * LAMINA_SECCOMP_OPTIMIZE and LAMINA_SECCOMP_SHRINK (they are in the key).  LAMINA_NO_CACHE=1
+ * turns this off too.  Like a cache entry, the table holds what libseccomp built on the machine
+ * that compiled it. */
 static const struct lm_builtin_bpf *const *builtin_bpf;
 static size_t nbuiltin_bpf;
 
