@@ -262,7 +262,7 @@ int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *inf
 
 	fprintf(out, "\nResource limits (soft:hard, as they would be applied now)\n");
 	struct rlimit lim[LM_NRLIMITS];
-	if (lm_rlimit_resolve(c, lim, e) < 0)
+	if (lm_rlimit_resolve(c, lim, NULL, e) < 0)
 		return -1;
 	static const int shown[] = {RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_FSIZE,
 				    RLIMIT_AS,	 RLIMIT_CPU,	RLIMIT_DATA,  RLIMIT_STACK};

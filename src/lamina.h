@@ -228,8 +228,12 @@ const char *lm_rlimit_format(char *buf, size_t n, rlim_t v);
 /* ---- layers ---------------------------------------------------------------------------- */
 /* rlimit.c: resolve defaults and requests against the caller's limits (supervisor, before
  * clone) and apply them (payload, before exec). */
-int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struct lm_err *e);
-int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS], struct lm_err *e);
+/* inherited (may be NULL) receives the caller's own limits, which init and the payload
+ * inherit; lm_rlimit_apply then sets only the limits that differ from them (NULL: all). */
+int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
+		      struct rlimit inherited[LM_NRLIMITS], struct lm_err *e);
+int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
+		    const struct rlimit inherited[LM_NRLIMITS], struct lm_err *e);
 
 /* userns.c: write the maps of the child (the supervisor as root; init itself, child == 0,
  * unprivileged) and settle the ids (init, before it builds the root). */

@@ -776,6 +776,15 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	struct stat st;
 	if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
 		base = "/";
+	/* The scratch tmpfs itself was never attached (only clones of its two directories are):
+	 * closing it would unmount it, and that unmount waits for an RCU grace period of its own
+	 * (18-37 us in a trace).  Beneath the new root on the old root's /tmp it goes with the old
+	 * root instead, in the grace period that detach waits for anyway. */
+	if (strcmp(base, "/tmp") == 0 &&
+	    move_mount(scratch, "", AT_FDCWD, base, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		lm_error(e, errno, L, "attaching the scratch tmpfs to the old root");
+		goto out;
+	}
 	if (move_mount(root, "", AT_FDCWD, base, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
 		lm_error(e, errno, L, "attaching the new root");
 		goto out;

@@ -59,9 +59,10 @@ const char *lm_rlimit_format(char *buf, size_t n, rlim_t v)
 	return buf;
 }
 
-int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struct lm_err *e)
+int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
+		      struct rlimit inherited[LM_NRLIMITS], struct lm_err *e)
 {
-	struct rlimit caller[LM_NRLIMITS];
+	struct rlimit own[LM_NRLIMITS], *caller = inherited ? inherited : own;
 	for (int i = 0; i < LM_NRLIMITS; i++) {
 		if (getrlimit(i, &caller[i]) < 0)
 			return lm_error(e, errno, "rlimit", "getrlimit %s", names[i]);
@@ -112,9 +113,15 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS], struc
 #endif
 #endif
 
-int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS], struct lm_err *e)
+int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
+		    const struct rlimit inherited[LM_NRLIMITS], struct lm_err *e)
 {
 	for (int i = 0; i < LM_NRLIMITS; i++) {
+		/* What the payload already has (the supervisor's own limits, passed down through
+		 * init unchanged) needs no call: 4 of the 16 under the default profile. */
+		if (inherited && lim[i].rlim_cur == inherited[i].rlim_cur &&
+		    lim[i].rlim_max == inherited[i].rlim_max)
+			continue;
 #ifdef LM_ASAN
 		/* An AddressSanitizer build maps terabytes of shadow memory: any address-space
 		 * limit breaks lamina's own code before the exec.  Test builds only; the tests that

@@ -25,6 +25,7 @@ struct lm_init_args {
 	int ctl;               /* init's end of the control channel */
 	int netsock;           /* init's end of the network helper's socket, -1 without one */
 	struct rlimit lim[LM_NRLIMITS];
+	struct rlimit inherited_lim[LM_NRLIMITS]; /* the supervisor's own, which init inherits */
 	char **envp;
 	sigset_t orig_mask;    /* the caller's signal mask, restored in the payload */
 	bool orig_ignored[8];  /* lm_forwarded_signals[i] was SIG_IGN in the caller */

@@ -72,7 +72,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	cleanup_close int sfd = -1, pidfd = -1, ctl = -1, listener = -1;
 	int ret = -1;
 
-	if (lm_mount_check(c, e) < 0 || lm_rlimit_resolve(c, a.lim, e) < 0)
+	if (lm_mount_check(c, e) < 0 || lm_rlimit_resolve(c, a.lim, a.inherited_lim, e) < 0)
 		return -1;
 	envp = lm_env_build(c, environ, e);
 	if (!envp)
