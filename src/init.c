@@ -149,7 +149,8 @@ _Noreturn static void payload_main(struct payload_args *pa)
 	for (int i = 0; lm_forwarded_signals[i]; i++)
 		signal(lm_forwarded_signals[i], a->orig_ignored[i] ? SIG_IGN : SIG_DFL);
 	sigprocmask(SIG_SETMASK, &a->orig_mask, NULL);
-	if (!(c->disabled_layers & LM_LAYER_RLIMITS) && lm_rlimit_apply(a->lim, a->inherited_lim, e) < 0)
+	if (!(c->disabled_layers & LM_LAYER_RLIMITS) &&
+	    lm_rlimit_apply(a->lim, a->inherited_lim, e) < 0)
 		goto fail;
 	if (!(c->disabled_layers & LM_LAYER_RLIMITS) && c->verbose) {
 		char b[4][32];
@@ -337,8 +338,8 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 
 	/* The payload's report to init: a vfork child shares all of init's memory, so a static
 	 * will do; the report-mode child (fork semantics) shares only a page mapped for it (and
-	 * the fd table).  A shared anonymous mapping is a shmem file of its own: 10-15 us that the
-	 * vfork path does without. */
+	 * the fd table).  A shared anonymous mapping is a shmem file of its own: 10-18 us (in a
+	 * trace) that the vfork path does without. */
 	static struct payload_args vfork_pa;
 	bool sharing_fds = lm_seccomp_wants_listener(c);
 	struct payload_args *pa =

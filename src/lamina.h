@@ -336,8 +336,6 @@ int lm_report_exit_status(const struct lm_report_state *st, int wait_status);
 int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e);
 void lm_seccomp_release(void);
 bool lm_seccomp_prepared_from_cache(void);
-/* ... and whether it came from the table built into the binary (lm_seccomp_use_builtin). */
-bool lm_seccomp_prepared_builtin(void);
 
 /* The shipped profiles' filters, compiled at build time (cmd/lamina-embed.c writes the table,
  * lamina links it in): the key is the filter cache's (profile digest, switches, versions) with

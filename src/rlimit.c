@@ -118,7 +118,7 @@ int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
 {
 	for (int i = 0; i < LM_NRLIMITS; i++) {
 		/* What the payload already has (the supervisor's own limits, passed down through
-		 * init unchanged) needs no call: 4 of the 16 under the default profile. */
+		 * init unchanged) needs no call: under the default profile it sets 6 of the 16. */
 		if (inherited && lim[i].rlim_cur == inherited[i].rlim_cur &&
 		    lim[i].rlim_max == inherited[i].rlim_max)
 			continue;

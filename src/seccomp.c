@@ -1511,7 +1511,6 @@ int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e)
 		prepared.builtin = true;
 		prepared.from_cache = true;
 	} else if (cache && cache_read(c, &prepared.set) == 0) {
-		prepared.builtin = false;
 		prepared.from_cache = true;
 	} else {
 		/* Not compiled before: the rules are parsed now (and checked: an error in one is
@@ -1520,7 +1519,6 @@ int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e)
 			return -1;
 		if (compile_set(c, optimize_level(), &prepared.set, e) < 0)
 			return -1;
-		prepared.builtin = false;
 		prepared.from_cache = false;
 		if (cache)
 			cache_write(c, &prepared.set);
@@ -1545,17 +1543,12 @@ bool lm_seccomp_prepared_from_cache(void)
 	return prepared.ready && prepared.from_cache;
 }
 
-bool lm_seccomp_prepared_builtin(void)
-{
-	return prepared.ready && prepared.builtin;
-}
-
 void lm_seccomp_release(void)
 {
+	/* A built-in set points into the table: nothing of it is ours to free. */
 	if (prepared.ready && !prepared.builtin)
 		bpf_set_free(&prepared.set);
-	else if (prepared.ready)
-		memset(&prepared.set, 0, sizeof prepared.set);
+	memset(&prepared.set, 0, sizeof prepared.set);
 	prepared.builtin = false;
 	prepared.ready = false;
 	prepared.c = NULL;
