@@ -1029,12 +1029,12 @@ int lm_cmd_demo(int argc, char **argv)
 	if (load_attacks(&d) < 0)
 		return LM_EXIT_FAILURE;
 
-	/* Every layer but the user namespace, which cannot be removed. */
-	for (size_t i = 0; lm_layer_names[i]; i++) {
-		unsigned bit;
-		if (lm_layer_from_name(lm_layer_names[i], &bit) == 0 && bit != LM_LAYER_USERNS)
-			d.removable[d.nremovable++] = bit;
-	}
+	/* Every layer that can be removed, in the order of their bits (the matrix's columns). */
+	for (unsigned bit = 1; bit; bit <<= 1)
+		for (const struct lm_layer *const *l = lm_layers; *l; l++)
+			if ((*l)->bit == bit && (*l)->removable &&
+			    d.nremovable < sizeof d.removable / sizeof d.removable[0])
+				d.removable[d.nremovable++] = bit;
 	/* No SA_RESTART: poll() returns at once when a signal arrives. */
 	struct sigaction sa = {.sa_handler = on_stop};
 	sigemptyset(&sa.sa_mask);

@@ -91,36 +91,19 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 	printf("  std-fd layer:   %s%s\n", p->stdfd ? "on" : "off",
 	       p->stdfd && p->allow_dup2_1_2 ? " (dup2(1, 2) allowed)" : "");
 
-	size_t nrl = 0;
-	for (int i = 0; i < LM_NRLIMITS; i++)
-		nrl += c->rlimits[i].set;
-	if (c->nmounts || nrl || c->hostname || c->chdir || c->share_net || c->keep_env ||
-	    c->nenvops || c->timeout > 0) {
-		printf("  settings:      ");
-		if (c->nmounts)
-			printf(" %zu mount%s;", c->nmounts, c->nmounts == 1 ? "" : "s");
-		for (int i = 0; i < LM_NRLIMITS; i++)
-			if (c->rlimits[i].set) {
-				const struct lm_rlimit *r = &c->rlimits[i];
-				char v[32];
-				printf(" %s=%s", lm_rlimit_name(i), lm_rlimit_format(v, sizeof v, r->soft));
-				if (r->hard_set)
-					printf(":%s", lm_rlimit_format(v, sizeof v, r->hard));
-				printf(";");
-			}
-		if (c->hostname)
-			printf(" hostname %s;", c->hostname);
-		if (c->chdir)
-			printf(" chdir %s;", c->chdir);
-		printf(" network %s;", c->share_net ? "host" : "none");
-		if (c->keep_env)
-			printf(" keep-env;");
-		if (c->nenvops)
-			printf(" %zu environment change%s;", c->nenvops,
-			       c->nenvops == 1 ? "" : "s");
+	/* Each layer's settings in one line, in the order the layers are applied. */
+	char *line = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&line, &len);
+	if (m) {
+		for (const struct lm_layer *const *l = lm_layers; *l; l++)
+			if ((*l)->summary)
+				(*l)->summary(m, c);
 		if (c->timeout > 0)
-			printf(" timeout %gs;", c->timeout);
-		printf("\n");
+			fprintf(m, " timeout %gs;", c->timeout);
+		if (fclose(m) == 0 && len)
+			printf("  settings:      %s\n", line);
+		free(line);
 	}
 	printf("  built-in hardening (added by lamina under every profile, cannot be removed):\n");
 	for (size_t i = 0; i < lm_nbuiltins; i++) {

@@ -1,9 +1,9 @@
 /* caps: empty every capability set (effective, permitted, inheritable and ambient with
  * libcap-ng, bounding with prctl), lock the securebits so that uid 0 inside never regains
- * capabilities on exec, set no_new_privs.  Runs in the payload after the mounts (which need
- * CAP_SYS_ADMIN in the user namespace) and before seccomp (whose filter needs no_new_privs without
- * CAP_SYS_ADMIN). */
-#include "lamina.h"
+ * capabilities on exec; then (a layer of its own) set no_new_privs.  Both run in the payload after
+ * the mounts (which need CAP_SYS_ADMIN in the user namespace) and before seccomp (whose filter
+ * needs no_new_privs without CAP_SYS_ADMIN). */
+#include "sandbox.h"
 
 #include <cap-ng.h>
 #include <errno.h>
@@ -13,9 +13,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int lm_caps_drop(const struct lm_config *c, struct lm_err *e)
+static int caps_payload(struct lm_sandbox *sb, struct lm_err *e)
 {
-	if (!(c->disabled_layers & LM_LAYER_CAPS)) {
+	const struct lm_config *c = sb->c;
+	if (lm_layer_on(c, LM_LAYER_CAPS)) {
 		/* Securebits first: setting them needs CAP_SETPCAP, which we are about to drop. */
 		unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
 				     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
@@ -67,7 +68,13 @@ int lm_caps_drop(const struct lm_config *c, struct lm_err *e)
 		    c, "caps",
 		    "LAYER DISABLED: the payload keeps every capability in its user namespace");
 	}
-	if (!(c->disabled_layers & LM_LAYER_NNP)) {
+	return 0;
+}
+
+static int nnp_payload(struct lm_sandbox *sb, struct lm_err *e)
+{
+	const struct lm_config *c = sb->c;
+	if (lm_layer_on(c, LM_LAYER_NNP)) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			return lm_error(e, errno, "caps", "no_new_privs");
 		lm_verbose(c, "caps", "no_new_privs set: exec can never grant privileges");
@@ -76,3 +83,42 @@ int lm_caps_drop(const struct lm_config *c, struct lm_err *e)
 	}
 	return 0;
 }
+
+static void caps_explain(FILE *out, const struct lm_config *c, const struct lm_explain *x)
+{
+	(void)x;
+	fprintf(out, "\nCapabilities (caps)\n");
+	if (lm_layer_on(c, LM_LAYER_CAPS))
+		fprintf(out, "  every set emptied (effective, permitted, inheritable, bounding, "
+			     "ambient) after the mounts; securebits locked so that\n  uid 0 inside "
+			     "never regains them\n");
+	else
+		fprintf(out, "  LAYER DISABLED: the payload keeps every capability in its user "
+			     "namespace\n");
+}
+
+static void nnp_explain(FILE *out, const struct lm_config *c, const struct lm_explain *x)
+{
+	(void)x;
+	if (lm_layer_on(c, LM_LAYER_NNP))
+		fprintf(out, "  no_new_privs (nnp): setuid files and file capabilities give "
+			     "nothing\n");
+	else
+		fprintf(out, "  no_new_privs (nnp): LAYER DISABLED\n");
+}
+
+const struct lm_layer lm_layer_caps = {
+    .name = "caps",
+    .bit = LM_LAYER_CAPS,
+    .removable = true,
+    .step = {[LM_STAGE_PAYLOAD] = caps_payload},
+    .explain = caps_explain,
+};
+
+const struct lm_layer lm_layer_nnp = {
+    .name = "nnp",
+    .bit = LM_LAYER_NNP,
+    .removable = true,
+    .step = {[LM_STAGE_PAYLOAD] = nnp_payload},
+    .explain = nnp_explain,
+};

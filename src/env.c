@@ -1,7 +1,7 @@
 /* env: the payload's environment is cleared to a small documented set (PATH, HOME, TERM, LANG,
  * where the caller has them; PATH gets a default), then --setenv/--unsetenv apply in order.
  * --keep-env keeps the caller's whole environment as the starting point. */
-#include "lamina.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -49,7 +49,7 @@ char **lm_env_build(const struct lm_config *c, char **environ_in, struct lm_err 
 	size_t n = 0;
 	if (!v)
 		goto oom;
-	bool keep_all = c->keep_env || (c->disabled_layers & LM_LAYER_ENV);
+	bool keep_all = c->keep_env || !lm_layer_on(c, LM_LAYER_ENV);
 	for (char **p = environ_in; p && *p; p++) {
 		char *eq = strchr(*p, '=');
 		if (!eq)
@@ -81,3 +81,87 @@ oom:
 	lm_error(e, ENOMEM, "env", "building the environment");
 	return NULL;
 }
+
+static int env_prepare(struct lm_sandbox *sb, struct lm_err *e)
+{
+	extern char **environ;
+	sb->envp = lm_env_build(sb->c, environ, e);
+	return sb->envp ? 0 : -1;
+}
+
+static void env_end(struct lm_sandbox *sb)
+{
+	lm_strvfreep(&sb->envp);
+	sb->envp = NULL;
+}
+
+static int set_setenv(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	if (a->argc < 2) { /* a profile line with a name and no value */
+		a->bad = 0;
+		return lm_error(e, 0, "env", "%s %s needs a value (\"\" for empty)", a->name,
+				a->argv[0]);
+	}
+	return lm_config_add_envop(c, false, a->argv[0], a->argv[1], e);
+}
+
+static int set_unsetenv(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	return lm_config_add_envop(c, true, a->argv[0], NULL, e);
+}
+
+static int set_keep_env(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	(void)a, (void)e;
+	c->keep_env = true;
+	return 0;
+}
+
+static const struct lm_setting env_settings[] = {
+    {.option = "--setenv", .directive = "setenv", .nargs = 2, .optional = 1, .metavar = "K V",
+     .help = "set K=V in the payload's environment", .set = set_setenv},
+    {.option = "--unsetenv", .directive = "unsetenv", .nargs = 1, .metavar = "K",
+     .help = "remove K from the payload's environment", .set = set_unsetenv},
+    {.option = "--keep-env", .directive = "keep-env",
+     .help = "keep the caller's environment (default: cleared to PATH, HOME, TERM, LANG)",
+     .set = set_keep_env},
+    {0},
+};
+
+static void env_explain(FILE *out, const struct lm_config *c, const struct lm_explain *x)
+{
+	(void)x;
+	fprintf(out, "\nEnvironment (env)\n");
+	if (c->keep_env)
+		fprintf(out, "  the caller's environment is kept (keep-env)\n");
+	else if (!lm_layer_on(c, LM_LAYER_ENV))
+		fprintf(out, "  LAYER DISABLED: the caller's environment is kept\n");
+	else
+		fprintf(out, "  cleared to PATH, HOME, TERM, LANG (where set): no secrets leak in "
+			     "through variables\n");
+	for (size_t i = 0; i < c->nenvops; i++) {
+		if (c->envops[i].unset)
+			fprintf(out, "  unset %s\n", c->envops[i].key);
+		else
+			fprintf(out, "  set %s=%s\n", c->envops[i].key, c->envops[i].value);
+	}
+}
+
+static void env_summary(FILE *out, const struct lm_config *c)
+{
+	if (c->keep_env)
+		fprintf(out, " keep-env;");
+	if (c->nenvops)
+		fprintf(out, " %zu environment change%s;", c->nenvops, c->nenvops == 1 ? "" : "s");
+}
+
+const struct lm_layer lm_layer_env = {
+    .name = "env",
+    .bit = LM_LAYER_ENV,
+    .removable = true,
+    .settings = env_settings,
+    .step = {[LM_STAGE_PREPARE] = env_prepare},
+    .end = env_end,
+    .explain = env_explain,
+    .summary = env_summary,
+};

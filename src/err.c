@@ -82,26 +82,3 @@ void lm_verbose(const struct lm_config *c, const char *layer, const char *fmt, .
 	ssize_t r = write(STDERR_FILENO, buf, len);
 	(void)r;
 }
-
-const char *const lm_layer_names[] = {
-	"userns", "namespaces", "pivot", "caps", "nnp", "rlimits", "seccomp",
-	"stdfd", "netns", "session", "fds", "env", "landlock", NULL,
-};
-
-int lm_layer_from_name(const char *name, unsigned *bit)
-{
-	for (unsigned i = 0; lm_layer_names[i]; i++)
-		if (strcmp(name, lm_layer_names[i]) == 0) {
-			*bit = 1u << i;
-			return 0;
-		}
-	return -1;
-}
-
-const char *lm_layer_name(unsigned bit)
-{
-	for (unsigned i = 0; lm_layer_names[i]; i++)
-		if (bit == 1u << i)
-			return lm_layer_names[i];
-	return "?";
-}

@@ -30,57 +30,6 @@
 
 const int lm_forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, 0};
 
-int lm_send_fd(int fd, const void *buf, size_t len, int passfd)
-{
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (passfd >= 0) {
-		memset(&u, 0, sizeof u);
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof u.buf;
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
-	}
-	ssize_t r;
-	do
-		r = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	return r < 0 ? -1 : 0;
-}
-
-ssize_t lm_recv_fd(int sock, void *buf, size_t len, int flags, int *passfd)
-{
-	struct iovec iov = {.iov_base = buf, .iov_len = len};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-	ssize_t r;
-	do
-		r = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
-	while (r < 0 && errno == EINTR);
-	*passfd = -1;
-	struct cmsghdr *cm = r > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(passfd, CMSG_DATA(cm), sizeof *passfd);
-	return r;
-}
-
-int lm_ctl_send(int fd, const struct lm_ctl_msg *m, int passfd)
-{
-	return lm_send_fd(fd, m, sizeof *m, passfd);
-}
-
 _Noreturn static void fail(int ctl, const struct lm_err *e)
 {
 	struct lm_ctl_msg m = {.type = LM_CTL_ERROR,
@@ -93,7 +42,7 @@ _Noreturn static void fail(int ctl, const struct lm_err *e)
 
 /* What the payload leaves for init (shared memory: CLONE_VM). */
 struct payload_args {
-	struct lm_init_args *a;
+	struct lm_sandbox *sb;
 	struct lm_err err;
 	bool failed;
 	int listener;
@@ -141,41 +90,19 @@ static void exec_program(char **argv, char **envp, struct lm_err *e)
 
 _Noreturn static void payload_main(struct payload_args *pa)
 {
-	struct lm_init_args *a = pa->a;
-	struct lm_config *c = a->c;
+	struct lm_sandbox *sb = pa->sb;
 	struct lm_err *e = &pa->err;
 
 	/* The caller's signal mask and ignored signals; init's handlers are reset by execve. */
 	for (int i = 0; lm_forwarded_signals[i]; i++)
-		signal(lm_forwarded_signals[i], a->orig_ignored[i] ? SIG_IGN : SIG_DFL);
-	sigprocmask(SIG_SETMASK, &a->orig_mask, NULL);
-	if (!(c->disabled_layers & LM_LAYER_RLIMITS) &&
-	    lm_rlimit_apply(a->lim, a->inherited_lim, e) < 0)
-		goto fail;
-	if (!(c->disabled_layers & LM_LAYER_RLIMITS) && c->verbose) {
-		char b[4][32];
-		lm_verbose(c, "rlimit",
-			   "core=%s nofile=%s nproc=%s fsize=%s (the rest as resolved)",
-			   lm_rlimit_format(b[0], sizeof b[0], a->lim[RLIMIT_CORE].rlim_cur),
-			   lm_rlimit_format(b[1], sizeof b[1], a->lim[RLIMIT_NOFILE].rlim_cur),
-			   lm_rlimit_format(b[2], sizeof b[2], a->lim[RLIMIT_NPROC].rlim_cur),
-			   lm_rlimit_format(b[3], sizeof b[3], a->lim[RLIMIT_FSIZE].rlim_cur));
-	}
-	/* Capabilities go after the mounts (init did them) and before seccomp. */
-	if (lm_caps_drop(c, e) < 0)
-		goto fail;
-	/* Every fd but 0-2 is closed at exec.  The table is shared with init until then, so mark
-	 * rather than close (init still needs its control socket). */
-	if (!(c->disabled_layers & LM_LAYER_FDS) &&
-	    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		lm_error(e, errno, "fds", "close_range");
-		goto fail;
-	}
-	/* seccomp last: it constrains only what the payload does from here on. */
-	if (lm_seccomp_apply(c, &pa->listener, e) < 0)
-		goto fail;
-	exec_program(c->argv, a->envp, e);
-fail:
+		signal(lm_forwarded_signals[i], sb->orig_ignored[i] ? SIG_IGN : SIG_DFL);
+	sigprocmask(SIG_SETMASK, &sb->orig_mask, NULL);
+	/* rlimits, capabilities, no_new_privs, seccomp last (the table's order, layers.c). */
+	sb->listener = -1;
+	int r = lm_layers_run(LM_STAGE_PAYLOAD, sb, e);
+	pa->listener = sb->listener;
+	if (r == 0)
+		exec_program(sb->c->argv, sb->envp, e);
 	pa->failed = true;
 	_exit(e->exit_code ? e->exit_code : LM_EXIT_FAILURE);
 }
@@ -183,22 +110,6 @@ fail:
 static void noop_handler(int sig)
 {
 	(void)sig;
-}
-
-/* Close every fd from 3 up but keep1 and keep2 (-1: none). */
-static int close_others(int keep1, int keep2)
-{
-	/* The caller may have leaked fds into lamina (a directory fd is an fchdir escape). */
-	int k[2] = {keep1 < keep2 ? keep1 : keep2, keep1 < keep2 ? keep2 : keep1};
-	unsigned from = 3;
-	for (int i = 0; i < 2; i++) {
-		if (k[i] < 3)
-			continue;
-		if ((unsigned)k[i] > from && syscall(SYS_close_range, from, k[i] - 1, 0) < 0)
-			return -1;
-		from = (unsigned)k[i] + 1;
-	}
-	return (int)syscall(SYS_close_range, from, ~0U, 0);
 }
 
 /* The payload.  Init sleeps until it has exec'd or died either way (CLONE_VFORK).
@@ -221,7 +132,7 @@ static int close_others(int keep1, int keep2)
 static pid_t start_payload_sharing_fds(const struct lm_config *c)
 {
 	unsigned long flags = CLONE_VFORK | CLONE_FILES;
-	if (!(c->disabled_layers & LM_LAYER_NAMESPACES)) {
+	if (lm_layer_on(c, LM_LAYER_NAMESPACES)) {
 		pid_t want = 2;
 		struct clone_args ca = {.flags = flags,
 					.exit_signal = SIGCHLD,
@@ -255,17 +166,16 @@ static void end_the_rest(void)
 		;
 }
 
-_Noreturn void lm_init_main(struct lm_init_args *a)
+_Noreturn void lm_init_main(struct lm_sandbox *sb)
 {
-	struct lm_config *c = a->c;
+	struct lm_config *c = sb->c;
 	struct lm_err e = {0};
-	int ctl = a->ctl;
+	int ctl = sb->ctl;
 
 	/* If the supervisor dies, so does init, and with it the whole pid namespace. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* First: the network helper waits for our user namespace (net.c). */
-	if (lm_net_offer_userns(a->netsock, &e) < 0)
-		fail(ctl, &e);
+	for (unsigned i = 0; i < sb->ndrop; i++)
+		close(sb->drop_fds[i]);
 	if (c->caller_is_root) {
 		/* Wait for the supervisor to write the maps. */
 		struct lm_ctl_msg m;
@@ -275,54 +185,16 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 		while (r < 0 && errno == EINTR);
 		if (r != (ssize_t)sizeof m || m.type != LM_CTL_GO)
 			_exit(LM_EXIT_FAILURE); /* the supervisor is gone or failed: it reports */
-	} else if (lm_userns_write_maps(c, 0, &e) < 0) {
-		fail(ctl, &e); /* our own single-line maps (user_namespaces(7)) */
 	}
-	/* The payload must not be able to ptrace init or read its memory. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		lm_error(&e, errno, "init", "PR_SET_DUMPABLE");
+	/* The sandbox, layer by layer: first what needs the caller's host identity, then the
+	 * rest (layers.c says why each comes where it does). */
+	if (lm_layers_run(LM_STAGE_INIT_HOST, sb, &e) < 0 || lm_layers_run(LM_STAGE_INIT, sb, &e) < 0)
 		fail(ctl, &e);
-	}
-	if (!(c->disabled_layers & LM_LAYER_FDS) && close_others(ctl, a->netsock) < 0) {
-		lm_error(&e, errno, "fds", "closing inherited fds");
-		fail(ctl, &e);
-	}
-	/* A new session: no controlling terminal, so TIOCSTI cannot reach the caller's tty, and
-	 * keyboard signals reach only the supervisor, which passes them on once. */
-	if (!(c->disabled_layers & LM_LAYER_SESSION) && setsid() < 0) {
-		lm_error(&e, errno, "session", "setsid");
-		fail(ctl, &e);
-	}
-	if (!(c->disabled_layers & LM_LAYER_NAMESPACES)) {
-		const char *h = c->hostname ? c->hostname : "lamina";
-		if (sethostname(h, strlen(h)) < 0) {
-			lm_error(&e, errno, "uts", "sethostname %s", h);
-			fail(ctl, &e);
-		}
-		lm_verbose(
-		    c, "uts",
-		    "hostname %s; private SysV IPC and POSIX message queues (new ipc namespace)",
-		    h);
-	}
-	if (lm_mount_apply(c, &e) < 0)
-		fail(ctl, &e);
-	/* The network namespace, made meanwhile by the supervisor's helper (net.c), is joined
-	 * after the mounts: the helper has had the root's build time to finish, and init keeps its
-	 * capabilities in its user namespace through the id change. */
-	if (lm_net_join(c, a->netsock, &e) < 0)
-		fail(ctl, &e);
-	if (a->netsock >= 0)
-		close(a->netsock);
-	/* The id change in lm_mount_apply re-armed the parent-death signal; a supervisor that died
-	 * before that would go unnoticed, so look: it holds the other end of ctl. */
+	/* The id change re-armed the parent-death signal; a supervisor that died before that
+	 * would go unnoticed, so look: it holds the other end of ctl. */
 	char peek;
 	if (recv(ctl, &peek, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
 		_exit(LM_EXIT_FAILURE);
-	const char *dir = c->chdir ? c->chdir : "/";
-	if (chdir(dir) < 0) {
-		lm_error(&e, errno, "chdir", "%s", dir);
-		fail(ctl, &e);
-	}
 
 	/* Signals: pid 1 only receives signals it has a handler for (pid_namespaces(7)), so install
 	 * no-op handlers, keep the signals blocked and collect them with sigwaitinfo. */
@@ -351,7 +223,7 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 		fail(ctl, &e);
 	}
 	memset(pa, 0, sizeof *pa);
-	pa->a = a;
+	pa->sb = sb;
 	pa->listener = -1;
 	pid_t payload = sharing_fds ? start_payload_sharing_fds(c) : vfork();
 	if (payload < 0) {
@@ -377,7 +249,7 @@ _Noreturn void lm_init_main(struct lm_init_args *a)
 		close(pa->listener);
 	}
 
-	bool in_own_pidns = !(c->disabled_layers & LM_LAYER_NAMESPACES) && getpid() == 1;
+	bool in_own_pidns = lm_layer_on(c, LM_LAYER_NAMESPACES) && getpid() == 1;
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);

@@ -48,7 +48,8 @@ static inline void *lm_steal_pointer(void *pp)
 	*p = NULL;
 	return r;
 }
-#define steal_pointer(pp) lm_steal_pointer(pp)
+/* Ownership moves out of a cleanup variable: the value keeps its type. */
+#define steal_pointer(pp) ((__typeof__(*(pp)))lm_steal_pointer(pp))
 static inline int lm_steal_fd(int *fd)
 {
 	int r = *fd;
@@ -57,25 +58,20 @@ static inline int lm_steal_fd(int *fd)
 }
 
 /* ---- layers that can be removed for the demo (never from a profile) -------------------- */
-enum lm_layer {
-	LM_LAYER_USERNS = 1u << 0,   /* the user namespace cannot be removed; kept for naming */
+enum lm_layer_bit {
+	LM_LAYER_USERNS = 1u << 0,     /* the user namespace cannot be removed; kept for naming */
 	LM_LAYER_NAMESPACES = 1u << 1, /* pid, net, ipc, uts, cgroup namespaces */
-	LM_LAYER_PIVOT = 1u << 2,    /* the pivot into the minimal root */
-	LM_LAYER_CAPS = 1u << 3,     /* capability drop */
-	LM_LAYER_NNP = 1u << 4,      /* no_new_privs */
+	LM_LAYER_PIVOT = 1u << 2,      /* the pivot into the minimal root */
+	LM_LAYER_CAPS = 1u << 3,       /* capability drop */
+	LM_LAYER_NNP = 1u << 4,	       /* no_new_privs */
 	LM_LAYER_RLIMITS = 1u << 5,
 	LM_LAYER_SECCOMP = 1u << 6,
-	LM_LAYER_STDFD = 1u << 7,    /* the std-fd seccomp rules */
-	LM_LAYER_NETNS = 1u << 8,    /* only the network namespace */
-	LM_LAYER_SESSION = 1u << 9,  /* the new session (setsid) */
-	LM_LAYER_FDS = 1u << 10,     /* closing inherited fds */
-	LM_LAYER_ENV = 1u << 11,     /* clearing the environment */
-	LM_LAYER_LANDLOCK = 1u << 12,
+	LM_LAYER_STDFD = 1u << 7,   /* the std-fd seccomp rules */
+	LM_LAYER_NETNS = 1u << 8,   /* only the network namespace */
+	LM_LAYER_SESSION = 1u << 9, /* the new session (setsid) */
+	LM_LAYER_FDS = 1u << 10,    /* closing inherited fds */
+	LM_LAYER_ENV = 1u << 11,    /* clearing the environment */
 };
-/* Name <-> bit; names are lower-case words ("seccomp", "caps", ...). */
-int lm_layer_from_name(const char *name, unsigned *bit);
-const char *lm_layer_name(unsigned bit);
-extern const char *const lm_layer_names[]; /* NULL-terminated, in bit order */
 
 /* ---- mounts ---------------------------------------------------------------------------- */
 enum lm_mount_kind { LM_MOUNT_RO_BIND, LM_MOUNT_BIND, LM_MOUNT_TMPFS };
@@ -240,35 +236,21 @@ int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
 int lm_userns_write_maps(const struct lm_config *c, pid_t child, struct lm_err *e);
 int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e);
 
-/* mount.c: build the root and pivot into it (init, inside the new mount namespace). */
-int lm_mount_apply(const struct lm_config *c, struct lm_err *e);
-int lm_mount_check(const struct lm_config *c, struct lm_err *e); /* before clone: sources */
+/* mount.c: the sources and the working directory, checked before the clone. */
+int lm_mount_check(const struct lm_config *c, struct lm_err *e);
 
-/* net.c: the new network namespace, made by a helper of the supervisor while init builds the
- * root, and joined by init before the payload starts.  Supervisor: lm_net_prepare before the
- * clone of init (init gets *init_end), lm_net_start after it, lm_net_reap at the end.  Init:
- * lm_net_offer_userns first, lm_net_join after the root is built. */
-struct lm_net_helper {
-	pid_t pid; /* -1: none (shared network, or the layer is off) */
-	int sock;  /* the helper's end until it is started */
-};
+/* ns.c: the namespaces the supervisor's clone creates. */
+unsigned long lm_ns_clone_flags(const struct lm_config *c);
+
+/* net.c: the new network namespace (made beside init, see net.c), wanted for c? */
 bool lm_net_wanted(const struct lm_config *c);
-int lm_net_prepare(const struct lm_config *c, struct lm_net_helper *h, int *init_end,
-		   struct lm_err *e);
-int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, struct lm_err *e);
-int lm_net_offer_userns(int sock, struct lm_err *e);
-void lm_net_reap(struct lm_net_helper *h, bool kill_it);
-int lm_net_join(const struct lm_config *c, int sock, struct lm_err *e);
 
-/* init.c: one message on a socket, with passfd (when >= 0) passed along (SCM_RIGHTS); EINTR
+/* fdpass.c: one message on a socket, with passfd (when >= 0) passed along (SCM_RIGHTS); EINTR
  * retried, no SIGPIPE.  0 or -1 with errno. */
 int lm_send_fd(int sock, const void *buf, size_t len, int passfd);
 /* The other end: one message into buf (recvmsg flags, MSG_CMSG_CLOEXEC added, EINTR retried),
  * *passfd the fd that came with it or -1 (the caller owns it).  recvmsg's return. */
 ssize_t lm_recv_fd(int sock, void *buf, size_t len, int flags, int *passfd);
-
-/* caps.c: empty every capability set; no_new_privs; non-dumpable. */
-int lm_caps_drop(const struct lm_config *c, struct lm_err *e);
 
 /* env.c: build the payload's environment (caller owns the returned vector). */
 char **lm_env_build(const struct lm_config *c, char **environ_in, struct lm_err *e);
@@ -354,5 +336,99 @@ void lm_seccomp_use_builtin(const struct lm_builtin_bpf *const *table, size_t n)
  * lm_builtin_bpf ID that points to them. */
 int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, FILE *out,
 			     struct lm_err *e);
+
+/* ---- the layer table (src/layers.c) ----------------------------------------------------
+ * Every layer is one row: its name (and --unsafe-disable-layer bit), its settings (the command
+ * line options and profile directives that describe it), its `explain` text, and the steps it
+ * takes at each stage of a launch.  The table's order is the order in which the layers are
+ * applied at every stage; each step checks its own layer's switch.  A new layer is a new
+ * src/<layer>.c plus a row. */
+
+/* Where a setting came from: the command line, or a profile (whose rlimits are bounds, lowered
+ * to the caller's own hard limits, where a command-line request above them is an error). */
+enum lm_source { LM_SRC_CLI, LM_SRC_PROFILE };
+
+/* The words of one use of a setting: the option's arguments, or the directive's words. */
+struct lm_args {
+	enum lm_source src;
+	const char *name;   /* as the user wrote it: "--bind", "bind" */
+	unsigned argc;
+	char *const *argv;
+	unsigned bad;       /* out: the word an error is about (profiles point at its column) */
+};
+
+/* One setting: a command-line option, a profile directive, or both with the same meaning.
+ * set() validates and stores into the config; an error names the problem without the option
+ * (the caller adds where it came from). */
+struct lm_setting {
+	const char *option;	/* "--bind"; NULL: profile only */
+	char short_opt;		/* 'p', or 0 */
+	const char *directive;	/* "bind"; NULL: command line only */
+	unsigned nargs;		/* the option's arguments; a directive's at most */
+	unsigned optional;	/* a directive may leave out this many trailing words */
+	const char *metavar;	/* "SRC DST" */
+	const char *help;	/* one line for --help */
+	int (*set)(struct lm_config *c, struct lm_args *a, struct lm_err *e);
+};
+
+/* The stages of a launch, in time order. */
+enum lm_stage {
+	LM_STAGE_PREPARE,   /* supervisor, before the clone: validate, resolve, compile */
+	LM_STAGE_PARENT,    /* supervisor, just after the clone, while init waits (id maps) */
+	LM_STAGE_STARTED,   /* supervisor, once init runs on (helpers beside init) */
+	LM_STAGE_INIT_HOST, /* init, still with the caller's host identity */
+	LM_STAGE_INIT,	    /* init: builds the sandbox */
+	LM_STAGE_PAYLOAD,   /* the payload, between init's vfork and execve */
+	LM_NSTAGES
+};
+
+struct lm_sandbox; /* one launch (src/sandbox.h) */
+struct lm_explain; /* what `lamina explain` knows beyond the config (src/profile.h) */
+
+struct lm_layer {
+	const char *name;  /* "rlimits": -v lines, explain, --unsafe-disable-layer */
+	unsigned bit;	   /* LM_LAYER_*; its switch */
+	bool removable;	   /* --unsafe-disable-layer accepts it */
+	const struct lm_setting *settings; /* {0}-terminated, or NULL */
+	int (*step[LM_NSTAGES])(struct lm_sandbox *sb, struct lm_err *e);
+	void (*end)(struct lm_sandbox *sb); /* supervisor, when the launch ends however it ends */
+	void (*explain)(FILE *out, const struct lm_config *c, const struct lm_explain *x);
+	void (*summary)(FILE *out, const struct lm_config *c); /* lamina check's settings line */
+};
+
+extern const struct lm_layer *const lm_layers[]; /* NULL-terminated, in the order applied */
+/* Settings that belong to no layer (the profile, the timeout, verbosity). */
+extern const struct lm_setting lm_core_settings[];
+
+/* Run every layer's step for one stage, in table order; the first failure stops it. */
+int lm_layers_run(enum lm_stage stage, struct lm_sandbox *sb, struct lm_err *e);
+/* Every layer's end step (safe whatever stage the launch reached). */
+void lm_layers_end(struct lm_sandbox *sb);
+/* The layer named NAME (removable ones only when removable), or NULL. */
+const struct lm_layer *lm_layer_find(const char *name, bool removable);
+const char *lm_layer_name(unsigned bit);
+/* Is the layer with this bit switched on for c? */
+static inline bool lm_layer_on(const struct lm_config *c, unsigned bit)
+{
+	return !(c->disabled_layers & bit);
+}
+/* Every setting, the core ones first, then each layer's in table order:
+ * `struct lm_setting_iter it = {0}; while ((s = lm_setting_next(&it))) ...` */
+struct lm_setting_iter {
+	const struct lm_layer *const *l;
+	const struct lm_setting *s;
+};
+const struct lm_setting *lm_setting_next(struct lm_setting_iter *it);
+/* The setting whose option (long "--x" or short "-x") or directive is name, or NULL. */
+const struct lm_setting *lm_setting_by_option(const char *name);
+const struct lm_setting *lm_setting_by_directive(const char *name, size_t len);
+/* Apply one use of a setting: its arity checked, then set(). */
+int lm_setting_apply(const struct lm_setting *s, struct lm_config *c, struct lm_args *a,
+		     struct lm_err *e);
+
+/* The rows (each in its layer's file). */
+extern const struct lm_layer lm_layer_fds, lm_layer_session, lm_layer_userns, lm_layer_ns,
+    lm_layer_mount, lm_layer_netns, lm_layer_env, lm_layer_rlimits, lm_layer_caps, lm_layer_nnp,
+    lm_layer_seccomp, lm_layer_stdfd;
 
 #endif

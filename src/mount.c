@@ -1,5 +1,5 @@
-/* mount: build the sandbox's root and pivot into it (runs in init, inside the new user and
- * mount namespaces, after the supervisor has written the id maps).
+/* mount: build the sandbox's root and pivot into it (init, inside the new user and mount
+ * namespaces).
  *
  * The root is assembled as a DETACHED mount tree with the new mount API (fsopen/fsmount,
  * open_tree(OPEN_TREE_CLONE), move_mount, mount_setattr): nothing is attached in the mount
@@ -9,18 +9,18 @@
  * tmpfs root or in a --rootfs DIR) can make a mount land outside the sandbox's root.
  *
  * Order (each step says why):
- *   1. clone every host tree we need (sources) while we still hold the caller's host identity:
- *      as root, init is still host uid 0 here and can reach root-only bind sources;
- *   2. settle init's ids inside the user namespace (as root: mapped to the unprivileged host
+ *   1. (stage INIT_HOST) clone every host tree we need while init still holds the caller's host
+ *      identity: as root, init is still host uid 0 here and can reach root-only bind sources;
+ *   2. the userns layer settles init's ids inside (as root: mapped to the unprivileged host
  *      uid), so that files created in the new tmpfs are owned by mapped ids (an unmapped fsuid
  *      gets EOVERFLOW) and nothing later runs as host root;
- *   3. build the tree: root tmpfs, /usr, links, /etc, /tmp, /dev, /proc, then the user's mounts
- *      in command-line order;
+ *   3. (stage INIT) build the tree: root tmpfs, /usr, links, /etc, /tmp, /dev, /proc, then the
+ *      user's mounts in command-line order;
  *   4. /proc is mounted before the old root is detached: the kernel only lets a user namespace
  *      mount proc while a fully visible proc is mounted in its mount namespace;
  *   5. the root tmpfs is made read-only once built, attached, pivot_root(".", ".") and the old
- *      root detached with umount2(MNT_DETACH).  */
-#include "lamina.h"
+ *      root detached with umount2(MNT_DETACH); then the working directory.  */
+#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -582,77 +582,89 @@ int lm_mount_check(const struct lm_config *c, struct lm_err *e)
 	return 0;
 }
 
-/* Steps 1 (clone sources) happen in lm_mount_prepare, before the ids are settled. */
-struct lm_mount_plan {
+/* The host trees init cloned in step 1, kept for step 3 (init's own copy of this memory). */
+static struct {
 	int usr, rootfs;
 	int top[8];
 	int *srcfd;
 	size_t nsrc;
-};
+} plan = {.usr = -1, .rootfs = -1, .top = {-1, -1, -1, -1, -1, -1, -1, -1}};
 
-static void plan_free(struct lm_mount_plan *p)
+static void plan_free(void)
 {
-	lm_closep(&p->usr);
-	lm_closep(&p->rootfs);
+	lm_closep(&plan.usr);
+	lm_closep(&plan.rootfs);
 	for (int i = 0; i < 8; i++)
-		lm_closep(&p->top[i]);
-	for (size_t i = 0; i < p->nsrc; i++)
-		lm_closep(&p->srcfd[i]);
-	free(p->srcfd);
+		lm_closep(&plan.top[i]);
+	for (size_t i = 0; i < plan.nsrc; i++)
+		lm_closep(&plan.srcfd[i]);
+	free(plan.srcfd);
+	plan.usr = plan.rootfs = -1;
+	for (int i = 0; i < 8; i++)
+		plan.top[i] = -1;
+	plan.srcfd = NULL;
+	plan.nsrc = 0;
 }
 
-int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
+/* 1. Clone the host trees while init still has the caller's host identity. */
+static int mount_init_host(struct lm_sandbox *sb, struct lm_err *e)
 {
-	struct lm_mount_plan p = {.usr = -1, .rootfs = -1};
-	for (int i = 0; i < 8; i++)
-		p.top[i] = -1;
-	int ret = -1;
-	/* Declared before the first `goto out`: a cleanup variable whose initialisation a goto
-	 * jumps over is closed with an indeterminate value (it closed fd 0 without the pivot, and
-	 * later fd 1: scratch and shm were still declared below the pivot-less path's goto). */
-	cleanup_close int root = -1, tmp = -1, dev = -1, scratch = -1, shm = -1;
-	bool pivot = !(c->disabled_layers & LM_LAYER_PIVOT);
-
-	/* 1. Clone the host trees while init still has the caller's host identity. */
-	p.srcfd = calloc(c->nmounts + 1, sizeof *p.srcfd);
-	if (!p.srcfd) {
-		lm_error(e, ENOMEM, L, "plan");
-		goto out;
-	}
+	const struct lm_config *c = sb->c;
+	plan.srcfd = calloc(c->nmounts + 1, sizeof *plan.srcfd);
+	if (!plan.srcfd)
+		return lm_error(e, ENOMEM, L, "plan");
 	for (size_t i = 0; i < c->nmounts; i++) {
-		p.srcfd[i] = -1;
-		p.nsrc = i + 1;
+		plan.srcfd[i] = -1;
+		plan.nsrc = i + 1;
 		if (c->mounts[i].kind == LM_MOUNT_TMPFS)
 			continue;
-		p.srcfd[i] = clone_tree(c->mounts[i].src, true, e);
-		if (p.srcfd[i] < 0)
-			goto out;
+		plan.srcfd[i] = clone_tree(c->mounts[i].src, true, e);
+		if (plan.srcfd[i] < 0)
+			goto fail;
 	}
-	if (pivot) {
-		if (c->rootfs) {
-			p.rootfs = clone_tree(c->rootfs, true, e);
-			if (p.rootfs < 0)
-				goto out;
-		} else {
-			p.usr = clone_tree("/usr", true, e);
-			if (p.usr < 0)
-				goto out;
-			for (int i = 0; top_entries[i]; i++) {
-				char path[32];
-				struct stat st;
-				snprintf(path, sizeof path, "/%s", top_entries[i]);
-				if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-					p.top[i] = clone_tree(path, true, e);
-					if (p.top[i] < 0)
-						goto out;
-				}
-			}
+	if (!lm_layer_on(c, LM_LAYER_PIVOT))
+		return 0;
+	if (c->rootfs) {
+		plan.rootfs = clone_tree(c->rootfs, true, e);
+		if (plan.rootfs < 0)
+			goto fail;
+		return 0;
+	}
+	plan.usr = clone_tree("/usr", true, e);
+	if (plan.usr < 0)
+		goto fail;
+	for (int i = 0; top_entries[i]; i++) {
+		char path[32];
+		struct stat st;
+		snprintf(path, sizeof path, "/%s", top_entries[i]);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			plan.top[i] = clone_tree(path, true, e);
+			if (plan.top[i] < 0)
+				goto fail;
 		}
 	}
+	return 0;
+fail:
+	plan_free();
+	return -1;
+}
 
-	/* 2. Settle the ids (see the comment at the top). */
-	if (lm_userns_enter_ids(c, e) < 0)
-		goto out;
+static int enter_workdir(const struct lm_config *c, struct lm_err *e)
+{
+	const char *dir = c->chdir ? c->chdir : "/";
+	if (chdir(dir) < 0)
+		return lm_error(e, errno, "chdir", "%s", dir);
+	return 0;
+}
+
+static int mount_init(struct lm_sandbox *sb, struct lm_err *e)
+{
+	const struct lm_config *c = sb->c;
+	int ret = -1;
+	/* Declared before the first `goto out`: a cleanup variable whose initialisation a goto
+	 * jumps over is closed with an indeterminate value. */
+	cleanup_close int root = -1, tmp = -1, dev = -1, scratch = -1, shm = -1;
+	bool pivot = lm_layer_on(c, LM_LAYER_PIVOT);
 
 	if (!pivot) {
 		/* Demo only (--unsafe-disable-layer pivot): the payload keeps the host's root.  The
@@ -662,17 +674,17 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 			lm_error(e, errno, L, "open /");
 			goto out;
 		}
-		if (user_mounts(c, host_root, p.srcfd, e) < 0)
+		if (user_mounts(c, host_root, plan.srcfd, e) < 0)
 			goto out;
 		lm_verbose(c, L,
 			   "LAYER DISABLED: no pivot into a minimal root, the host's / is visible");
-		ret = 0;
+		ret = enter_workdir(c, e);
 		goto out;
 	}
 
 	/* 3. Build the tree. */
 	if (c->rootfs) {
-		root = lm_steal_fd(&p.rootfs);
+		root = lm_steal_fd(&plan.rootfs);
 		if (set_attr(root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
 			     c->rootfs, e) < 0)
 			goto out;
@@ -698,19 +710,19 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 			lm_error(e, errno, L, "creating the root's directories");
 			goto out;
 		}
-		if (set_attr(p.usr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
+		if (set_attr(plan.usr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
 			     "/usr", e) < 0 ||
-		    attach_here(p.usr, root, "usr", false, false, e) < 0)
+		    attach_here(plan.usr, root, "usr", false, false, e) < 0)
 			goto out;
 		for (int i = 0; top_entries[i]; i++) {
 			char path[32];
 			snprintf(path, sizeof path, "/%s", top_entries[i]);
-			if (p.top[i] >= 0) {
-				if (set_attr(p.top[i],
+			if (plan.top[i] >= 0) {
+				if (set_attr(plan.top[i],
 					     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 						 MOUNT_ATTR_NODEV,
 					     true, path, e) < 0 ||
-				    attach_here(p.top[i], root, top_entries[i], true, false, e) < 0)
+				    attach_here(plan.top[i], root, top_entries[i], true, false, e) < 0)
 					goto out;
 				continue;
 			}
@@ -763,7 +775,7 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	/* 4. proc before the old root goes (see the top comment). */
 	if (build_proc(c, root, e) < 0)
 		goto out;
-	if (user_mounts(c, root, p.srcfd, e) < 0)
+	if (user_mounts(c, root, plan.srcfd, e) < 0)
 		goto out;
 
 	/* 5. Read-only once built (nothing may be created in / or /dev by the payload); attach,
@@ -813,8 +825,137 @@ int lm_mount_apply(const struct lm_config *c, struct lm_err *e)
 	}
 	lm_verbose(c, L, "pivot_root into %s, old root detached",
 		   c->rootfs ? c->rootfs : "a tmpfs root");
-	ret = 0;
+	ret = enter_workdir(c, e);
 out:
-	plan_free(&p);
+	plan_free();
 	return ret;
 }
+
+static int mount_prepare(struct lm_sandbox *sb, struct lm_err *e)
+{
+	return lm_mount_check(sb->c, e);
+}
+
+/* ---- settings ------------------------------------------------------------------------------ */
+static int set_bind(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	enum lm_mount_kind k = strstr(a->name, "ro-bind") ? LM_MOUNT_RO_BIND : LM_MOUNT_BIND;
+	/* A profile may write `bind DIR` for the same path inside and out. */
+	const char *dst = a->argc > 1 ? a->argv[1] : a->argv[0];
+	a->bad = a->argc > 1 && dst[0] != '/' ? 1 : 0;
+	return lm_config_add_mount(c, k, a->argv[0], dst, e);
+}
+
+static int set_tmpfs(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	return lm_config_add_mount(c, LM_MOUNT_TMPFS, NULL, a->argv[0], e);
+}
+
+static int set_path(char **field, struct lm_args *a, struct lm_err *e)
+{
+	char *d = strdup(a->argv[0]);
+	if (!d)
+		return lm_error(e, ENOMEM, L, "%s", a->name);
+	free(*field);
+	*field = d;
+	return 0;
+}
+
+static int set_rootfs(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	if (!a->argv[0][0])
+		return lm_error(e, 0, L, "%s needs a directory", a->name);
+	return set_path(&c->rootfs, a, e);
+}
+
+static int set_chdir(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	const char *v = a->argv[0];
+	if (v[0] != '/' || strlen(v) >= 4096)
+		return lm_error(e, 0, "chdir",
+				"%s '%.80s' must be an absolute path inside the sandbox", a->name, v);
+	return set_path(&c->chdir, a, e);
+}
+
+static const struct lm_setting mount_settings[] = {
+    {.option = "--rootfs", .nargs = 1, .metavar = "DIR",
+     .help = "use DIR (read-only) as the root instead of the built-in minimal root",
+     .set = set_rootfs},
+    {.option = "--ro-bind", .directive = "ro-bind", .nargs = 2, .optional = 1,
+     .metavar = "SRC DST", .help = "bind host SRC read-only at DST inside", .set = set_bind},
+    {.option = "--bind", .directive = "bind", .nargs = 2, .optional = 1, .metavar = "SRC DST",
+     .help = "bind host SRC writable at DST inside", .set = set_bind},
+    {.option = "--tmpfs", .directive = "tmpfs", .nargs = 1, .metavar = "DST",
+     .help = "a private tmpfs at DST", .set = set_tmpfs},
+    {.option = "--chdir", .directive = "chdir", .nargs = 1, .metavar = "DIR",
+     .help = "working directory inside (default: /)", .set = set_chdir},
+    {0},
+};
+
+/* ---- explain -------------------------------------------------------------------------------- */
+static void list_names(FILE *out, const char *const *names)
+{
+	for (const char *const *n = names; *n; n++)
+		fprintf(out, "%s%s", n == names ? "" : ", ", *n);
+}
+
+static void mount_explain(FILE *out, const struct lm_config *c, const struct lm_explain *x)
+{
+	(void)x;
+	fprintf(out, "\nRoot file system (pivot)\n");
+	if (!lm_layer_on(c, LM_LAYER_PIVOT)) {
+		fprintf(out, "  LAYER DISABLED: the payload sees the host's root\n");
+	} else if (c->rootfs) {
+		fprintf(out, "  %s as the root (read-only), with lamina's /proc, /dev and /tmp\n",
+			c->rootfs);
+	} else {
+		fprintf(out,
+			"  a new tmpfs, read-only once built, holding:\n"
+			"    /usr                read-only bind of the host's /usr; /bin, /sbin, "
+			"/lib* as on the host (links into /usr)\n"
+			"    /etc                generated: passwd, group, hosts, hostname, "
+			"nsswitch.conf, plus read-only copies of the\n"
+			"                        loader cache, alternatives, time zone, "
+			"certificates and similar host files\n"
+			"    /tmp                private tmpfs\n"
+			"    /dev                null zero full random urandom tty, a new devpts, "
+			"shm; read-only\n"
+			"    no /sys, no /home, no /root, no /var, no host sockets\n");
+	}
+	fprintf(out, "    /proc               of the new pid namespace; empty: ");
+	list_names(out, proc_masked);
+	fprintf(out, "; read-only: ");
+	list_names(out, proc_readonly);
+	fprintf(out, "\n");
+	for (size_t i = 0; i < c->nmounts; i++) {
+		const struct lm_mount *m = &c->mounts[i];
+		if (m->kind == LM_MOUNT_TMPFS)
+			fprintf(out, "    %-19s private tmpfs (from the profile)\n", m->dst);
+		else
+			fprintf(out, "    %-19s %s bind of host %s (from the profile)\n", m->dst,
+				m->kind == LM_MOUNT_RO_BIND ? "read-only" : "WRITABLE", m->src);
+	}
+	fprintf(out, "  (command-line --bind, --ro-bind and --tmpfs add to this list)\n");
+	if (c->chdir)
+		fprintf(out, "  working directory: %s\n", c->chdir);
+}
+
+static void mount_summary(FILE *out, const struct lm_config *c)
+{
+	if (c->nmounts)
+		fprintf(out, " %zu mount%s;", c->nmounts, c->nmounts == 1 ? "" : "s");
+	if (c->chdir)
+		fprintf(out, " chdir %s;", c->chdir);
+}
+
+const struct lm_layer lm_layer_mount = {
+    .name = "pivot",
+    .bit = LM_LAYER_PIVOT,
+    .removable = true,
+    .settings = mount_settings,
+    .step = {[LM_STAGE_PREPARE] = mount_prepare,
+	     [LM_STAGE_INIT_HOST] = mount_init_host,
+	     [LM_STAGE_INIT] = mount_init},
+    .explain = mount_explain,
+    .summary = mount_summary,
+};

@@ -17,13 +17,14 @@
  * while both run, and the supervisor, meanwhile writing the id maps, reported one failure with
  * the helper's errno (seen under ASan).  The supervisor is idle while the helper runs, so the
  * copy-on-write costs little.  It sends the step that failed and errno; init writes the message. */
-#include "lamina.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -31,6 +32,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* The helper: a fork of the supervisor (-1: none), and its end of the socket with init until it
+ * is forked. */
+struct lm_net_helper {
+	pid_t pid;
+	int sock;
+};
 
 enum { NET_OK, NET_USERNS, NET_SETNS, NET_UNSHARE, NET_SOCKET, NET_LO_FLAGS, NET_LO_UP, NET_OPEN };
 struct net_msg {
@@ -88,7 +96,7 @@ fail:
 	return 1;
 }
 
-int lm_net_prepare(const struct lm_config *c, struct lm_net_helper *h, int *init_end,
+static int lm_net_prepare(const struct lm_config *c, struct lm_net_helper *h, int *init_end,
 		   struct lm_err *e)
 {
 	*h = (struct lm_net_helper){.pid = -1, .sock = -1};
@@ -103,7 +111,7 @@ int lm_net_prepare(const struct lm_config *c, struct lm_net_helper *h, int *init
 	return 0;
 }
 
-int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, struct lm_err *e)
+static int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, struct lm_err *e)
 {
 	if (h->sock < 0)
 		return 0;
@@ -122,7 +130,7 @@ int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, struct lm_e
 	return 0;
 }
 
-void lm_net_reap(struct lm_net_helper *h, bool kill_it)
+static void lm_net_reap(struct lm_net_helper *h, bool kill_it)
 {
 	if (h->sock >= 0)
 		close(h->sock);
@@ -136,7 +144,7 @@ void lm_net_reap(struct lm_net_helper *h, bool kill_it)
 	h->pid = -1;
 }
 
-int lm_net_offer_userns(int sock, struct lm_err *e)
+static int lm_net_offer_userns(int sock, struct lm_err *e)
 {
 	if (sock < 0)
 		return 0;
@@ -149,7 +157,7 @@ int lm_net_offer_userns(int sock, struct lm_err *e)
 	return rc < 0 ? lm_error(e, err, "net", "sending our user namespace to the helper") : 0;
 }
 
-int lm_net_join(const struct lm_config *c, int sock, struct lm_err *e)
+static int lm_net_join(const struct lm_config *c, int sock, struct lm_err *e)
 {
 	if (!lm_net_wanted(c)) {
 		lm_verbose(c, "net", "%s",
@@ -197,3 +205,114 @@ int lm_net_join(const struct lm_config *c, int sock, struct lm_err *e)
 	lm_verbose(c, "net", "new network namespace: lo up, no other interface");
 	return 0;
 }
+
+/* The two ends of the helper's socket: the helper's (the supervisor's until the helper is
+ * forked) and init's. */
+static struct lm_net_helper helper = {.pid = -1, .sock = -1};
+static int init_end = -1;
+
+static int netns_prepare(struct lm_sandbox *sb, struct lm_err *e)
+{
+	if (lm_net_prepare(sb->c, &helper, &init_end, e) < 0)
+		return -1;
+	/* init keeps its end, and must not hold the helper's: it would never see end-of-file if
+	 * the helper died. */
+	lm_sandbox_keep_fd(sb, init_end);
+	lm_sandbox_drop_fd(sb, helper.sock);
+	return 0;
+}
+
+static int netns_parent(struct lm_sandbox *sb, struct lm_err *e)
+{
+	(void)sb, (void)e;
+	lm_closep(&init_end);
+	init_end = -1;
+	return 0;
+}
+
+/* After the maps: a root caller's init waits for those, and the fork would delay them. */
+static int netns_started(struct lm_sandbox *sb, struct lm_err *e)
+{
+	return lm_net_start(sb->c, &helper, e);
+}
+
+static int netns_init_host(struct lm_sandbox *sb, struct lm_err *e)
+{
+	(void)sb;
+	return lm_net_offer_userns(init_end, e);
+}
+
+static int netns_init(struct lm_sandbox *sb, struct lm_err *e)
+{
+	int r = lm_net_join(sb->c, init_end, e);
+	lm_closep(&init_end);
+	init_end = -1;
+	return r;
+}
+
+static void netns_end(struct lm_sandbox *sb)
+{
+	(void)sb;
+	lm_net_reap(&helper, true);
+	lm_closep(&init_end);
+	init_end = -1;
+}
+
+static int set_share_net(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	(void)a, (void)e;
+	c->share_net = true;
+	return 0;
+}
+
+static int set_network(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	if (strcmp(a->argv[0], "none") == 0)
+		c->share_net = false;
+	else if (strcmp(a->argv[0], "host") == 0)
+		c->share_net = true;
+	else
+		return lm_error(e, 0, "net", "expected none or host after %s", a->name);
+	return 0;
+}
+
+static const struct lm_setting netns_settings[] = {
+    {.option = "--share-net", .directive = "share-net",
+     .help = "keep the host network (default: a new netns with only lo)", .set = set_share_net},
+    {.directive = "network", .nargs = 1, .metavar = "none|host",
+     .help = "a new network namespace with only lo, or the host's", .set = set_network},
+    {0},
+};
+
+static void netns_explain(FILE *out, const struct lm_config *c, const struct lm_explain *x)
+{
+	(void)x;
+	fprintf(out, "\nNetwork (netns)\n");
+	if (c->share_net)
+		fprintf(out, "  network  NOT isolated: the profile shares the host's network\n");
+	else if (!lm_net_wanted(c))
+		fprintf(out, "  network  LAYER DISABLED: the host's network namespace\n");
+	else
+		fprintf(out, "  network  a new network namespace with only lo (up): no way out to "
+			     "the host or the internet\n");
+}
+
+static void netns_summary(FILE *out, const struct lm_config *c)
+{
+	fprintf(out, " network %s;", c->share_net ? "host" : "none");
+}
+
+const struct lm_layer lm_layer_netns = {
+    .name = "netns",
+    .bit = LM_LAYER_NETNS,
+    .removable = true,
+    .settings = netns_settings,
+    .step = {[LM_STAGE_PREPARE] = netns_prepare,
+	     [LM_STAGE_PARENT] = netns_parent,
+	     [LM_STAGE_STARTED] = netns_started,
+	     [LM_STAGE_INIT_HOST] = netns_init_host,
+	     [LM_STAGE_INIT] = netns_init},
+    .end = netns_end,
+    .explain = netns_explain,
+    .summary = netns_summary,
+};

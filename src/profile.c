@@ -1500,14 +1500,6 @@ static int rewrap(struct pstate *st, struct src *s, const char *at)
 	return r;
 }
 
-static int set_string(struct pstate *st, struct src *s, const char *at, char **field, char *value)
-{
-	(void)st, (void)s, (void)at;
-	free(*field);
-	*field = value;
-	return 0;
-}
-
 static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top);
 
 static char *dir_of(const char *path)
@@ -1674,153 +1666,31 @@ static int dir_include(struct pstate *st, struct src *s)
 	return r;
 }
 
-static int dir_mount(struct pstate *st, struct src *s, enum lm_mount_kind kind)
+/* A setting of a layer (src/layers.c): its words, read as the command line would give them,
+ * then the layer's own setter.  An error points at the word it is about. */
+static int dir_setting(struct pstate *st, struct src *s, const struct lm_setting *set,
+		       const char *name)
 {
-	cleanup_free char *src = NULL, *dst = NULL;
-	const char *at, *dat;
-	if (kind == LM_MOUNT_TMPFS) {
-		if (read_word(st, s, "a directory inside the sandbox after tmpfs", &dst, &at) < 0)
-			return -1;
-		dat = at;
-	} else {
-		if (read_word(st, s, "a host path (SRC) and a path inside the sandbox (DST)", &src,
-			      &at) < 0)
-			return -1;
-		if (at_eol(s)) {
-			dst = strdup(src);
-			dat = at;
-			if (!dst)
-				return perr(st, s, at, "out of memory");
-		} else if (read_word(st, s, "DST", &dst, &dat) < 0) {
-			return -1;
-		}
+	char *words[8] = {0};
+	const char *at[8] = {0};
+	unsigned n = 0;
+	int r = -1;
+	/* At most one word more than the setting takes: lm_setting_apply says it is too many. */
+	while (n <= set->nargs && n + 1 < sizeof words / sizeof words[0] && !at_eol(s)) {
+		if (read_word(st, s, "a word", &words[n], &at[n]) < 0)
+			goto out;
+		n++;
 	}
-	if (expect_eol(st, s, "the mount") < 0)
-		return -1;
-	if (dst[0] != '/')
-		return perr(st, s, dat, "the path inside the sandbox must be absolute: '%s'", dst);
-	if (src && !src[0])
-		return perr(st, s, at, "empty host path");
-	if (lm_config_add_mount(st->c, kind, src, dst, st->e) < 0)
-		return rewrap(st, s, at);
-	return 0;
-}
-
-static int dir_rlimit(struct pstate *st, struct src *s)
-{
-	cleanup_free char *spec = NULL;
-	const char *at;
-	if (read_word(st, s, "NAME=SOFT[:HARD] after rlimit, as in nofile=256", &spec, &at) < 0)
-		return -1;
-	if (expect_eol(st, s, "the rlimit") < 0)
-		return -1;
-	if (lm_parse_rlimit(spec, st->c, st->e) < 0)
-		return rewrap(st, s, at);
-	return 0;
-}
-
-static int dir_hostname(struct pstate *st, struct src *s)
-{
-	char *name = NULL;
-	const char *at;
-	if (read_word(st, s, "a host name after hostname", &name, &at) < 0)
-		return -1;
-	size_t n = strlen(name);
-	bool ok = n > 0 && n <= 64;
-	for (size_t i = 0; ok && i < n; i++)
-		ok = isalnum((unsigned char)name[i]) || name[i] == '-' || name[i] == '.' ||
-		     name[i] == '_';
-	if (!ok) {
-		free(name);
-		return perr(st, s, at,
-			    "invalid host name (1 to 64 letters, digits, '-', '.' or '_')");
-	}
-	if (expect_eol(st, s, "the host name") < 0) {
-		free(name);
-		return -1;
-	}
-	return set_string(st, s, at, &st->c->hostname, name);
-}
-
-static int dir_chdir(struct pstate *st, struct src *s)
-{
-	char *dir = NULL;
-	const char *at;
-	if (read_word(st, s, "a directory after chdir", &dir, &at) < 0)
-		return -1;
-	if (dir[0] != '/') {
-		free(dir);
-		return perr(st, s, at, "chdir needs an absolute path inside the sandbox");
-	}
-	if (expect_eol(st, s, "the directory") < 0) {
-		free(dir);
-		return -1;
-	}
-	return set_string(st, s, at, &st->c->chdir, dir);
-}
-
-static bool valid_env_key(const char *k)
-{
-	if (!*k)
-		return false;
-	for (const char *p = k; *p; p++)
-		if (*p == '=')
-			return false;
-	return true;
-}
-
-static int dir_setenv(struct pstate *st, struct src *s, bool unset)
-{
-	cleanup_free char *k = NULL, *v = NULL;
-	const char *at, *vat;
-	if (read_word(st, s, unset ? "a variable name after unsetenv" : "NAME VALUE after setenv",
-		      &k, &at) < 0)
-		return -1;
-	if (!valid_env_key(k))
-		return perr(st, s, at, "invalid environment variable name (empty or with '=')");
-	if (!unset &&
-	    read_word(st, s, "a value after the variable name (\"\" for empty)", &v, &vat) < 0)
-		return -1;
-	if (expect_eol(st, s, unset ? "the variable name" : "the value") < 0)
-		return -1;
-	if (lm_config_add_envop(st->c, unset, k, v, st->e) < 0)
-		return rewrap(st, s, at);
-	return 0;
-}
-
-static int dir_network(struct pstate *st, struct src *s)
-{
-	cleanup_free char *w = NULL;
-	const char *at;
-	if (read_word(st, s, "none or host after network", &w, &at) < 0)
-		return -1;
-	if (strcmp(w, "none") == 0)
-		st->c->share_net = false;
-	else if (strcmp(w, "host") == 0)
-		st->c->share_net = true;
+	at[n] = s->p;
+	struct lm_args a = {.src = LM_SRC_PROFILE, .name = name, .argc = n, .argv = words};
+	if (lm_setting_apply(set, st->c, &a, st->e) < 0)
+		r = rewrap(st, s, at[a.bad <= n ? a.bad : n]);
 	else
-		return perr(st, s, at, "expected none or host after network");
-	return expect_eol(st, s, "the network mode");
-}
-
-static int dir_timeout(struct pstate *st, struct src *s)
-{
-	cleanup_free char *w = NULL;
-	const char *at;
-	if (read_word(st, s, "a number of seconds after timeout", &w, &at) < 0)
-		return -1;
-	char *end;
-	errno = 0;
-	double t = strtod(w, &end);
-	/* Digits and at most one '.', nothing else (no "inf", "nan", hex or exponents). */
-	bool ok = *w && *end == '\0' && errno == 0;
-	for (const char *p = w; ok && *p; p++)
-		ok = isdigit((unsigned char)*p) || *p == '.';
-	if (!ok || !(t > 0) || t > 31536000.0)
-		return perr(st, s, at,
-			    "expected a positive number of seconds (at most a year) after timeout");
-	st->c->timeout = t;
-	return expect_eol(st, s, "the timeout");
+		r = 0;
+out:
+	for (unsigned i = 0; i < n; i++)
+		free(words[i]);
+	return r;
 }
 
 static int dir_default(struct pstate *st, struct src *s)
@@ -1977,11 +1847,10 @@ static int dir_group(struct pstate *st, struct src *s)
 	return 0;
 }
 
+/* The profile's own directives (the layers' settings are in their rows) and the rules'. */
 static const char *const directive_words[] = {
-    "include",	   "purpose", "group",	"ro-bind",  "bind",	"tmpfs",     "rlimit",
-    "hostname",	   "chdir",   "setenv", "unsetenv", "keep-env", "share-net", "network",
-    "timeout",	   "default", "stdfd",	"reset",    "allow",	"errno",     "kill-process",
-    "kill-thread", "trap",    "log",	"notify",   "i386",
+    "include", "purpose", "group", "default", "stdfd", "reset", "i386", "allow",
+    "errno", "kill-process", "kill-thread", "trap", "log", "notify",
 };
 
 static int parse_line(struct pstate *st, struct src *s)
@@ -2014,34 +1883,6 @@ static int parse_line(struct pstate *st, struct src *s)
 		return dir_purpose(st, s);
 	if (IS("group"))
 		return dir_group(st, s);
-	if (IS("ro-bind"))
-		return dir_mount(st, s, LM_MOUNT_RO_BIND);
-	if (IS("bind"))
-		return dir_mount(st, s, LM_MOUNT_BIND);
-	if (IS("tmpfs"))
-		return dir_mount(st, s, LM_MOUNT_TMPFS);
-	if (IS("rlimit"))
-		return dir_rlimit(st, s);
-	if (IS("hostname"))
-		return dir_hostname(st, s);
-	if (IS("chdir"))
-		return dir_chdir(st, s);
-	if (IS("setenv"))
-		return dir_setenv(st, s, false);
-	if (IS("unsetenv"))
-		return dir_setenv(st, s, true);
-	if (IS("keep-env")) {
-		st->c->keep_env = true;
-		return expect_eol(st, s, "keep-env");
-	}
-	if (IS("share-net")) {
-		st->c->share_net = true;
-		return expect_eol(st, s, "share-net");
-	}
-	if (IS("network"))
-		return dir_network(st, s);
-	if (IS("timeout"))
-		return dir_timeout(st, s);
 	if (IS("default"))
 		return dir_default(st, s);
 	if (IS("stdfd"))
@@ -2051,10 +1892,21 @@ static int parse_line(struct pstate *st, struct src *s)
 	if (IS("reset"))
 		return st->skim ? 0 : dir_reset(st, s);
 #undef IS
+	char name[32];
+	const struct lm_setting *set = n < sizeof name ? lm_setting_by_directive(at, n) : NULL;
+	if (set) {
+		memcpy(name, at, n);
+		name[n] = '\0';
+		return dir_setting(st, s, set, name);
+	}
 	struct suggest sg;
 	suggest_init(&sg, at, n);
 	for (size_t i = 0; i < sizeof directive_words / sizeof directive_words[0]; i++)
 		suggest_try(&sg, directive_words[i]);
+	struct lm_setting_iter it = {0};
+	for (const struct lm_setting *o; (o = lm_setting_next(&it));)
+		if (o->directive)
+			suggest_try(&sg, o->directive);
 	if (sg.name[0])
 		return perr(st, s, at, "unknown directive " TOK_FMT " (did you mean %s?)",
 			    TOK_ARG(at, n), sg.name);

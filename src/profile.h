@@ -72,6 +72,11 @@ void lm_sha256_final(struct lm_sha256 *s, uint8_t out[32]);
  * be used where present. */
 void lm_sha256_set_portable(bool portable);
 
+/* What a layer's explain step knows beyond the config. */
+struct lm_explain {
+	const struct lm_profile_info *info; /* the profile's purpose and rule groups, or NULL */
+};
+
 /* explain.c: `lamina explain`: every layer of the sandbox c describes, in plain words. */
 int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *info,
 	       struct lm_err *e);

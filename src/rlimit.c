@@ -5,7 +5,7 @@
  * machines, and never the payload inside its own user namespace), so a hard limit can only be
  * lowered.  A request above the caller's hard limit is an error, not a silent clamp.  NAME=SOFT
  * without :HARD sets both, so that the payload cannot raise its soft limit back. */
-#include "lamina.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -68,7 +68,7 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
 			return lm_error(e, errno, "rlimit", "getrlimit %s", names[i]);
 		out[i] = caller[i];
 	}
-	bool off = c->disabled_layers & LM_LAYER_RLIMITS;
+	bool off = !lm_layer_on(c, LM_LAYER_RLIMITS);
 	if (!off) {
 		for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++) {
 			struct rlimit *r = &out[defaults[d].res];
@@ -138,3 +138,122 @@ int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
 	}
 	return 0;
 }
+
+/* Resolved in the supervisor, inherited by init and the payload. */
+static struct rlimit resolved[LM_NRLIMITS], inherited[LM_NRLIMITS];
+
+static int rlimits_prepare(struct lm_sandbox *sb, struct lm_err *e)
+{
+	return lm_rlimit_resolve(sb->c, resolved, inherited, e);
+}
+
+static int rlimits_payload(struct lm_sandbox *sb, struct lm_err *e)
+{
+	const struct lm_config *c = sb->c;
+	if (!lm_layer_on(c, LM_LAYER_RLIMITS))
+		return 0;
+	if (lm_rlimit_apply(resolved, inherited, e) < 0)
+		return -1;
+	if (c->verbose) {
+		char b[4][32];
+		lm_verbose(c, "rlimit", "core=%s nofile=%s nproc=%s fsize=%s (the rest as resolved)",
+			   lm_rlimit_format(b[0], sizeof b[0], resolved[RLIMIT_CORE].rlim_cur),
+			   lm_rlimit_format(b[1], sizeof b[1], resolved[RLIMIT_NOFILE].rlim_cur),
+			   lm_rlimit_format(b[2], sizeof b[2], resolved[RLIMIT_NPROC].rlim_cur),
+			   lm_rlimit_format(b[3], sizeof b[3], resolved[RLIMIT_FSIZE].rlim_cur));
+	}
+	return 0;
+}
+
+static int set_rlimit(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	if (lm_parse_rlimit(a->argv[0], c, e) < 0)
+		return -1;
+	/* A profile's rlimits are bounds for everyone who uses it: a caller whose own hard limit
+	 * is lower keeps that (the command line's are requests: above the hard limit, an error).
+	 * The resource is the one just parsed: the last set, found by name. */
+	char name[32];
+	size_t n = strcspn(a->argv[0], "=");
+	snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), a->argv[0]);
+	int r = lm_rlimit_from_name(name);
+	if (r >= 0)
+		c->rlimits[r].from_profile = a->src == LM_SRC_PROFILE;
+	return 0;
+}
+
+static const struct lm_setting rlimit_settings[] = {
+    {.option = "--rlimit", .directive = "rlimit", .nargs = 1, .metavar = "NAME=SOFT[:HARD]",
+     .help = "e.g. nofile=256, as=1G, nproc=64, core=0 (SOFT alone sets both)",
+     .set = set_rlimit},
+    {0},
+};
+
+/* What a resource limit stops, in a few words. */
+static const char *rlimit_purpose(int res)
+{
+	switch (res) {
+	case RLIMIT_CORE:
+		return "no core dumps (they would leak the payload's memory to disk)";
+	case RLIMIT_NOFILE:
+		return "open files per process";
+	case RLIMIT_NPROC:
+		return "processes of the user: stops fork bombs";
+	case RLIMIT_FSIZE:
+		return "largest file a process may write: stops filling the disk";
+	case RLIMIT_AS:
+		return "address space per process: stops memory exhaustion";
+	case RLIMIT_CPU:
+		return "CPU seconds per process (SIGXCPU, then SIGKILL)";
+	case RLIMIT_DATA:
+		return "data segment (heap) per process";
+	case RLIMIT_STACK:
+		return "stack per thread";
+	default:
+		return "";
+	}
+}
+
+static void rlimits_explain(FILE *out, const struct lm_config *c, const struct lm_explain *x)
+{
+	(void)x;
+	fprintf(out, "\nResource limits (rlimits; soft:hard, as they would be applied now)\n");
+	struct rlimit lim[LM_NRLIMITS];
+	struct lm_err e = {0};
+	if (lm_rlimit_resolve((struct lm_config *)c, lim, NULL, &e) < 0) {
+		fprintf(out, "  cannot be applied for this caller: %s\n", e.msg);
+		return;
+	}
+	static const int shown[] = {RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_FSIZE,
+				    RLIMIT_AS,	 RLIMIT_CPU,	RLIMIT_DATA,  RLIMIT_STACK};
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		int r = shown[i];
+		char s[32], h[32];
+		lm_rlimit_format(s, sizeof s, lim[r].rlim_cur);
+		lm_rlimit_format(h, sizeof h, lim[r].rlim_max);
+		fprintf(out, "  %-8s %s:%s%s  %s\n", lm_rlimit_name(r), s, h,
+			c->rlimits[r].set ? " (profile)" : "", rlimit_purpose(r));
+	}
+}
+
+static void rlimits_summary(FILE *out, const struct lm_config *c)
+{
+	for (int i = 0; i < LM_NRLIMITS; i++)
+		if (c->rlimits[i].set) {
+			const struct lm_rlimit *r = &c->rlimits[i];
+			char v[32];
+			fprintf(out, " %s=%s", lm_rlimit_name(i), lm_rlimit_format(v, sizeof v, r->soft));
+			if (r->hard_set)
+				fprintf(out, ":%s", lm_rlimit_format(v, sizeof v, r->hard));
+			fprintf(out, ";");
+		}
+}
+
+const struct lm_layer lm_layer_rlimits = {
+    .name = "rlimits",
+    .bit = LM_LAYER_RLIMITS,
+    .removable = true,
+    .settings = rlimit_settings,
+    .step = {[LM_STAGE_PREPARE] = rlimits_prepare, [LM_STAGE_PAYLOAD] = rlimits_payload},
+    .explain = rlimits_explain,
+    .summary = rlimits_summary,
+};

@@ -64,37 +64,52 @@ static void ctl_drain(int ctl, bool *open, int *listener, struct lm_ctl_msg *err
 	}
 }
 
+/* The sandbox's init, killed and reaped when a failure ends the launch early. */
+struct init_child {
+	pid_t pid;
+	int pidfd;
+};
+static void init_child_kill(struct init_child *ch)
+{
+	if (ch->pid <= 0)
+		return;
+	pidfd_signal(ch->pidfd, SIGKILL);
+	while (waitpid(ch->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	ch->pid = -1;
+}
+#define cleanup_init __attribute__((cleanup(init_child_kill)))
+
 int lm_run(struct lm_config *c, struct lm_err *e)
 {
-	struct lm_init_args a = {.c = c, .ctl = -1, .netsock = -1};
-	struct lm_net_helper net = {.pid = -1, .sock = -1};
-	cleanup_strv char **envp = NULL;
-	cleanup_close int sfd = -1, pidfd = -1, ctl = -1, listener = -1;
+	struct lm_sandbox sb = {.c = c, .ctl = -1, .listener = -1};
+	cleanup_close int sfd = -1, pidfd = -1, ctl = -1, listener = -1, init_ctl = -1;
+	cleanup_init struct init_child init = {.pid = -1, .pidfd = -1};
 	int ret = -1;
 
-	if (lm_mount_check(c, e) < 0 || lm_rlimit_resolve(c, a.lim, a.inherited_lim, e) < 0)
-		return -1;
-	envp = lm_env_build(c, environ, e);
-	if (!envp)
-		return -1;
-	/* Compile (or fetch from the cache) the BPF now: the payload only loads it. */
-	if (lm_seccomp_prepare(c, e) < 0)
-		return -1;
-	a.envp = envp;
+	/* Validate, resolve and compile everything before anything is created. */
+	if (lm_layers_run(LM_STAGE_PREPARE, &sb, e) < 0)
+		goto end;
 
 	/* A caller that ignores SIGCHLD (allowed, and inherited through exec) would make the
 	 * kernel reap init and the payload behind our backs, and init would wait forever for a
 	 * child that is already gone: take the default back (init inherits it). */
 	struct sigaction dfl_chld = {.sa_handler = SIG_DFL};
-	if (sigaction(SIGCHLD, &dfl_chld, NULL) < 0)
-		return lm_error(e, errno, "supervise", "resetting SIGCHLD");
+	if (sigaction(SIGCHLD, &dfl_chld, NULL) < 0) {
+		lm_error(e, errno, "supervise", "resetting SIGCHLD");
+		goto end;
+	}
 
 	/* Die with our parent: record it first, so a parent that died before prctl is noticed. */
 	pid_t parent = getppid();
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return lm_error(e, errno, "supervise", "PR_SET_PDEATHSIG");
-	if (getppid() != parent)
-		return lm_error(e, 0, "supervise", "the calling process is gone");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
+		lm_error(e, errno, "supervise", "PR_SET_PDEATHSIG");
+		goto end;
+	}
+	if (getppid() != parent) {
+		lm_error(e, 0, "supervise", "the calling process is gone");
+		goto end;
+	}
 
 	/* A signal the caller ignores is discarded at generation and would never reach the
 	 * signalfd (a shell starts background jobs with SIGINT and SIGQUIT ignored): take the
@@ -106,12 +121,14 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		sigaddset(&fwd, lm_forwarded_signals[i]);
 		if (sigaction(lm_forwarded_signals[i], NULL, &old) == 0 &&
 		    old.sa_handler == SIG_IGN) {
-			a.orig_ignored[i] = true;
+			sb.orig_ignored[i] = true;
 			sigaction(lm_forwarded_signals[i], &dfl, NULL);
 		}
 	}
-	if (sigprocmask(SIG_BLOCK, &fwd, &a.orig_mask) < 0)
-		return lm_error(e, errno, "supervise", "sigprocmask");
+	if (sigprocmask(SIG_BLOCK, &fwd, &sb.orig_mask) < 0) {
+		lm_error(e, errno, "supervise", "sigprocmask");
+		goto end;
+	}
 	sfd = signalfd(-1, &fwd, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		lm_error(e, errno, "supervise", "signalfd");
@@ -123,25 +140,17 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		goto restore;
 	}
 	ctl = sv[0];
-	a.ctl = sv[1];
-	if (lm_net_prepare(c, &net, &a.netsock, e) < 0) {
-		close(sv[1]);
-		goto restore;
-	}
+	init_ctl = sv[1];
+	sb.ctl = init_ctl;
+	lm_sandbox_keep_fd(&sb, init_ctl);
+	lm_sandbox_drop_fd(&sb, ctl);
 
-	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWCGROUP;
-	if (!(c->disabled_layers & LM_LAYER_NAMESPACES)) {
-		flags |= CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
-		/* The network namespace: see net.c (made by init's helper, not by this clone). */
-	}
+	unsigned long flags = lm_ns_clone_flags(c);
 	/* A raw clone behaves like fork (no new stack) and gives us a pidfd for ppoll. */
 	pid_t pid =
 	    (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, NULL);
 	if (pid < 0) {
 		int err = errno;
-		close(sv[1]);
-		if (a.netsock >= 0)
-			close(a.netsock);
 		lm_error(e, err, "userns", "clone into new namespaces%s",
 			 err == EPERM || err == ENOSPC
 			     ? " (are unprivileged user namespaces allowed? see "
@@ -149,49 +158,34 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 			     : "");
 		goto restore;
 	}
-	if (pid == 0) {
-		close(ctl);
-		/* The helper's end: init must see end-of-file if the helper dies. */
-		if (net.sock >= 0)
-			close(net.sock);
-		lm_init_main(&a);
-	}
-	close(sv[1]);
-	if (a.netsock >= 0)
-		close(a.netsock);
+	if (pid == 0)
+		lm_init_main(&sb);
+	init = (struct init_child){.pid = pid, .pidfd = pidfd};
+	lm_closep(&init_ctl);
+	init_ctl = -1;
+	sb.ctl = ctl;
+	sb.init_pid = pid;
 	lm_verbose(c, "supervise", "init is pid %d outside; namespaces: user mount cgroup%s%s",
 		   (int)pid, flags & CLONE_NEWPID ? " pid ipc uts" : "",
 		   lm_net_wanted(c) ? " net" : "");
 
-	/* Unprivileged, init writes its own one-line maps (as unshare -r does): one supervisor <->
-	 * init round trip less.  As root only the parent namespace may map to 65534. */
-	if (c->caller_is_root && lm_userns_write_maps(c, pid, e) < 0) {
-		pidfd_signal(pidfd, SIGKILL);
-		waitpid(pid, NULL, 0);
+	/* What the supervisor does while init waits: the id maps as root. */
+	if (lm_layers_run(LM_STAGE_PARENT, &sb, e) < 0)
 		goto restore;
-	}
 	/* Non-dumpable only now: init inherits the flag, and nobody could write the maps of a
 	 * non-dumpable child (its /proc files would belong to root). */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		lm_error(e, errno, "supervise", "PR_SET_DUMPABLE");
-		pidfd_signal(pidfd, SIGKILL);
-		waitpid(pid, NULL, 0);
 		goto restore;
 	}
 	struct lm_ctl_msg go = {.type = LM_CTL_GO};
 	if (c->caller_is_root && lm_ctl_send(ctl, &go, -1) < 0) {
 		lm_error(e, errno, "supervise", "starting init");
-		pidfd_signal(pidfd, SIGKILL);
-		waitpid(pid, NULL, 0);
 		goto restore;
 	}
-	/* The network namespace, made while init builds the root.  After the maps and GO: a root
-	 * caller's init waits for those, and the fork would delay them. */
-	if (lm_net_start(c, &net, e) < 0) {
-		pidfd_signal(pidfd, SIGKILL);
-		waitpid(pid, NULL, 0);
+	/* What runs beside init while it builds the sandbox (the network namespace's helper). */
+	if (lm_layers_run(LM_STAGE_STARTED, &sb, e) < 0)
 		goto restore;
-	}
 
 	double deadline = c->timeout > 0 ? now() + c->timeout : 0;
 	bool timed_out = false, init_done = false, ctl_open = true;
@@ -223,8 +217,6 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 			continue;
 		if (n < 0) {
 			lm_error(e, errno, "supervise", "ppoll");
-			pidfd_signal(pidfd, SIGKILL);
-			waitpid(pid, NULL, 0);
 			goto restore;
 		}
 		if (n == 0 && deadline > 0 && now() >= deadline && !timed_out) {
@@ -267,10 +259,12 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
-	/* Reap init unless it is still tearing down after reporting the payload's status. */
+	/* Reap init unless it is still tearing down after reporting the payload's status: it
+	 * exits once we hang up (init.c). */
 	if (init_done || payload_status < 0)
 		while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
 			;
+	init.pid = -1;
 	if (timed_out) {
 		lm_error(e, 0, "timeout", "killed the sandbox after %g s", c->timeout);
 		e->exit_code = LM_EXIT_TIMEOUT;
@@ -296,8 +290,9 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		ret = 128 + si.si_status;
 	}
 restore:
-	lm_net_reap(&net, true); /* long done by now, unless init failed first */
-	sigprocmask(SIG_SETMASK, &a.orig_mask, NULL);
-	lm_seccomp_release();
+	sigprocmask(SIG_SETMASK, &sb.orig_mask, NULL);
+end:
+	init_child_kill(&init);
+	lm_layers_end(&sb);
 	return ret;
 }

@@ -6,13 +6,14 @@
  * to an unprivileged host uid/gid (65534 unless --host-uid/--host-gid), so that an escape is not a
  * root escape; setgroups stays allowed only so that init can drop root's supplementary groups
  * (gid 0 would otherwise follow the payload in, unmapped but still checked by the kernel). */
-#include "lamina.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -78,3 +79,116 @@ int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 		return lm_error(e, errno, "userns", "prctl after the id change");
 	return 0;
 }
+
+/* As root the supervisor writes the maps (only the parent namespace may map to another uid);
+ * init waits for them. */
+static int userns_parent(struct lm_sandbox *sb, struct lm_err *e)
+{
+	if (!sb->c->caller_is_root)
+		return 0;
+	return lm_userns_write_maps(sb->c, sb->init_pid, e);
+}
+
+/* Unprivileged, init writes its own one-line maps (as unshare -r does), one round trip less.
+ * Then init becomes non-dumpable: the payload must not ptrace it or read its memory.  Not
+ * before: the maps are /proc files of init, and a non-dumpable process's belong to root. */
+static int userns_init_host(struct lm_sandbox *sb, struct lm_err *e)
+{
+	if (!sb->c->caller_is_root && lm_userns_write_maps(sb->c, 0, e) < 0)
+		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return lm_error(e, errno, "init", "PR_SET_DUMPABLE");
+	return 0;
+}
+
+/* init settles its ids inside after the host trees are cloned (as root, init could reach
+ * root-only bind sources until now) and before it builds the root, so that what the new tmpfs
+ * gets is owned by mapped ids and nothing later runs as host root. */
+static int userns_init(struct lm_sandbox *sb, struct lm_err *e)
+{
+	return lm_userns_enter_ids(sb->c, e);
+}
+
+static int parse_id(const struct lm_args *a, uint32_t *out, struct lm_err *e)
+{
+	uint64_t v;
+	/* (uid_t)-1 means "no change" to the kernel: never a valid id. */
+	if (lm_parse_u64(a->argv[0], 4294967294ull, false, &v) < 0)
+		return lm_error(e, 0, "userns", "%s: '%.40s' is not an id (0 to 4294967294)", a->name,
+				a->argv[0]);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int set_uid(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	uint32_t id = 0;
+	if (parse_id(a, &id, e) < 0)
+		return -1;
+	c->uid = id;
+	c->uid_set = true;
+	return 0;
+}
+
+static int set_gid(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	uint32_t id = 0;
+	if (parse_id(a, &id, e) < 0)
+		return -1;
+	c->gid = id;
+	c->gid_set = true;
+	return 0;
+}
+
+static int set_host_id(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	uint32_t id = 0;
+	if (parse_id(a, &id, e) < 0)
+		return -1;
+	if (geteuid() != 0)
+		return lm_error(e, 0, "userns",
+				"%s is for root only: an unprivileged caller can only map its own ids",
+				a->name);
+	if (id == 0)
+		return lm_error(e, 0, "userns", "%s 0 would make the payload host root", a->name);
+	if (strcmp(a->name, "--host-uid") == 0)
+		c->host_uid = id;
+	else
+		c->host_gid = id;
+	return 0;
+}
+
+static const struct lm_setting userns_settings[] = {
+    {.option = "--uid", .nargs = 1, .metavar = "N", .help = "uid inside (default: the caller's)",
+     .set = set_uid},
+    {.option = "--gid", .nargs = 1, .metavar = "N", .help = "gid inside (default: the caller's)",
+     .set = set_gid},
+    {.option = "--host-uid", .nargs = 1, .metavar = "N",
+     .help = "as root: the unprivileged host uid the sandbox maps to (default 65534)",
+     .set = set_host_id},
+    {.option = "--host-gid", .nargs = 1, .metavar = "N",
+     .help = "as root: the unprivileged host gid the sandbox maps to (default 65534)",
+     .set = set_host_id},
+    {0},
+};
+
+static void userns_explain(FILE *out, const struct lm_config *c, const struct lm_explain *x)
+{
+	(void)c, (void)x;
+	fprintf(out, "\nIdentity (user namespace)\n");
+	fprintf(out,
+		"  inside: your own uid and gid (or --uid/--gid); only that one id is mapped. "
+		"Run as root, lamina maps it to\n  an unprivileged host id (nobody), so an escape "
+		"is not a root escape. Supplementary groups are dropped (run as root) or\n"
+		"  unmapped (they show as nogroup and grant nothing new).\n");
+}
+
+const struct lm_layer lm_layer_userns = {
+    .name = "userns",
+    .bit = LM_LAYER_USERNS,
+    .settings = userns_settings,
+    .step = {[LM_STAGE_PARENT] = userns_parent,
+	     [LM_STAGE_INIT_HOST] = userns_init_host,
+	     [LM_STAGE_INIT] = userns_init},
+    .explain = userns_explain,
+};

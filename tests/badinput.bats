@@ -166,3 +166,40 @@ expect_error() {
 	assert_failure 125
 	assert_one_error_line
 }
+
+@test "options: the first word that is not an option is PROGRAM; what follows it is the program's" {
+	# '-' is a program name, not an option: the -p after it is its argument, never a profile
+	expect_error 127 "-: command not found" run - -p no-such-profile
+	# twin: the same -p before PROGRAM is lamina's and names the profile
+	expect_error 125 "no shipped profile named 'no-such-profile'" run -p no-such-profile -
+	run --separate-stderr lm -- /bin/echo -p strict --bogus
+	assert_success
+	assert_output "-p strict --bogus"
+}
+
+@test "options: no abbreviations; --NAME=VALUE for one argument; a switch takes none" {
+	expect_error 125 "unknown option '--bin'" run --bin "$SCRATCH" /x -- /bin/true
+	expect_error 125 "unknown option '--share'" run --share -- /bin/true
+	expect_error 125 "option --share-net takes no argument" run --share-net=yes -- /bin/true
+	run --separate-stderr lm --hostname=eq-form --bind="$SCRATCH" /x -- /bin/sh -c 'hostname; test -d /x && echo bound'
+	assert_success
+	assert_output $'eq-form\nbound'
+}
+
+@test "options: every option --help lists is one the parser knows, with the arguments it shows" {
+	run "$LAMINA" run --help
+	assert_success
+	local n=0 opt meta
+	while read -r opt meta; do
+		[ "$opt" = --help ] && continue
+		n=$((n + 1))
+		# give each option arguments of the right count, then a program that cannot exist:
+		# a known option fails later (127, or 125 naming the value), never "unknown option"
+		local args=() w
+		for w in $meta; do args+=(x); done
+		run --separate-stderr "$LAMINA" run "$opt" "${args[@]}" -- /bin/true
+		[[ "$stderr" != *"unknown option"* ]] || { echo "$opt: $stderr" >&2; return 1; }
+		[[ "$stderr" != *"needs"*"argument"* ]] || { echo "$opt: $stderr" >&2; return 1; }
+	done < <(printf '%s\n' "$output" | sed -nE 's/^ +(-[a-z], )?(--[a-z-]+.*)$/\2/p' | sed -E 's/  +.*//')
+	[ "$n" -ge 20 ] || { echo "only $n options parsed from --help" >&2; return 1; }
+}

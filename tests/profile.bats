@@ -89,7 +89,7 @@ sc() {
 	assert_line --regexp "^  includes: +$LAMINA_PROFILE_DIR/default.profile\$"
 	run --separate-stderr "$LAMINA" check build
 	assert_success
-	assert_line --regexp '^  settings: +1 mount; cpu=7200; fsize=8G; core=0; nproc=1024; nofile=1024; as=16G; network none;$'
+	assert_line --regexp '^  settings: +1 mount; network none; cpu=7200; fsize=8G; core=0; nproc=1024; nofile=1024; as=16G;$'
 	run --separate-stderr "$LAMINA" check hosting
 	assert_success
 	assert_line --regexp '^  std-fd layer: +on'
@@ -186,7 +186,7 @@ sc() {
 	run --separate-stderr "$LAMINA" explain
 	assert_success
 	assert_line --index 0 "Profile default ($LAMINA_PROFILE_DIR/default.profile)"
-	for heading in Namespaces 'Root file system' Identity Capabilities 'Resource limits' Environment Process 'System call filter'; do
+	for heading in 'Open files' Session Identity Namespaces 'Root file system' Network Environment 'Resource limits' Capabilities 'System call filter'; do
 		assert_line --regexp "^$heading"
 	done
 	assert_line --regexp '^  network +a new network namespace with only lo'

@@ -680,10 +680,10 @@ static void test_errors(void)
 	BAD("keep-env now\n", "t.profile:1:10: unexpected text after keep-env (a directive takes "
 			      "one line)");
 	BAD("keep-env!\n", "t.profile:1:9: unexpected '!' after 'keep-env'");
-	BAD("ro-bind\n", "t.profile:1:8: expected a host path (SRC) and a path inside the "
-			 "sandbox (DST)");
-	BAD("bind /a rel\n", "t.profile:1:9: the path inside the sandbox must be absolute: 'rel'");
-	BAD("bind /a /b /c\n", "t.profile:1:12: unexpected text after the mount (a directive "
+	BAD("ro-bind\n", "t.profile:1:8: expected SRC DST after ro-bind");
+	BAD("bind /a rel\n", "t.profile:1:9: mount: destination 'rel' must be an absolute path "
+			      "inside the sandbox");
+	BAD("bind /a /b /c\n", "t.profile:1:12: unexpected text after bind SRC DST (a directive "
 			       "takes one line)");
 	BAD("tmpfs /a/../../etc\n", "t.profile:1:7: mount: destination '/a/../../etc' escapes the "
 				    "root through '..'");
@@ -692,25 +692,25 @@ static void test_errors(void)
 	BAD("rlimit files=3\n",
 	    "t.profile:1:8: rlimit: unknown resource 'files' (as, core, cpu, data, fsize, locks, "
 	    "memlock, msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)");
-	BAD("hostname bad/name\n", "t.profile:1:10: invalid host name (1 to 64 letters, digits, "
-				   "'-', '.' or '_')");
-	BAD("chdir tmp\n", "t.profile:1:7: chdir needs an absolute path inside the sandbox");
-	BAD("setenv A=B c\n", "t.profile:1:8: invalid environment variable name (empty or with "
-			      "'=')");
-	BAD("setenv A\n", "t.profile:1:9: expected a value after the variable name (\"\" for "
-			  "empty)");
+	BAD("hostname bad/name\n", "t.profile:1:10: uts: hostname 'bad/name' is not a valid host "
+				   "name (1 to 64 letters, digits, '-', '.' or '_', not starting "
+				   "with '-' or '.')");
+	BAD("chdir tmp\n", "t.profile:1:7: chdir: chdir 'tmp' must be an absolute path inside the "
+			   "sandbox");
+	BAD("setenv A=B c\n", "t.profile:1:8: env: invalid variable name 'A=B'");
+	BAD("setenv A\n", "t.profile:1:8: env: setenv A needs a value (\"\" for empty)");
 	BAD("setenv A \"unterminated\n", "t.profile:1:10: unterminated quoted string (expected "
 					 "'\"')");
 	BAD("setenv A \"x\\n\"\n", "t.profile:1:12: unknown escape in quoted string (only \\\" "
 				   "and \\\\)");
 	BAD("setenv A \"x\"y\n", "t.profile:1:13: expected a blank after the closing quote");
-	BAD("network bridge\n", "t.profile:1:9: expected none or host after network");
-	BAD("timeout 0\n", "t.profile:1:9: expected a positive number of seconds (at most a "
-			   "year) after timeout");
-	BAD("timeout inf\n", "t.profile:1:9: expected a positive number of seconds (at most a "
-			     "year) after timeout");
-	BAD("timeout -3\n", "t.profile:1:9: expected a positive number of seconds (at most a "
-			    "year) after timeout");
+	BAD("network bridge\n", "t.profile:1:9: net: expected none or host after network");
+	BAD("timeout 0\n", "t.profile:1:9: timeout: timeout '0' is not a number of seconds (more "
+			   "than 0, at most a year)");
+	BAD("timeout inf\n", "t.profile:1:9: timeout: timeout 'inf' is not a number of seconds "
+			     "(more than 0, at most a year)");
+	BAD("timeout -3\n", "t.profile:1:9: timeout: timeout '-3' is not a number of seconds "
+			    "(more than 0, at most a year)");
 	BAD("purpose\n", "t.profile:1:8: expected a one-line description after purpose");
 	BAD("group io\n", "t.profile:1:9: expected ':' and a description after the group name");
 	BAD("group : x\n", "t.profile:1:7: expected a group name after group, as in 'group io: "

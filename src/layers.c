@@ -1,0 +1,145 @@
+/* layers: the table of lamina's layers and the loop that runs their steps.
+ *
+ * The order of the table is the order of application at every stage, and each position has a
+ * reason:
+ *   fds       first in init: it closes what init inherited before any layer opens its own fds
+ *             (the mount sources init clones, the network namespace it receives);
+ *   session   init leaves the caller's session before it builds anything;
+ *   userns    the id maps are written before anything is created, and init settles its ids
+ *             inside before it builds the root (files the root's tmpfs gets belong to mapped ids);
+ *   ns        the uts name is set while init holds every capability in its namespaces;
+ *   mount     the host trees are cloned with the caller's host identity (stage INIT_HOST), the
+ *             root is built and pivoted into after the ids are settled (stage INIT);
+ *   netns     the network namespace, made beside init while it builds the root, is joined once
+ *             the root is done: the helper has had that time to finish;
+ *   env       the payload's environment, built in the supervisor;
+ *   rlimits   the payload's limits, applied before the capabilities go (setting them may need
+ *             CAP_SYS_RESOURCE in the user namespace);
+ *   caps, nnp every capability dropped after the mounts, then no_new_privs, which seccomp
+ *             needs without CAP_SYS_ADMIN;
+ *   seccomp   last: it constrains only what the payload does from there on (execve);
+ *   stdfd     a switch of the seccomp layer, a row for its name.  */
+#include "sandbox.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct lm_layer *const lm_layers[] = {
+    &lm_layer_fds, &lm_layer_session, &lm_layer_userns,
+    &lm_layer_ns,  &lm_layer_mount,   &lm_layer_netns,
+    &lm_layer_env, &lm_layer_rlimits, &lm_layer_caps,
+    &lm_layer_nnp, &lm_layer_seccomp, &lm_layer_stdfd,
+    NULL,
+};
+
+int lm_layers_run(enum lm_stage stage, struct lm_sandbox *sb, struct lm_err *e)
+{
+	for (const struct lm_layer *const *l = lm_layers; *l; l++)
+		if ((*l)->step[stage] && (*l)->step[stage](sb, e) < 0)
+			return -1;
+	return 0;
+}
+
+void lm_layers_end(struct lm_sandbox *sb)
+{
+	for (const struct lm_layer *const *l = lm_layers; *l; l++)
+		if ((*l)->end)
+			(*l)->end(sb);
+}
+
+const struct lm_layer *lm_layer_find(const char *name, bool removable)
+{
+	for (const struct lm_layer *const *l = lm_layers; *l; l++)
+		if (strcmp((*l)->name, name) == 0 && (!removable || (*l)->removable))
+			return *l;
+	return NULL;
+}
+
+const char *lm_layer_name(unsigned bit)
+{
+	for (const struct lm_layer *const *l = lm_layers; *l; l++)
+		if ((*l)->bit == bit)
+			return (*l)->name;
+	return "?";
+}
+
+void lm_sandbox_keep_fd(struct lm_sandbox *sb, int fd)
+{
+	if (fd >= 0 && sb->nkeep < sizeof sb->keep_fds / sizeof sb->keep_fds[0])
+		sb->keep_fds[sb->nkeep++] = fd;
+}
+
+void lm_sandbox_drop_fd(struct lm_sandbox *sb, int fd)
+{
+	if (fd >= 0 && sb->ndrop < sizeof sb->drop_fds / sizeof sb->drop_fds[0])
+		sb->drop_fds[sb->ndrop++] = fd;
+}
+
+const struct lm_setting *lm_setting_next(struct lm_setting_iter *it)
+{
+	if (!it->s && !it->l)
+		it->s = lm_core_settings;
+	else
+		it->s++;
+	while (!it->s || !it->s->set) {
+		it->l = it->l ? it->l + 1 : lm_layers;
+		if (!*it->l)
+			return NULL;
+		it->s = (*it->l)->settings;
+	}
+	return it->s;
+}
+
+const struct lm_setting *lm_setting_by_option(const char *name)
+{
+	struct lm_setting_iter it = {0};
+	for (const struct lm_setting *s; (s = lm_setting_next(&it));) {
+		if (s->option && strcmp(s->option, name) == 0)
+			return s;
+		if (s->short_opt && name[0] == '-' && name[1] == s->short_opt && !name[2])
+			return s;
+	}
+	return NULL;
+}
+
+const struct lm_setting *lm_setting_by_directive(const char *name, size_t len)
+{
+	struct lm_setting_iter it = {0};
+	for (const struct lm_setting *s; (s = lm_setting_next(&it));)
+		if (s->directive && strlen(s->directive) == len && !memcmp(s->directive, name, len))
+			return s;
+	return NULL;
+}
+
+/* An error about how a setting was written, without a layer's prefix: the profile parser puts
+ * FILE:LINE:COL in front, the command line "run: ". */
+__attribute__((format(printf, 2, 3))) static int arity_error(struct lm_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	e->errnum = 0;
+	e->exit_code = LM_EXIT_FAILURE;
+	return -1;
+}
+
+int lm_setting_apply(const struct lm_setting *s, struct lm_config *c, struct lm_args *a,
+		     struct lm_err *e)
+{
+	a->bad = 0;
+	if (a->argc > s->nargs) {
+		a->bad = s->nargs;
+		return arity_error(e, "unexpected text after %s%s%s (a directive takes one line)",
+				   a->name, s->metavar ? " " : "", s->metavar ? s->metavar : "");
+	}
+	if (a->argc + s->optional < s->nargs || (a->src == LM_SRC_CLI && a->argc < s->nargs)) {
+		a->bad = a->argc;
+		if (a->src == LM_SRC_CLI)
+			return arity_error(e, "run: option %s needs %u argument%s", a->name,
+					   s->nargs, s->nargs > 1 ? "s" : "");
+		return arity_error(e, "expected %s after %s", s->metavar, a->name);
+	}
+	return s->set(c, a, e);
+}
