@@ -5,8 +5,9 @@
 # them the kernel interfaces that sandbox escapes and kernel exploits are made of.
 #
 # What it stops: it is an allowlist.  Every system call named below with `allow` works; the
-# calls of issue 3's list are refused explicitly; anything not named at all gets the default
-# action.
+# calls sandbox escapes and kernel exploits are built from (mounts, namespaces, tracing, the
+# kernel's attack surface, host administration) are refused explicitly, group by group; anything
+# not named at all gets the default action.
 #
 # Choices, and why:
 #  - default errno(ENOSYS): a call the profile does not know looks like a call the kernel does

@@ -1,10 +1,9 @@
 /* bpfshrink: a smaller program for the same seccomp decisions.
  *
  * The kernel converts and JIT-compiles a filter at every seccomp(2) load, in time linear in its
- * length: the default profile's filter, as libseccomp lays it out (a binary tree with one or two
- * comparisons per system call), is about 640 instructions and 0.17 ms of every launch.  Most
- * calls are decided by their number alone, and numbers with one decision come in runs (the
- * default profile's 512 numbers make 92 runs).  This file rewrites a finished program P as
+ * length: libseccomp lays a profile out as a binary tree with one or two comparisons per system
+ * call, hundreds of instructions for the shipped profiles.  Most calls are decided by their
+ * number alone, and numbers with one decision come in long runs.  This file rewrites a finished program P as
  *
  *   arch check -> a search tree over the runs -> one shared return per decision, or
  *   -> P' (P without the branches of the numbers the tree decided) for the calls whose decision

@@ -26,8 +26,7 @@ static int caps_payload(struct lm_sandbox *sb, struct lm_err *e)
 			return lm_error(e, errno, "caps", "setting securebits");
 		/* The bounding set first (dropping needs CAP_SETPCAP, which goes next), one
 		 * PR_CAPBSET_DROP per capability the kernel knows: libcap-ng's
-		 * CAPNG_SELECT_BOUNDS does the same after reading /proc/self/status three times,
-		 * ~0.1 ms of every launch. */
+		 * CAPNG_SELECT_BOUNDS does the same after reading /proc/self/status three times. */
 		for (int cap = 0;; cap++) {
 			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
 				continue;

@@ -116,9 +116,8 @@ static void noop_handler(int sig)
  *
  * Most launches: vfork() (called in lm_init_main itself: a vfork child must not return from
  * the function that called it), a child that borrows init's memory until its execve.  Nothing of
- * init's address space is copied (a fork's page-table copy, its copy-on-write faults in both
- * processes and the teardown of the copy at exec: about 0.13 ms of a launch, measured); the fd
- * table is the child's own copy.  Sanitizers know vfork (they intercept it), not a raw clone
+ * init's address space is copied (no page-table copy, no copy-on-write faults in either
+ * process, no teardown of a copy at exec); the fd table is the child's own copy.  Sanitizers know vfork (they intercept it), not a raw clone
  * that shares memory.
  *
  * When a seccomp listener is wanted (report mode, notify rules), the child must create it in a
@@ -210,8 +209,8 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 
 	/* The payload's report to init: a vfork child shares all of init's memory, so a static
 	 * will do; the report-mode child (fork semantics) shares only a page mapped for it (and
-	 * the fd table).  A shared anonymous mapping is a shmem file of its own: 10-18 us (in a
-	 * trace) that the vfork path does without. */
+	 * the fd table).  A shared anonymous mapping is a shmem file of its own, which the vfork
+	 * path does without. */
 	static struct payload_args vfork_pa;
 	bool sharing_fds = lm_seccomp_wants_listener(c);
 	struct payload_args *pa =
@@ -276,10 +275,9 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 				struct lm_ctl_msg em = {.type = LM_CTL_EXIT, .code = st};
 				lm_ctl_send(ctl, &em, -1);
 				/* Exit only once the supervisor has hung up.  Our exit tears
-				 * the namespaces down, 0.1-0.3 ms of kernel work that is not
-				 * preempted; the supervisor, just woken by the message, often
-				 * on this very CPU, would wait for all of it before it could
-				 * return.  If the supervisor dies instead, PR_SET_PDEATHSIG
+				 * the namespaces down, kernel work that is not preempted; the
+				 * supervisor, just woken by the message, often on this very
+				 * CPU, would wait for all of it before it could return.  If the supervisor dies instead, PR_SET_PDEATHSIG
 				 * ends the wait. */
 				char b;
 				while (recv(ctl, &b, 1, 0) < 0 && errno == EINTR)

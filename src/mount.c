@@ -465,7 +465,7 @@ static int build_proc(const struct lm_config *c, int root, struct lm_err *e)
 	/* One empty read-only tmpfs for every masked directory: a superblock costs at creation and
 	 * again at teardown, a clone only its mount.  The first directory gets the tmpfs itself,
 	 * the others clones of it: a detached mount that is closed without being attached is
-	 * unmounted then, and that unmount waits for an RCU grace period (~80 us in a trace). */
+	 * unmounted then, and that unmount waits for an RCU grace period. */
 	cleanup_close int empty = -1;
 	for (const char *const *n = proc_masked; *n; n++) {
 		struct stat st;
@@ -789,8 +789,8 @@ static int mount_init(struct lm_sandbox *sb, struct lm_err *e)
 	if (stat(base, &st) < 0 || !S_ISDIR(st.st_mode))
 		base = "/";
 	/* The scratch tmpfs itself was never attached (only clones of its two directories are):
-	 * closing it would unmount it, and that unmount waits for an RCU grace period of its own
-	 * (18-37 us in a trace).  Beneath the new root on the old root's /tmp it goes with the old
+	 * closing it would unmount it, and that unmount waits for an RCU grace period of its own.
+	 * Beneath the new root on the old root's /tmp it goes with the old
 	 * root instead, in the grace period that detach waits for anyway. */
 	if (strcmp(base, "/tmp") == 0 &&
 	    move_mount(scratch, "", AT_FDCWD, base, MOVE_MOUNT_F_EMPTY_PATH) < 0) {

@@ -1,9 +1,9 @@
 /* net: a new network namespace with only a loopback interface, up, so that 127.0.0.1 works
  * inside; nothing else exists, so nothing else is reachable.
  *
- * Creating a network namespace is the most expensive step of a launch on this kernel (about
- * 0.6 ms of CPU: every pernet subsystem, ipv6 and its sysctl tables, registers itself), and
- * init spends about as long building the root.  So the clone of init does not make it: the
+ * Creating a network namespace is the most expensive step of a launch (every pernet
+ * subsystem, ipv6 and its sysctl tables, registers itself), and init spends about as long
+ * building the root.  So the clone of init does not make it: the
  * supervisor, idle while init works, starts a helper (lm_net_start) that joins init's user
  * namespace, unshares a network namespace there (so init and the payload have CAP_NET_ADMIN
  * over it), brings lo up and sends the namespace's fd to init; init joins it (lm_net_join) after
