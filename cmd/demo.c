@@ -8,10 +8,11 @@
  * that no pair with seccomp does: then the kernel refuses it inside any user namespace).
  *
  * Nothing here decides a result: each cell is the verdict line the attack printed inside a
- * real sandbox (or the signal lamina reported).  The host-side fixtures the attacks need (a
- * loopback TCP listener, a UDP echo, an abstract unix socket, canary files, a leaked directory
- * fd, a secret environment variable, a controlling pty) are set up here and torn down before
- * returning. */
+ * real sandbox (or the signal lamina reported).  An attack through a kernel entry this machine
+ * does not have (the i386 entry) is shown as n/a, neither blocked nor escaped.  The host-side
+ * fixtures the attacks need (a loopback TCP listener, a UDP echo, an abstract unix socket, canary
+ * files, a leaked directory fd, a secret environment variable, a controlling pty) are set up here
+ * and torn down before returning. */
 #include "cmds.h"
 #include "lamina.h"
 #include "lm_paths.h"
@@ -31,6 +32,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -42,13 +44,15 @@
 #define SECRET_ENV "LAMINA_DEMO_SECRET"
 #define MAX_PAR 16
 
-enum verdict { V_BLOCKED, V_ESCAPED, V_ERROR };
-static const char *const verdict_names[] = {"blocked", "escaped", "error"};
+/* V_NA: the attack needs a kernel entry this machine lacks; it is not run. */
+enum verdict { V_BLOCKED, V_ESCAPED, V_ERROR, V_NA };
+static const char *const verdict_names[] = {"blocked", "escaped", "error", "n/a"};
 
 struct attack {
 	char *name, *cls, *needs, *desc;
 	bool skip; /* a fixture it needs is missing */
 	char *skip_why;
+	const char *na_why; /* not applicable on this kernel, and why */
 };
 
 struct job {
@@ -318,6 +322,49 @@ static int make_canary(char *path, size_t sz, const char *dir)
 	return 0;
 }
 
+/* The i386 entry (int $0x80 from a 64-bit process) is missing where the kernel is built
+ * without IA32 emulation or started with it off (ia32_emulation=false): the instruction then
+ * faults (SIGSEGV) before any seccomp filter sees the call, so an attack through it shows
+ * nothing about lamina.  Probed with an i386 getpid in a forked child, outside any sandbox, so
+ * that the fault stays there.  LAMINA_TEST_ASSUME_NO_I386=1 answers "missing" (the test suite
+ * shows that path on machines that have the entry).  NULL: the entry works. */
+static const char *i386_missing(void)
+{
+	static char why[128];
+	const char *assume = getenv("LAMINA_TEST_ASSUME_NO_I386");
+	if (assume && !strcmp(assume, "1"))
+		return "no i386 entry on this kernel (assumed: LAMINA_TEST_ASSUME_NO_I386=1)";
+#if defined(__x86_64__)
+	pid_t pid = fork();
+	if (pid < 0)
+		return NULL; /* cannot tell: the attack runs and shows what it meets */
+	if (pid == 0) {
+		/* the default action, not a sanitizer's handler: the fault must end the child */
+		signal(SIGSEGV, SIG_DFL);
+		long r;
+		__asm__ volatile("int $0x80"
+				 : "=a"(r)
+				 : "a"(20L) /* i386 getpid */
+				 : "memory", "cc", "r8", "r9", "r10", "r11");
+		_exit((int)r == (int)syscall(SYS_getpid) ? 0 : 1);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return NULL;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return NULL;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+		return "no i386 entry on this kernel";
+	const char *sn = WIFSIGNALED(st) ? sigabbrev_np(WTERMSIG(st)) : NULL;
+	snprintf(why, sizeof why, "no i386 entry for this process (an i386 getpid %s%s)",
+		 sn ? "died of SIG" : "failed", sn ? sn : "");
+	return why;
+#else
+	return "no i386 entry (not an x86_64 machine)";
+#endif
+}
+
 static void fixtures(struct demo *d)
 {
 	const char *home = getenv("HOME");
@@ -329,11 +376,19 @@ static void fixtures(struct demo *d)
 	 * root. */
 	snprintf(d->leak_dir, sizeof d->leak_dir, "/tmp");
 	bool server = start_server(d) == 0;
+	bool i386_probed = false;
+	const char *no_i386 = NULL;
 	for (size_t i = 0; i < d->nattacks; i++) {
 		struct attack *a = &d->attacks[i];
 		const char *n = a->needs;
-		if ((!strcmp(n, "tcp-port") || !strcmp(n, "udp-port") || !strcmp(n, "unix-name")) &&
-		    !server) {
+		if (!strcmp(n, "i386")) {
+			if (!i386_probed)
+				no_i386 = i386_missing();
+			i386_probed = true;
+			a->na_why = no_i386;
+		} else if ((!strcmp(n, "tcp-port") || !strcmp(n, "udp-port") ||
+			    !strcmp(n, "unix-name")) &&
+			   !server) {
 			a->skip = true;
 			a->skip_why = "no loopback listener on the host";
 		} else if (!strcmp(n, "tmp-canary") && !d->tmp_canary[0]) {
@@ -614,6 +669,12 @@ static void run_jobs(struct demo *d, size_t from, size_t to)
 			if (active[s])
 				continue;
 			struct job *j = &d->jobs[next];
+			if (d->attacks[j->attack].na_why) {
+				set_result(j, V_NA, "N/A", d->attacks[j->attack].na_why);
+				next++, done++;
+				s--;
+				continue;
+			}
 			if (d->attacks[j->attack].skip) {
 				set_result(j, V_ERROR, "SKIPPED", d->attacks[j->attack].skip_why);
 				next++, done++;
@@ -722,7 +783,7 @@ static bool never_removable(const struct demo *d, unsigned layer)
 {
 	size_t runs = 0, errors = 0;
 	for (size_t i = 0; i < d->njobs; i++)
-		if (d->jobs[i].disabled == layer) {
+		if (d->jobs[i].disabled == layer && d->jobs[i].v != V_NA) {
 			runs++;
 			errors += d->jobs[i].v == V_ERROR && strcmp(d->jobs[i].code, "SKIPPED");
 		}
@@ -770,7 +831,9 @@ static void analyse(struct demo *d, struct row *rows, size_t pairs_from)
 		/* An attack that escapes with everything on needs no removal: no layer is named. */
 		snprintf(r->layers, sizeof r->layers, "%s",
 			 alone[0] && base->v == V_BLOCKED ? alone : "-");
-		if (base->v == V_ERROR) {
+		if (base->v == V_NA) {
+			snprintf(r->detail, sizeof r->detail, "%s", base->detail);
+		} else if (base->v == V_ERROR) {
 			snprintf(r->detail, sizeof r->detail, "%s: %s", base->code, base->detail);
 		} else if (base->v == V_ESCAPED) {
 			snprintf(r->detail, sizeof r->detail, "escapes with every layer on: %s",
@@ -874,27 +937,32 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 	}
 	printf("%-*s  %-*s  %-7s  %-*s  %s\n", wa, "ATTACK", wc, "CLASS", "RESULT", wl, "LAYERS",
 	       "DETAIL");
-	size_t nblocked = 0, nescaped = 0, nshown = 0;
+	size_t nblocked = 0, nescaped = 0, nna = 0, nshown = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct row *r = &rows[i];
 		const char *col = r->v == V_BLOCKED   ? "\033[32m"
 				  : r->v == V_ESCAPED ? "\033[1;31m"
+				  : r->v == V_NA      ? "\033[2m"
 						      : "\033[33m";
 		nblocked += r->v == V_BLOCKED;
 		nescaped += r->v == V_ESCAPED;
+		nna += r->v == V_NA;
 		nshown += r->v == V_BLOCKED && strcmp(r->layers, "-");
 		printf("%-*s  %-*s  %s%-7s%s  %s%-*s%s  %s\n", wa, r->a->name, wc, r->a->cls,
 		       colour ? col : "", verdict_names[r->v], colour ? "\033[0m" : "",
 		       colour ? "\033[36m" : "", wl, r->layers, colour ? "\033[0m" : "", r->detail);
 	}
-	printf("\n%zu attacks: %zu blocked with every layer on, %zu escaped, %zu errors; "
-	       "%zu blocked attacks name a layer whose removal alone lets them through.\n",
-	       n, nblocked, nescaped, n - nblocked - nescaped, nshown);
+	printf("\n%zu attacks: %zu blocked with every layer on, %zu escaped, %zu errors", n,
+	       nblocked, nescaped, n - nblocked - nescaped - nna);
+	if (nna)
+		printf(", %zu n/a (not applicable on this kernel)", nna);
+	printf("; %zu blocked attacks name a layer whose removal alone lets them through.\n",
+	       nshown);
 	for (size_t k = 0; k < d->nremovable; k++) {
 		const struct job *err = NULL;
 		size_t runs = 0, errors = 0;
 		for (size_t i = 0; i < d->njobs; i++)
-			if (d->jobs[i].disabled == d->removable[k]) {
+			if (d->jobs[i].disabled == d->removable[k] && d->jobs[i].v != V_NA) {
 				runs++;
 				if (d->jobs[i].v == V_ERROR && strcmp(d->jobs[i].code, "SKIPPED")) {
 					errors++;
@@ -925,9 +993,10 @@ static const char demo_help[] =
     "  -v, --verbose            print every run's verdict on stderr\n"
     "  --no-pairs               skip the seccomp+layer pairs for attacks no single layer stops\n"
     "  --attack-bin PATH        the attack program (default: found next to lamina)\n"
-    "TSV columns: attack, class, result, layers, detail.\n"
-    "Exit status: 0 when every attack is blocked with every layer on, 1 when one is not,\n"
-    "125 on a usage error, 128+N when interrupted by signal N.\n";
+    "TSV columns: attack, class, result, layers, detail.  Result n/a: the attack needs a kernel\n"
+    "entry this machine lacks (the i386 entry) and is not run.\n"
+    "Exit status: 0 when every attack is blocked with every layer on (or n/a), 1 when one is\n"
+    "not, 125 on a usage error, 128+N when interrupted by signal N.\n";
 
 static int parse(struct demo *d, int argc, char **argv)
 {
@@ -1091,7 +1160,7 @@ int lm_cmd_demo(int argc, char **argv)
 	fflush(stdout);
 
 	for (size_t i = 0; i < d.nattacks; i++)
-		if (rows[i].v != V_BLOCKED)
+		if (rows[i].v != V_BLOCKED && rows[i].v != V_NA)
 			status = 1;
 	free(rows);
 	fixtures_free(&d);

@@ -121,6 +121,7 @@ expect_error() {
 }
 
 @test "bad input: a kernel feature that is absent (user namespaces switched off) is one line, 125, and nothing runs" {
+	require userns
 	# max_user_namespaces is per user namespace: switch it off inside a throw-away one
 	run --separate-stderr unshare -Ur sh -c "echo 0 > /proc/sys/user/max_user_namespaces && '$LAMINA' run -- /bin/echo ran"
 	assert_failure 125
@@ -131,6 +132,7 @@ expect_error() {
 }
 
 @test "bad input: no network namespace to be had (max_net_namespaces 0) is one line, 125, and nothing runs; twin --share-net runs" {
+	require userns
 	# The limit is per user namespace and counts nested ones: set it in a throw-away namespace,
 	# and run lamina as a non-root user in a namespace below it.
 	local lim="echo 0 > /proc/sys/user/max_net_namespaces && unshare -U --map-user=1000 --map-group=1000 env HOME=/tmp"

@@ -26,8 +26,18 @@ row() { # ATTACK: its TSV row
 	attacks=$("$ATTACK" --list | tail -n +2 | cut -f1 | sort)
 	rows=$(tail -n +2 "$DEMO_TSV" | cut -f1 | sort)
 	[ "$attacks" = "$rows" ]
-	run awk -F'\t' 'NR > 1 && $3 != "blocked" && $3 != "escaped" && $3 != "error"' "$DEMO_TSV"
+	run awk -F'\t' 'NR > 1 && $3 != "blocked" && $3 != "escaped" && $3 != "error" && $3 != "n/a"' "$DEMO_TSV"
 	assert_output ""
+	# n/a only where this kernel lacks what the attack needs (the i386 entry, probed by the
+	# suite apart from lamina)
+	run awk -F'\t' 'NR > 1 && $3 == "n/a" && $1 != "userns-int80"' "$DEMO_TSV"
+	assert_output ""
+	run row userns-int80
+	if has i386; then
+		assert_output --regexp $'^userns-int80\tuserns\tblocked\t([a-z]+,)*seccomp(,[a-z]+)*\tSIGSYS '
+	else
+		assert_output --regexp $'^userns-int80\tuserns\tn/a\t-\tno i386 entry on this kernel'
+	fi
 }
 
 @test "demo: every attack blocked with every layer on names a layer whose removal lets it through, or says why none does" {
@@ -43,12 +53,15 @@ row() { # ATTACK: its TSV row
 }
 
 @test "demo: the matrix agrees with direct runs (seccomp stops userns-unshare, netns stops net-ifaces, env stops env-leak)" {
-	run row userns-unshare
-	assert_output --regexp $'^userns-unshare\tuserns\tblocked\t([a-z]+,)*seccomp(,[a-z]+)*\tEPERM '
 	run row net-ifaces
 	assert_output --regexp $'^net-ifaces\tnetwork\tblocked\t([a-z]+,)*netns(,[a-z]+)*\t'
 	run row env-leak
 	assert_output --regexp $'^env-leak\tenv\tblocked\tenv\tENOENT '
+	# without seccomp the payload can make a user namespace only where the kernel lets an
+	# unprivileged process do so
+	require userns
+	run row userns-unshare
+	assert_output --regexp $'^userns-unshare\tuserns\tblocked\t([a-z]+,)*seccomp(,[a-z]+)*\tEPERM '
 	# the same facts, straight from lamina run (the twin of the matrix)
 	run --separate-stderr "$LAMINA" run --unsafe-disable-layer seccomp --ro-bind "$ATTACK_DIR" "$ATTACK_DIR" -- "$ATTACK" userns-unshare
 	assert_output --regexp '^escaped '
@@ -89,6 +102,56 @@ row() { # ATTACK: its TSV row
 	command -v script >/dev/null || skip "script(1) is needed for a terminal"
 	run script -qec "$(printf '%q ' "$LAMINA" demo --no-pairs userns-unshare)" /dev/null </dev/null
 	assert_output --partial $'\033[32mblocked'
+}
+
+@test "demo: where the kernel has no i386 entry, userns-int80 is n/a in text, tsv and json (neither blocked nor escaped, exit 0); twin: blocked where it has one" {
+	run --separate-stderr env LAMINA_TEST_ASSUME_NO_I386=1 "$LAMINA" demo --format tsv --no-pairs userns-int80 env-leak
+	assert_success
+	assert_line --index 1 $'userns-int80\tuserns\tn/a\t-\tno i386 entry on this kernel (assumed: LAMINA_TEST_ASSUME_NO_I386=1)'
+	assert_line --index 2 --regexp $'^env-leak\tenv\tblocked\tenv\tENOENT '
+	run --separate-stderr env LAMINA_TEST_ASSUME_NO_I386=1 "$LAMINA" demo --no-pairs userns-int80 env-leak
+	assert_success
+	assert_line --index 1 --regexp '^userns-int80 +userns +n/a +- +no i386 entry on this kernel'
+	assert_line --partial "2 attacks: 1 blocked with every layer on, 0 escaped, 0 errors, 1 n/a (not applicable on this kernel);"
+	run --separate-stderr env LAMINA_TEST_ASSUME_NO_I386=1 "$LAMINA" demo --format json --no-pairs userns-int80
+	assert_success
+	run python3 -c 'import json, sys
+for r in json.load(sys.stdin): print(r["attack"], r["result"], len(r["layers"]), r["detail"], sep="\t")' <<<"$output"
+	assert_output $'userns-int80\tn/a\t0\tno i386 entry on this kernel (assumed: LAMINA_TEST_ASSUME_NO_I386=1)'
+	# twin: on a kernel with the entry, the same attack runs and seccomp stops it
+	require i386
+	run --separate-stderr "$LAMINA" demo --format tsv --no-pairs userns-int80
+	assert_success
+	assert_line --index 1 --regexp $'^userns-int80\tuserns\tblocked\t([a-z]+,)*seccomp(,[a-z]+)*\tSIGSYS '
+}
+
+@test "readme-summary: the README block from a matrix: counts, one row per attack, n/a rows counted apart, nothing else touched" {
+	local R=$BATS_TEST_TMPDIR/README.md tsv=$BATS_TEST_TMPDIR/na.tsv
+	cp "$SRC_DIR/README.md" "$R"
+	env LAMINA_TEST_ASSUME_NO_I386=1 "$LAMINA" demo --format tsv --no-pairs userns-int80 env-leak >"$tsv"
+	run "$SRC_DIR/tests/attacks/readme-summary" --tsv "$tsv" --readme "$R"
+	assert_success
+	run sed -n '/^<!-- demo-summary/,/^<!-- \/demo-summary -->/p' "$R"
+	assert_line --partial 'ran 1 attacks (tests/attacks/attack.c)'
+	assert_line --partial ': 1 blocked with every'
+	assert_line 'Not run (n/a): 1 attack needing a kernel entry that machine lacks (see the table).'
+	assert_line --regexp '^\| userns-int80 \| userns \| n/a \| - \| no i386 entry on this kernel'
+	assert_line --regexp '^\| env-leak \| env \| blocked \| env \| ENOENT '
+	[ "$(grep -c '^| ' <<<"$output")" = 3 ] # the header and two rows
+	# outside the block the README is unchanged
+	diff <(sed '/^<!-- demo-summary/,/^<!-- \/demo-summary -->/d' "$SRC_DIR/README.md") \
+		<(sed '/^<!-- demo-summary/,/^<!-- \/demo-summary -->/d' "$R")
+	# twin: the full matrix of this run, every attack a row, and no n/a line unless one is n/a
+	cp "$SRC_DIR/README.md" "$R"
+	run "$SRC_DIR/tests/attacks/readme-summary" --tsv "$DEMO_TSV" --readme "$R"
+	assert_success
+	run sed -n '/^<!-- demo-summary/,/^<!-- \/demo-summary -->/p' "$R"
+	[ "$(grep -c '^| ' <<<"$output")" = "$(wc -l <"$DEMO_TSV")" ] # the header and a row per attack
+	if grep -q $'\tn/a\t' "$DEMO_TSV"; then
+		assert_line --partial 'Not run (n/a):'
+	else
+		refute_line --partial 'Not run (n/a):'
+	fi
 }
 
 @test "demo: an attack no single layer stops is tried with seccomp and one more layer removed (priv-mount: seccomp+caps)" {

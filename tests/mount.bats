@@ -162,22 +162,25 @@ teardown() { teardown_scratch; }
 }
 
 @test "mount: /proc/kallsyms, keys, timer_list (and kcore where it exists) are masked; /proc/sys is read-only, readable (twin)" {
-	local n=0
+	local n=0 twins=0
 	for f in kallsyms keys timer_list kcore sysrq-trigger; do
 		[ -e /proc/$f ] || continue
 		n=$((n + 1))
 		run --separate-stderr lm -- /bin/sh -c "head -c 64 /proc/$f | wc -c"
 		assert_output 0
+		# twin: the host's own file is not empty (where this caller may read it)
+		if [ "$(head -c 64 /proc/$f 2>/dev/null | wc -c)" -gt 0 ]; then twins=$((twins + 1)); fi
 	done
-	[ "$n" -ge 3 ]
-	# twin: the host's own kallsyms is not empty
-	[ "$(head -c 64 /proc/kallsyms | wc -c)" -gt 0 ]
 	run --separate-stderr lm -- /bin/sh -c 'echo 1 > /proc/sys/kernel/ns_last_pid'
 	assert_failure 2
 	assert_stderr --partial "Read-only file system"
 	run --separate-stderr lm -- /bin/cat /proc/sys/kernel/hostname
 	assert_success
 	assert_output lamina
+	# The kernel decides which of these files exist, never the verdict: the masking is shown
+	# only by a file the host has with content.
+	[ "$n" -gt 0 ] || skip "this kernel's /proc has none of kallsyms, keys, timer_list, kcore, sysrq-trigger"
+	[ "$twins" -gt 0 ] || skip "none of this kernel's /proc/{kallsyms,keys,timer_list,kcore,sysrq-trigger} has content for this caller: masked and empty look alike"
 }
 
 @test "mount: /proc/acpi, asound, scsi (those the host has) are an empty read-only tmpfs; the host's are proc (twin)" {

@@ -50,6 +50,8 @@ t_off() {
 	local layer=$1 p=$2; shift 2
 	"$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$p" --unsafe-disable-layer "$layer" -- /seed/try-syscall "$@"
 }
+# i386 PROFILE CALL ARGS...: the call through int $0x80 (tests that use it `require i386`: on
+# a kernel without the i386 entry the call dies with SIGSEGV before any filter sees it)
 i386() {
 	local p=$1; shift
 	"$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$p" -- /seed/i386-syscall "$@"
@@ -64,6 +66,7 @@ i386() {
 }
 
 @test "built-in twin: unshare(CLONE_NEWUSER) works with the seccomp layer off" {
+	require userns
 	run --separate-stderr t_off seccomp "$ALLOW" unshare 0x10000000
 	assert_success
 	assert_output "unshare: ok (0)"
@@ -85,6 +88,7 @@ i386() {
 	run t "$ALLOW" clone-newuser
 	assert_equal "$status" 1
 	assert_output "clone-newuser: EPERM"
+	require userns
 	run --separate-stderr t_off seccomp "$ALLOW" clone-newuser
 	assert_success
 	assert_output "clone-newuser: ok (0)"
@@ -196,6 +200,7 @@ i386() {
 # ---- foreign architectures ----------------------------------------------------------------
 
 @test "i386 off (the default): any int \$0x80 call kills the process, even under a profile that allows everything" {
+	require i386
 	run --separate-stderr i386 "$ALLOW" close 9
 	assert_equal "$status" 159
 	assert_output ""
@@ -204,24 +209,29 @@ i386() {
 }
 
 @test "i386 twin: with \`i386 on\` the same int \$0x80 call reaches the kernel" {
+	require i386
 	run i386 "$ALLOW32" close 9
 	assert_equal "$status" 9
 	assert_output "i386 close: EBADF"
 }
 
 @test "i386 on: unshare(CLONE_NEWUSER) through int \$0x80 is refused with EPERM" {
+	require i386
 	run i386 "$ALLOW32" unshare 0x10000000
 	assert_equal "$status" 1
 	assert_output "i386 unshare: EPERM"
 }
 
 @test "i386 twin: the same int \$0x80 unshare works with the seccomp layer off" {
+	require i386
+	require userns
 	run --separate-stderr "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p "$ALLOW" --unsafe-disable-layer seccomp -- /seed/i386-syscall unshare 0x10000000
 	assert_success
 	assert_output "i386 unshare: ok (0)"
 }
 
 @test "i386 on: dup2 onto a std fd through int \$0x80 is killed under the std-fd layer; dup2(2, 42) is allowed" {
+	require i386
 	run --separate-stderr i386 "$STDFD32" dup2 2 1
 	assert_equal "$status" 159
 	assert_output ""
@@ -231,6 +241,7 @@ i386() {
 }
 
 @test "i386: under strict every int \$0x80 call is killed; strict + \`i386 on\` kills dup2(2, 42) and allows dup2(1, 2), as on x86_64" {
+	require i386
 	run i386 strict dup2 1 2
 	assert_equal "$status" 159
 	run i386 "$SCRATCH/strict-i386.profile" dup2 2 42
@@ -240,13 +251,19 @@ i386() {
 	assert_output "i386 dup2: ok (2)"
 }
 
-@test "x32: a call through the x32 entry is killed (foreign architecture); twin: ENOSYS without the layer" {
+@test "x32: a call through the x32 entry is killed (foreign architecture); twin: without the layer it reaches the kernel" {
 	run --separate-stderr t "$ALLOW" x32-getpid
 	assert_equal "$status" 159
 	assert_output ""
 	run --separate-stderr t_off seccomp "$ALLOW" x32-getpid
-	assert_equal "$status" 38
-	assert_output "x32-getpid: ENOSYS"
+	if has x32; then
+		assert_success
+		assert_output --regexp '^x32-getpid: ok \([0-9]+\)$'
+	else
+		# a kernel without x32 answers ENOSYS: the call got past the filter to the kernel
+		assert_equal "$status" 38
+		assert_output "x32-getpid: ENOSYS"
+	fi
 }
 
 # ---- the std-fd layer ----------------------------------------------------------------------
@@ -404,6 +421,7 @@ i386() {
 }
 
 @test "report: i386 calls are decoded as i386" {
+	require i386
 	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p "$ALLOW32" -- /seed/i386-syscall unshare 0x10000000
 	assert_equal "$status" 1
 	assert_stderr --regexp "refused pid [0-9]+ at i386 unshare\(CLONE_NEWUSER\) with EPERM"
@@ -441,6 +459,7 @@ i386() {
 	assert_equal "$status" 1
 	assert_output "unshare: EPERM"
 	# twin: the call the built-in default filter refuses works without the layer
+	require userns
 	run env -u HOME -u XDG_CACHE_HOME "$LAMINA" run --ro-bind "$SEED_DIR" /seed -p default --unsafe-disable-layer seccomp -- /seed/try-syscall unshare 0x10000000
 	assert_success
 }
@@ -537,6 +556,7 @@ i386() {
 }
 
 @test "i386 on: ioctl TIOCSTI through int \$0x80 is refused with EPERM; twin reaches the tty code without the layer" {
+	require i386
 	run i386 "$ALLOW32" ioctl 1 0x5412
 	assert_equal "$status" 1
 	assert_output "i386 ioctl: EPERM"
@@ -546,6 +566,7 @@ i386() {
 }
 
 @test "i386 on: close(1) through int \$0x80 is killed under the std-fd layer; close(9) is not" {
+	require i386
 	run --separate-stderr i386 "$STDFD32" close 1
 	assert_equal "$status" 159
 	run i386 "$STDFD32" close 9

@@ -1,6 +1,8 @@
 /* attack: the red-team multi-call program run inside a lamina sandbox.
  *
  *   attack --list                      name, class, what the caller must supply, description
+ *                                      (needs: an argument, "tty" a terminal on stdin, "i386"
+ *                                      a kernel with the i386 entry, or "-")
  *   attack NAME [ARG]                  try one escape, print ONE line with the exact outcome
  *   attack NAME --twin [ARG]           the harmless variant that must work in the same sandbox
  *   attack --inline NAME [--twin]      a std-fd attack without the harness (strict profile)
@@ -1931,7 +1933,7 @@ static const struct attack attacks[] = {
     {"userns-clone", "userns", "-", "clone(CLONE_NEWUSER)", a_userns_clone, NULL, "clone(SIGCHLD)"},
     {"userns-clone3", "userns", "-", "clone3 with CLONE_NEWUSER behind its pointer",
      a_userns_clone3, NULL, "fork()"},
-    {"userns-int80", "userns", "-", "i386 unshare(CLONE_NEWUSER) through int $0x80 (nr 310)",
+    {"userns-int80", "userns", "i386", "i386 unshare(CLONE_NEWUSER) through int $0x80 (nr 310)",
      a_userns_int80, NULL, "native unshare(0)"},
     {"userns-x32", "userns", "-", "x32 unshare(CLONE_NEWUSER) (nr 0x40000000|272)", a_userns_x32,
      NULL, "native unshare(0)"},
