@@ -892,12 +892,11 @@ static void landlock_summary(FILE *out, const struct lm_config *c)
 		paths += c->landlock_rules[i].path != NULL;
 		ports += c->landlock_rules[i].path == NULL;
 	}
-	char buf[64];
-	fprintf(out, " landlock %zu path rule%s, %zu port rule%s, scope %s;", paths,
+	uint64_t scoped = SCOPE_ALL & ~(uint64_t)c->landlock_unscoped;
+	fprintf(out, " landlock %zu path rule%s, %zu port rule%s, scope%s%s%s;", paths,
 		paths == 1 ? "" : "s", ports, ports == 1 ? "" : "s",
-		c->landlock_unscoped == SCOPE_ALL
-		    ? "none"
-		    : scope_str(buf, sizeof buf, SCOPE_ALL & ~(uint64_t)c->landlock_unscoped));
+		scoped & SCOPE_ABSTRACT_UNIX_SOCKET ? " abstract-unix-socket" : "",
+		scoped & SCOPE_SIGNAL ? " signal" : "", scoped ? "" : " none");
 }
 
 const struct lm_layer lm_layer_landlock = {

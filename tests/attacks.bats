@@ -212,13 +212,16 @@ serve() {
 
 # ---- privileged operations ----------------------------------------------------------------------
 
-@test "priv-mount: EPERM (seccomp rule, then no capability); escapes only without seccomp and caps" {
+@test "priv-mount: EPERM (seccomp rule, then no capability, then Landlock); escapes only without seccomp, caps and landlock" {
 	blocked default EPERM priv-mount
 	blocked hosting EPERM priv-mount
 	twin default priv-mount
 	refused_by_rule default mount priv-mount
 	without_seccomp default EPERM priv-mount
-	escapes default "seccomp caps" priv-mount
+	# with the capabilities back, Landlock still refuses any mount in its domain
+	attack default --unsafe-disable-layer seccomp --unsafe-disable-layer caps --uid 0 --gid 0 -- priv-mount
+	assert_output --regexp '^blocked EPERM( |$)'
+	escapes default "seccomp caps landlock" priv-mount
 }
 
 @test "priv-fsopen: the new mount API EPERM; escapes only without seccomp and caps" {
@@ -639,11 +642,14 @@ strict_stdfd() { # NAME CALL
 
 # ---- /dev ------------------------------------------------------------------------------------------------
 
-@test "dev-mknod: a character device EPERM; twin makes a FIFO" {
-	blocked default EPERM dev-mknod
-	blocked hosting EPERM dev-mknod
+@test "dev-mknod: a character device EACCES (Landlock never allows one), EPERM without it; twin makes a FIFO" {
+	blocked default EACCES dev-mknod
+	blocked hosting EACCES dev-mknod
 	twin default dev-mknod
-	without_seccomp default EPERM dev-mknod
+	without_seccomp default EACCES dev-mknod
+	# the wall behind: no CAP_MKNOD
+	attack default --unsafe-disable-layer landlock -- dev-mknod
+	assert_output --regexp '^blocked EPERM( |$)'
 }
 
 @test "dev-disk: no host disk in /dev (ENOENT); twin opens /dev/null; without pivot file modes answer" {
@@ -687,12 +693,15 @@ strict_stdfd() { # NAME CALL
 	escapes default netns net-udp "$ENDPOINT"
 }
 
-@test "net-unix: a host abstract unix socket is unreachable (ECONNREFUSED); twin inside; escapes without netns" {
+@test "net-unix: a host abstract unix socket is unreachable (ECONNREFUSED); twin inside; escapes without netns and landlock" {
 	serve unix
 	blocked default ECONNREFUSED net-unix "$ENDPOINT"
 	blocked hosting ECONNREFUSED net-unix "$ENDPOINT"
 	twin default net-unix
-	escapes default netns net-unix "$ENDPOINT"
+	# in the host's network namespace, Landlock's scope still refuses it
+	attack default --unsafe-disable-layer netns -- net-unix "$ENDPOINT"
+	assert_output --regexp '^blocked EPERM( |$)'
+	escapes default "netns landlock" net-unix "$ENDPOINT"
 }
 
 # ---- pid namespace ---------------------------------------------------------------------------------------
