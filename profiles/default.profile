@@ -50,8 +50,8 @@ rlimit cpu=3600
 # would lift that).
 landlock read /
 landlock exec /
-landlock write /tmp /dev/shm /dev/null /dev/zero /dev/full /dev/tty /dev/pts
-landlock ioctl /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/pts
+landlock write /tmp /dev/shm /dev/null /dev/zero /dev/full /dev/tty /dev/pts /dev/ptmx
+landlock ioctl /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/pts /dev/ptmx
 
 purpose Safe for most programs: shells, coreutils, make, cc, python3; refuses mounts, namespaces, kernel attack surface
 
