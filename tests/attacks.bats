@@ -797,3 +797,58 @@ strict_stdfd() { # NAME CALL
 	fi
 	escapes default rlimits rlimit-core
 }
+
+# ---- what only Landlock stops ---------------------------------------------------------------------------
+
+# escapes_with LAYER [LAMINA-OPTIONS...] -- NAME [ARG]: with LAYER removed (and the options the
+# attack runs with), the attack gets through.
+escapes_with() {
+	local layer=$1
+	shift
+	attack default --unsafe-disable-layer "$layer" "$@"
+	assert_output --regexp '^escaped( |$)'
+	assert_failure 1
+	assert_stderr --partial "WARNING: layer '$layer' disabled"
+}
+
+@test "landlock-write: a writable bind outside --allow-write's places EACCES; twin writes /tmp; escapes without landlock" {
+	local d=$BATS_TEST_TMPDIR/bind
+	mkdir "$d"
+	chmod 777 "$d" # as root the payload is host uid 65534
+	attack default --bind "$d" /data --allow-write /tmp -- landlock-write /data
+	assert_output --regexp '^blocked EACCES create /data/'
+	attack hosting --bind "$d" /data --allow-write /tmp -- landlock-write /data
+	assert_output --regexp '^blocked EACCES( |$)'
+	twin default landlock-write --bind "$d" /data --allow-write /tmp
+	escapes_with landlock --bind "$d" /data --allow-write /tmp -- landlock-write /data
+	run ls -A "$d"
+	assert_output "" # the attack removed what it wrote
+}
+
+@test "landlock-connect: a host TCP port --allow-connect does not name EACCES under --share-net; twin connects to a named one; escapes without landlock" {
+	serve tcp
+	local other=$((ENDPOINT < 65535 ? ENDPOINT + 1 : ENDPOINT - 1))
+	attack default --share-net --allow-connect "$other" -- landlock-connect "$ENDPOINT"
+	assert_output "blocked EACCES TCP connect to 127.0.0.1:$ENDPOINT"
+	attack hosting --share-net --allow-connect "$other" -- landlock-connect "$ENDPOINT"
+	assert_output --regexp '^blocked EACCES( |$)'
+	twin default landlock-connect --share-net --allow-connect "$ENDPOINT" -- "$ENDPOINT"
+	escapes_with landlock --share-net --allow-connect "$other" -- landlock-connect "$ENDPOINT"
+}
+
+@test "landlock-abstract: a host abstract unix socket EPERM under --share-net (scoped); twin inside; escapes without landlock" {
+	serve unix
+	attack default --share-net -- landlock-abstract "$ENDPOINT"
+	assert_output "blocked EPERM connect to abstract socket @$ENDPOINT"
+	attack hosting --share-net -- landlock-abstract "$ENDPOINT"
+	assert_output --regexp '^blocked EPERM( |$)'
+	twin default landlock-abstract --share-net
+	escapes_with landlock --share-net -- landlock-abstract "$ENDPOINT"
+}
+
+@test "landlock-signal: a signal to init, outside the payload's domain, EPERM; twin signals its own child; escapes without landlock" {
+	blocked default EPERM landlock-signal
+	blocked hosting EPERM landlock-signal
+	twin default landlock-signal
+	escapes default landlock landlock-signal
+}

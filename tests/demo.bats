@@ -91,20 +91,28 @@ row() { # ATTACK: its TSV row
 	assert_output --partial $'\033[32mblocked'
 }
 
-@test "demo: an attack no single layer stops is tried with seccomp and one more layer removed (priv-mount: seccomp+caps)" {
-	run row priv-mount
+@test "demo: the landlock attacks (run with --share-net, or a writable --bind and --allow-write) are stopped by landlock alone" {
+	local a
+	for a in landlock-write landlock-connect landlock-abstract landlock-signal; do
+		run row "$a"
+		assert_output --regexp $'^'"$a"$'\tlandlock\tblocked\tlandlock\t(EACCES|EPERM) '
+	done
+}
+
+@test "demo: an attack no single layer stops is tried with seccomp and one more layer removed (priv-chroot: seccomp+caps)" {
+	run row priv-chroot
 	assert_output --regexp $'\tblocked\t-\tEPERM .*seccomp\\+caps removed together'
-	run "$LAMINA" demo --format tsv --no-pairs priv-mount
+	run "$LAMINA" demo --format tsv --no-pairs priv-chroot
 	assert_output --partial "no single layer lets it through"
 	refute_output --partial "removed together"
 }
 
 @test "demo leaves nothing behind: no canary file, no listener, no sandbox process" {
 	local before after
-	before=$(ls -a /tmp | grep -c '^\.lamina-canary-' || true)
-	run "$LAMINA" demo --format tsv --no-pairs canary-tmp net-tcp proc-leftover
+	before=$(ls -a /tmp /var/tmp | grep -c '^\.lamina-canary-\|^lamina-demo-' || true)
+	run "$LAMINA" demo --format tsv --no-pairs canary-tmp net-tcp proc-leftover landlock-write
 	assert_success
-	after=$(ls -a /tmp | grep -c '^\.lamina-canary-' || true)
+	after=$(ls -a /tmp /var/tmp | grep -c '^\.lamina-canary-\|^lamina-demo-' || true)
 	[ "$before" = "$after" ]
 	run pgrep -f -- "$ATTACK"
 	assert_failure 1
