@@ -96,22 +96,21 @@ struct ll_net_port_attr {
 /* Ports in all, each one rule (Landlock has no ranges). */
 #define MAX_PORTS 4096
 
+/* The rule words, the option of each that has one, and their rights. */
 static const struct kind {
 	const char *word, *option;
 	uint64_t fs, net;
-	const char *what;
 } kinds[] = {
-    {"read", "--allow-read", FS_READ, 0, "read files and list directories"},
-    {"write", "--allow-write", FS_WRITE, 0,
-     "write, truncate, create, remove, rename and link files and directories"},
-    {"exec", "--allow-exec", FS_EXECUTE, 0, "execute files"},
-    {"make", NULL, FS_MAKE, 0, "create files, directories, symlinks, sockets, FIFOs"},
-    {"remove", NULL, FS_REMOVE, 0, "remove files and directories"},
-    {"refer", NULL, FS_REFER, 0, "rename and link across directories"},
-    {"truncate", NULL, FS_TRUNCATE, 0, "truncate files"},
-    {"ioctl", NULL, FS_IOCTL_DEV, 0, "ioctl on devices"},
-    {"bind", "--allow-bind", 0, NET_BIND_TCP, "TCP bind"},
-    {"connect", "--allow-connect", 0, NET_CONNECT_TCP, "TCP connect"},
+    {"read", "--allow-read", FS_READ, 0},
+    {"write", "--allow-write", FS_WRITE, 0},
+    {"exec", "--allow-exec", FS_EXECUTE, 0},
+    {"make", NULL, FS_MAKE, 0},
+    {"remove", NULL, FS_REMOVE, 0},
+    {"refer", NULL, FS_REFER, 0},
+    {"truncate", NULL, FS_TRUNCATE, 0},
+    {"ioctl", NULL, FS_IOCTL_DEV, 0},
+    {"bind", "--allow-bind", 0, NET_BIND_TCP},
+    {"connect", "--allow-connect", 0, NET_CONNECT_TCP},
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
@@ -291,7 +290,7 @@ static bool host_exists(const char *prefix, const char *rest)
 {
 	char p[PATH_MAX * 2];
 	struct stat st;
-	snprintf(p, sizeof p, "%s/%s", prefix, rest);
+	snprintf(p, sizeof p, "%s%s%s", prefix, *rest ? "/" : "", rest);
 	return stat(p, &st) == 0;
 }
 
@@ -361,8 +360,8 @@ static int add_path(struct lm_config *c, struct lm_args *a, unsigned word, uint6
 				label, v);
 	if (c->landlock_check_paths && !exists_inside(c, p))
 		return lm_error(e, 0, L,
-				"%s %s: no such path in the sandbox (lamina's root and the mounts "
-				"declared above)",
+				"%s %.200s: no such path in the sandbox (lamina's root and the "
+				"mounts declared above)",
 				label, p);
 	struct lm_landlock_rule r = {.path = p, .access = access, .cli = a->src == LM_SRC_CLI};
 	return add_rule(c, &r, e);
@@ -577,14 +576,16 @@ static int plan_build(const struct lm_config *c, int abi, struct plan *p, struct
 		char buf[128];
 		if (!r->path) {
 			p->nports += (size_t)r->hi - r->lo + 1;
-			if (abi < 4)
-				return lm_error(
-				    e, 0, L,
-				    "%s %u-%u: TCP port rules need Landlock ABI 4, this "
-				    "kernel has %d",
-				    r->cli ? option_of(r) : "the profile's port rule", r->lo, r->hi,
-				    abi);
-			continue;
+			if (abi >= 4)
+				continue;
+			if (r->hi != r->lo)
+				snprintf(buf, sizeof buf, "%u-%u", r->lo, r->hi);
+			else
+				snprintf(buf, sizeof buf, "%u", r->lo);
+			return lm_error(
+			    e, 0, L,
+			    "%s %s: TCP port rules need Landlock ABI 4, this kernel has %d",
+			    r->cli ? option_of(r) : "the profile's port rule", buf, abi);
 		}
 		any_path = true;
 		cli_write |= r->cli && (r->access & FS_WRITE_FILE);
@@ -735,8 +736,12 @@ static int landlock_init(struct lm_sandbox *sb, struct lm_err *e)
 		if (fstat(fd, &st) < 0)
 			return lm_error(e, errno, L, "%s", r->path);
 		uint64_t access = S_ISDIR(st.st_mode) ? r->access : r->access & FS_FILE;
-		if (!access)
+		if (!access) {
+			lm_verbose(c, L,
+				   "not applied: %s (%s rule): %s applies to directories only",
+				   r->path, source_of(r), rights_str(buf, sizeof buf, r->access));
 			continue;
+		}
 		if (add_path_rule(rs, fd, access) < 0)
 			return lm_error(e, errno, L, "adding the rule for %s", r->path);
 		applied_paths++;

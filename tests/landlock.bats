@@ -316,6 +316,11 @@ while True:
 	run --separate-stderr "$LAMINA" check "$SCRATCH/ok.profile"
 	assert_success
 	assert_line --regexp 'landlock [0-9]+ path rules, 0 port rules, scope abstract-unix-socket signal;'
+	# a file bound, and the rule on it
+	: >"$SCRATCH/file"
+	printf 'include default\nro-bind %s /f\nlandlock read /f\n' "$SCRATCH/file" >"$SCRATCH/file.profile"
+	run --separate-stderr "$LAMINA" check "$SCRATCH/file.profile"
+	assert_success
 	printf 'include default\nlandlock write /srv/data\nbind %s /srv/data\n' "$SCRATCH" >"$SCRATCH/order.profile"
 	run --separate-stderr "$LAMINA" check "$SCRATCH/order.profile"
 	assert_failure 125
