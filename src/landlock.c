@@ -10,8 +10,9 @@
  *     beneath a path.  Device nodes can never be made.  The shipped profiles allow read and
  *     exec beneath /, write only where the sandbox is meant to write (/tmp, /dev/shm, lamina's
  *     own device nodes), so that a mistake in the mount layer is not enough to write elsewhere.
- *     Every writable bind and tmpfs of the config gets a write rule too, unless the command
- *     line says with --allow-write where writes may go: then only there.
+ *     Every writable bind and tmpfs of the config gets a write rule too (a bind also ioctl:
+ *     a device bound writable works as before), unless the command line says with
+ *     --allow-write where writes may go: then only there.
  *   - TCP: with any port rule, bind and connect are limited to the listed ports.
  *   - scopes: a payload may not signal, or connect to an abstract unix socket of, a process
  *     outside its Landlock domain (init, and the host with --share-net or no pid namespace).
@@ -615,11 +616,13 @@ static int plan_build(const struct lm_config *c, int abi, struct plan *p, struct
 			plan_add(p, r->path, r->access & known, r->access & ~known, r->cli, false);
 	}
 	/* Writes stay allowed where the config mounts something writable, unless the command
-	 * line says where writes may go. */
-	for (size_t i = 0; i < c->nmounts && !cli_write; i++)
-		if (c->mounts[i].kind != LM_MOUNT_RO_BIND)
-			plan_add(p, c->mounts[i].dst, FS_WRITE & known, FS_WRITE & ~known, false,
-				 true);
+	 * line says where writes may go; a device bound writable keeps its ioctls. */
+	for (size_t i = 0; i < c->nmounts && !cli_write; i++) {
+		const struct lm_mount *m = &c->mounts[i];
+		uint64_t a = m->kind == LM_MOUNT_BIND ? FS_WRITE | FS_IOCTL_DEV : FS_WRITE;
+		if (m->kind != LM_MOUNT_RO_BIND)
+			plan_add(p, m->dst, a & known, a & ~known, false, true);
+	}
 	return 0;
 }
 
@@ -857,12 +860,13 @@ static void landlock_explain(FILE *out, const struct lm_config *c, const struct 
 		if (p.fs && fs_known(7) & ~p.fs)
 			fprintf(out, "    not restricted by this kernel: %s\n",
 				rights_str(buf, sizeof buf, fs_known(7) & ~p.fs));
-		fprintf(out,
-			"    (command-line --bind and --tmpfs get write rules too, unless "
-			"--allow-write says where writes go;\n     the caller's stdin, stdout "
-			"and stderr files stay reopenable with their modes;\n     a profile rule "
-			"on a path the sandbox lacks is left out, a command-line rule is an "
-			"error)\n");
+		fprintf(
+		    out,
+		    "    (command-line --bind and --tmpfs get write rules too, --bind ioctl, "
+		    "unless --allow-write says where writes go;\n     the caller's stdin, stdout "
+		    "and stderr files stay reopenable with their modes;\n     a profile rule "
+		    "on a path the sandbox lacks is left out, a command-line rule is an "
+		    "error)\n");
 	} else {
 		fprintf(out, "  files: no path rules: not restricted by this layer (--allow-read, "
 			     "--allow-write, --allow-exec add rules)\n");

@@ -199,6 +199,35 @@ while True:
 	assert_output "via-dev-stderr"
 }
 
+@test "a device bound writable keeps its ioctls; bound read-only it has none (EACCES); ioctls work without the layer" {
+	need_abi 5
+	# a pty of the host's own (not one of lamina's device nodes, which the profile allows)
+	python3 -c '
+import os, pty, sys, time
+m, s = pty.openpty()
+os.chmod(os.ttyname(s), 0o666)
+print(os.ttyname(s), flush=True); os.close(1)
+time.sleep(30)' >"$BATS_TEST_TMPDIR/pty" 3>&- &
+	LISTENERS="${LISTENERS:-} $!"
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/pty" ] && break; sleep 0.05; done
+	local pts
+	pts=$(cat "$BATS_TEST_TMPDIR/pty")
+	[ -c "$pts" ]
+	local py='
+import errno, fcntl, os, termios
+try:
+    fd = os.open("/x", os.O_RDONLY | os.O_NOCTTY)
+    fcntl.ioctl(fd, termios.TCGETS, bytes(64)); print("TCGETS ok")
+except OSError as e:
+    print("TCGETS", errno.errorcode[e.errno])'
+	run --separate-stderr "$LAMINA" run --bind "$pts" /x -- /usr/bin/python3 -c "$py"
+	assert_output "TCGETS ok"
+	run --separate-stderr "$LAMINA" run --ro-bind "$pts" /x -- /usr/bin/python3 -c "$py"
+	assert_output "TCGETS EACCES"
+	run --separate-stderr "$LAMINA" run --unsafe-disable-layer landlock --ro-bind "$pts" /x -- /usr/bin/python3 -c "$py"
+	assert_output "TCGETS ok"
+}
+
 # ---- TCP ports --------------------------------------------------------------------------------
 
 @test "--share-net --allow-connect P1: connect to a host loopback listener on P1 works, on P2 EACCES; P2 works without the layer" {
@@ -286,7 +315,7 @@ while True:
 	assert_success
 	assert_stderr --partial "lamina: landlock: /: read exec (profile)"
 	assert_stderr --partial "lamina: landlock: /tmp: write (profile)"
-	assert_stderr --partial "lamina: landlock: /out: write (writable mount)"
+	assert_stderr --partial "lamina: landlock: /out: write ioctl (writable mount)"
 	assert_stderr --partial "lamina: landlock: TCP ports: bind none; connect 5432; any other refused"
 	assert_stderr --regexp "lamina: landlock: restricted \(ABI [67]\): [0-9]+ path rules, 1 TCP port, scoped: abstract unix sockets, signals"
 	# with --allow-write the writable mount gets no rule of its own
