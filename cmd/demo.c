@@ -92,6 +92,7 @@ struct demo {
 	pid_t server;
 	char tmp_canary[PATH_MAX], home_canary[PATH_MAX];
 	char leak_dir[PATH_MAX];
+	char write_dir[PATH_MAX]; /* bound writable, outside --allow-write's places */
 	unsigned removable[32];
 	size_t nremovable;
 };
@@ -302,7 +303,8 @@ fail:
 
 static int make_canary(char *path, size_t sz, const char *dir)
 {
-	snprintf(path, sz, "%s/.lamina-canary-XXXXXX", dir);
+	/* The demo's pid in the name: a test can tell this demo's leftovers from another's. */
+	snprintf(path, sz, "%s/.lamina-canary-%d-XXXXXX", dir, (int)getpid());
 	int fd = mkostemp(path, O_CLOEXEC);
 	if (fd < 0) {
 		path[0] = 0;
@@ -375,6 +377,15 @@ static void fixtures(struct demo *d)
 	/* The leaked directory: the host's /tmp, which anyone may enter; its ".." is the host's
 	 * root. */
 	snprintf(d->leak_dir, sizeof d->leak_dir, "/tmp");
+	/* Not under /tmp: without the pivot the sandbox's /tmp, where writes are allowed, is the
+	 * host's.  Writable by the payload's host uid (65534 when lamina runs as root). */
+	snprintf(d->write_dir, sizeof d->write_dir, "/var/tmp/lamina-demo-%d-XXXXXX", (int)getpid());
+	if (!mkdtemp(d->write_dir))
+		d->write_dir[0] = 0;
+	else if (chmod(d->write_dir, 0777) < 0) {
+		rmdir(d->write_dir);
+		d->write_dir[0] = 0;
+	}
 	bool server = start_server(d) == 0;
 	bool i386_probed = false;
 	const char *no_i386 = NULL;
@@ -397,6 +408,9 @@ static void fixtures(struct demo *d)
 		} else if (!strcmp(n, "home-canary") && !d->home_canary[0]) {
 			a->skip = true;
 			a->skip_why = "no writable $HOME for the canary";
+		} else if (!strcmp(n, "write-dir") && !d->write_dir[0]) {
+			a->skip = true;
+			a->skip_why = "cannot create a directory in /var/tmp to bind";
 		}
 	}
 }
@@ -412,6 +426,8 @@ static void fixtures_free(struct demo *d)
 		unlink(d->tmp_canary);
 	if (d->home_canary[0])
 		unlink(d->home_canary);
+	if (d->write_dir[0])
+		rmdir(d->write_dir); /* the attack removes what it wrote */
 }
 
 /* ---- running one attack in one configuration --------------------------------------------- */
@@ -420,6 +436,30 @@ static const char *profile_for(const struct demo *d, const struct attack *a)
 	/* The std-fd layer is a profile switch that `default` leaves off (shells redirect with
 	 * dup2); those attacks are shown under a profile that turns it on. */
 	return !strcmp(a->cls, "stdfd") ? d->stdfd_profile : d->profile;
+}
+
+/* Options an attack needs besides the profile, the same with every layer on and with one
+ * removed: the landlock attacks run with the host network or a writable bind, and the rule
+ * they break.  port: room for a number. */
+static size_t options_for(const struct demo *d, const struct attack *a, const char **argv, size_t k,
+			  char *port, size_t portsz)
+{
+	if (!strcmp(a->name, "landlock-write")) {
+		argv[k++] = "--bind";
+		argv[k++] = d->write_dir;
+		argv[k++] = d->write_dir;
+		argv[k++] = "--allow-write";
+		argv[k++] = "/tmp";
+	} else if (!strcmp(a->name, "landlock-connect")) {
+		snprintf(port, portsz, "%d",
+			 d->tcp_port < 65535 ? d->tcp_port + 1 : d->tcp_port - 1);
+		argv[k++] = "--share-net";
+		argv[k++] = "--allow-connect";
+		argv[k++] = port;
+	} else if (!strcmp(a->name, "landlock-abstract")) {
+		argv[k++] = "--share-net";
+	}
+	return k;
 }
 
 static int start_job(struct demo *d, struct job *j, size_t idx)
@@ -443,6 +483,8 @@ static int start_job(struct demo *d, struct job *j, size_t idx)
 		snprintf(arg, sizeof arg, "%d", (int)getpid());
 	else if (!strcmp(n, "env-name"))
 		snprintf(arg, sizeof arg, "%s", SECRET_ENV);
+	else if (!strcmp(n, "write-dir"))
+		snprintf(arg, sizeof arg, "%s", d->write_dir);
 	else if (!strcmp(n, "marker")) {
 		snprintf(j->marker, sizeof j->marker, "lmo%05d%05zu", (int)(getpid() % 100000),
 			 idx % 100000);
@@ -474,6 +516,8 @@ static int start_job(struct demo *d, struct job *j, size_t idx)
 	argv[k++] = "--ro-bind";
 	argv[k++] = d->attack_dir;
 	argv[k++] = d->attack_dir;
+	char port[16];
+	k = options_for(d, a, argv, k, port, sizeof port);
 	argv[k++] = "--";
 	argv[k++] = d->attack_bin;
 	argv[k++] = a->name;

@@ -162,6 +162,7 @@ int lm_cmd_check(int argc, char **argv)
 	struct lm_profile_info info = {0};
 	struct lm_err e = {0};
 	lm_config_init(&c);
+	c.landlock_check_paths = true; /* a rule's path must exist in the sandbox */
 	int rc = 0;
 	if (lm_profile_load_info(name, &c, &info, &e) < 0) {
 		rc = fail(&e);

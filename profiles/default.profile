@@ -40,6 +40,19 @@
 rlimit as=8G
 rlimit cpu=3600
 
+# Landlock, by path (rules match the root lamina builds): read and execute anywhere in it;
+# write only where the sandbox is meant to write -- /tmp, /dev/shm and lamina's own device
+# nodes -- so that a mistake in the mount layer is not enough to write elsewhere.  A writable
+# --bind or --tmpfs gets a write rule of its own, unless --allow-write on the command line says
+# where writes go (then only there).  ioctl on devices only on lamina's own nodes (terminals
+# need it).  Signals and abstract unix sockets are scoped to the sandbox: the payload cannot
+# signal init or reach the host's abstract sockets under --share-net (`landlock scope none`
+# would lift that).
+landlock read /
+landlock exec /
+landlock write /tmp /dev/shm /dev/null /dev/zero /dev/full /dev/tty /dev/pts /dev/ptmx
+landlock ioctl /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/pts /dev/ptmx
+
 purpose Safe for most programs: shells, coreutils, make, cc, python3; refuses mounts, namespaces, kernel attack surface
 
 default errno(ENOSYS)

@@ -27,6 +27,11 @@ default kill-process
 stdfd on
 stdfd allow dup2(1, 2)
 
+# Landlock, by path: read and execute (the program itself), no write anywhere (a writable
+# --bind still gets a write rule).  The filter allows no open, so this is a second wall.
+landlock read /
+landlock exec /
+
 group startup: what the C library of a static program runs before main() and at exit
 allow execve brk arch_prctl set_tid_address set_robust_list rseq mprotect getrandom
 allow exit exit_group rt_sigreturn restart_syscall

@@ -71,6 +71,8 @@ enum lm_layer_bit {
 	LM_LAYER_SESSION = 1u << 9, /* the new session (setsid) */
 	LM_LAYER_FDS = 1u << 10,    /* closing inherited fds */
 	LM_LAYER_ENV = 1u << 11,    /* clearing the environment */
+	/* Landlock: rules by path and TCP port, signals and abstract sockets scoped */
+	LM_LAYER_LANDLOCK = 1u << 12,
 };
 
 /* ---- mounts ---------------------------------------------------------------------------- */
@@ -157,6 +159,15 @@ struct lm_envop {
 	char *key, *value;
 };
 
+/* ---- landlock (src/landlock.c) -------------------------------------------------------- */
+/* One rule: rights beneath a path inside the sandbox, or on a range of TCP ports. */
+struct lm_landlock_rule {
+	char *path;	 /* absolute and normalised, inside the sandbox; NULL: a port rule */
+	uint64_t access; /* LANDLOCK_ACCESS_FS_* bits, or LANDLOCK_ACCESS_NET_* for ports */
+	uint16_t lo, hi; /* the port range */
+	bool cli;	 /* from the command line: explicit, an error where it cannot apply */
+};
+
 /* ---- the one description of a sandbox -------------------------------------------------- */
 struct lm_config {
 	/* payload */
@@ -200,6 +211,13 @@ struct lm_config {
 	bool caller_is_root;    /* euid 0: the payload is mapped to host_uid/host_gid */
 	uid_t caller_uid;
 	gid_t caller_gid;
+
+	/* landlock (src/landlock.c) */
+	struct lm_landlock_rule *landlock_rules; /* in the order given, profile first */
+	size_t nlandlock_rules;
+	unsigned landlock_unscoped; /* LANDLOCK_SCOPE_* bits `landlock scope` lifted */
+	bool landlock_scope_set;    /* a `landlock scope` directive named what is scoped */
+	bool landlock_check_paths;  /* lamina check: a rule's path must exist in the sandbox */
 };
 
 void lm_config_init(struct lm_config *c);
@@ -209,6 +227,7 @@ int lm_config_add_mount(struct lm_config *c, enum lm_mount_kind kind, const char
 int lm_config_add_envop(struct lm_config *c, bool unset, const char *key, const char *value,
 			struct lm_err *e);
 void lm_seccomp_policy_free(struct lm_seccomp_policy *p);
+void lm_landlock_config_free(struct lm_config *c); /* landlock.c: its fields of c */
 
 /* ---- parsing helpers shared by cmd/ and profile.c ------------------------------------- */
 /* "123", "64K", "1G", "unlimited"; size suffixes only where allow_suffix. */
@@ -430,5 +449,6 @@ int lm_setting_apply(const struct lm_setting *s, struct lm_config *c, struct lm_
 extern const struct lm_layer lm_layer_fds, lm_layer_session, lm_layer_userns, lm_layer_ns,
     lm_layer_mount, lm_layer_netns, lm_layer_env, lm_layer_rlimits, lm_layer_caps, lm_layer_nnp,
     lm_layer_seccomp, lm_layer_stdfd;
+extern const struct lm_layer lm_layer_landlock;
 
 #endif

@@ -17,6 +17,10 @@
  *             CAP_SYS_RESOURCE in the user namespace);
  *   caps, nnp every capability dropped after the mounts, then no_new_privs, which seccomp
  *             needs without CAP_SYS_ADMIN;
+ *   landlock  its ruleset is built in init once the root is pivoted into (its rules name paths
+ *             inside the sandbox), and the payload restricts itself after no_new_privs (which
+ *             landlock_restrict_self needs without CAP_SYS_ADMIN) and before seccomp, so
+ *             that the filter need not allow the Landlock calls;
  *   seccomp   last: it constrains only what the payload does from there on (execve);
  *   stdfd     a switch of the seccomp layer, a row for its name.  */
 #include "sandbox.h"
@@ -26,11 +30,9 @@
 #include <string.h>
 
 const struct lm_layer *const lm_layers[] = {
-    &lm_layer_fds, &lm_layer_session, &lm_layer_userns,
-    &lm_layer_ns,  &lm_layer_mount,   &lm_layer_netns,
-    &lm_layer_env, &lm_layer_rlimits, &lm_layer_caps,
-    &lm_layer_nnp, &lm_layer_seccomp, &lm_layer_stdfd,
-    NULL,
+    &lm_layer_fds,	&lm_layer_session, &lm_layer_userns,  &lm_layer_ns,   &lm_layer_mount,
+    &lm_layer_netns,	&lm_layer_env,	   &lm_layer_rlimits, &lm_layer_caps, &lm_layer_nnp,
+    &lm_layer_landlock, &lm_layer_seccomp, &lm_layer_stdfd,   NULL,
 };
 
 int lm_layers_run(enum lm_stage stage, struct lm_sandbox *sb, struct lm_err *e)

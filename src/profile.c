@@ -1671,8 +1671,8 @@ static int dir_include(struct pstate *st, struct src *s)
 static int dir_setting(struct pstate *st, struct src *s, const struct lm_setting *set,
 		       const char *name)
 {
-	char *words[8] = {0};
-	const char *at[8] = {0};
+	char *words[20] = {0};
+	const char *at[20] = {0};
 	unsigned n = 0;
 	int r = -1;
 	/* At most one word more than the setting takes: lm_setting_apply says it is too many. */

@@ -223,13 +223,16 @@ serve() {
 
 # ---- privileged operations ----------------------------------------------------------------------
 
-@test "priv-mount: EPERM (seccomp rule, then no capability); escapes only without seccomp and caps" {
+@test "priv-mount: EPERM (seccomp rule, then no capability, then Landlock); escapes only without seccomp, caps and landlock" {
 	blocked default EPERM priv-mount
 	blocked hosting EPERM priv-mount
 	twin default priv-mount
 	refused_by_rule default mount priv-mount
 	without_seccomp default EPERM priv-mount
-	escapes default "seccomp caps" priv-mount
+	# with the capabilities back, Landlock still refuses any mount in its domain
+	attack default --unsafe-disable-layer seccomp --unsafe-disable-layer caps --uid 0 --gid 0 -- priv-mount
+	assert_output --regexp '^blocked EPERM( |$)'
+	escapes default "seccomp caps landlock" priv-mount
 }
 
 @test "priv-fsopen: the new mount API EPERM; escapes only without seccomp and caps" {
@@ -666,11 +669,14 @@ strict_stdfd() { # NAME CALL
 
 # ---- /dev ------------------------------------------------------------------------------------------------
 
-@test "dev-mknod: a character device EPERM; twin makes a FIFO" {
-	blocked default EPERM dev-mknod
-	blocked hosting EPERM dev-mknod
+@test "dev-mknod: a character device EACCES (Landlock never allows one), EPERM without it; twin makes a FIFO" {
+	blocked default EACCES dev-mknod
+	blocked hosting EACCES dev-mknod
 	twin default dev-mknod
-	without_seccomp default EPERM dev-mknod
+	without_seccomp default EACCES dev-mknod
+	# the wall behind: no CAP_MKNOD
+	attack default --unsafe-disable-layer landlock -- dev-mknod
+	assert_output --regexp '^blocked EPERM( |$)'
 }
 
 @test "dev-disk: no host disk in /dev (ENOENT); twin opens /dev/null; without pivot file modes answer" {
@@ -714,12 +720,15 @@ strict_stdfd() { # NAME CALL
 	escapes default netns net-udp "$ENDPOINT"
 }
 
-@test "net-unix: a host abstract unix socket is unreachable (ECONNREFUSED); twin inside; escapes without netns" {
+@test "net-unix: a host abstract unix socket is unreachable (ECONNREFUSED); twin inside; escapes without netns and landlock" {
 	serve unix
 	blocked default ECONNREFUSED net-unix "$ENDPOINT"
 	blocked hosting ECONNREFUSED net-unix "$ENDPOINT"
 	twin default net-unix
-	escapes default netns net-unix "$ENDPOINT"
+	# in the host's network namespace, Landlock's scope still refuses it
+	attack default --unsafe-disable-layer netns -- net-unix "$ENDPOINT"
+	assert_output --regexp '^blocked EPERM( |$)'
+	escapes default "netns landlock" net-unix "$ENDPOINT"
 }
 
 # ---- pid namespace ---------------------------------------------------------------------------------------
@@ -815,4 +824,59 @@ strict_stdfd() { # NAME CALL
 		skip "the caller's own hard core limit is 0: no sandbox can raise it"
 	fi
 	escapes default rlimits rlimit-core
+}
+
+# ---- what only Landlock stops ---------------------------------------------------------------------------
+
+# escapes_with LAYER [LAMINA-OPTIONS...] -- NAME [ARG]: with LAYER removed (and the options the
+# attack runs with), the attack gets through.
+escapes_with() {
+	local layer=$1
+	shift
+	attack default --unsafe-disable-layer "$layer" "$@"
+	assert_output --regexp '^escaped( |$)'
+	assert_failure 1
+	assert_stderr --partial "WARNING: layer '$layer' disabled"
+}
+
+@test "landlock-write: a writable bind outside --allow-write's places EACCES; twin writes /tmp; escapes without landlock" {
+	local d=$BATS_TEST_TMPDIR/bind
+	mkdir "$d"
+	chmod 777 "$d" # as root the payload is host uid 65534
+	attack default --bind "$d" /data --allow-write /tmp -- landlock-write /data
+	assert_output --regexp '^blocked EACCES create /data/'
+	attack hosting --bind "$d" /data --allow-write /tmp -- landlock-write /data
+	assert_output --regexp '^blocked EACCES( |$)'
+	twin default landlock-write --bind "$d" /data --allow-write /tmp
+	escapes_with landlock --bind "$d" /data --allow-write /tmp -- landlock-write /data
+	run ls -A "$d"
+	assert_output "" # the attack removed what it wrote
+}
+
+@test "landlock-connect: a host TCP port --allow-connect does not name EACCES under --share-net; twin connects to a named one; escapes without landlock" {
+	serve tcp
+	local other=$((ENDPOINT < 65535 ? ENDPOINT + 1 : ENDPOINT - 1))
+	attack default --share-net --allow-connect "$other" -- landlock-connect "$ENDPOINT"
+	assert_output "blocked EACCES TCP connect to 127.0.0.1:$ENDPOINT"
+	attack hosting --share-net --allow-connect "$other" -- landlock-connect "$ENDPOINT"
+	assert_output --regexp '^blocked EACCES( |$)'
+	twin default landlock-connect --share-net --allow-connect "$ENDPOINT" -- "$ENDPOINT"
+	escapes_with landlock --share-net --allow-connect "$other" -- landlock-connect "$ENDPOINT"
+}
+
+@test "landlock-abstract: a host abstract unix socket EPERM under --share-net (scoped); twin inside; escapes without landlock" {
+	serve unix
+	attack default --share-net -- landlock-abstract "$ENDPOINT"
+	assert_output "blocked EPERM connect to abstract socket @$ENDPOINT"
+	attack hosting --share-net -- landlock-abstract "$ENDPOINT"
+	assert_output --regexp '^blocked EPERM( |$)'
+	twin default landlock-abstract --share-net
+	escapes_with landlock --share-net -- landlock-abstract "$ENDPOINT"
+}
+
+@test "landlock-signal: a signal to init, outside the payload's domain, EPERM; twin signals its own child; escapes without landlock" {
+	blocked default EPERM landlock-signal
+	blocked hosting EPERM landlock-signal
+	twin default landlock-signal
+	escapes default landlock landlock-signal
 }

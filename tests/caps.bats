@@ -21,12 +21,16 @@ caps_of_payload='grep -E "^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" /pr
 	assert_success
 	refute_output "CapBnd: 0000000000000000"
 	assert_stderr --partial "WARNING: layer 'caps' disabled"
-	run --separate-stderr lm --unsafe-disable-layer nnp --unsafe-disable-layer seccomp -- /bin/sh -c 'grep ^NoNewPrivs /proc/self/status | tr -s "\t" " "'
+	run --separate-stderr lm --unsafe-disable-layer nnp --unsafe-disable-layer landlock --unsafe-disable-layer seccomp -- /bin/sh -c 'grep ^NoNewPrivs /proc/self/status | tr -s "\t" " "'
 	assert_output "NoNewPrivs: 0"
 }
 
-@test "caps: without no_new_privs (and no capability) seccomp cannot be loaded, so the payload does not run (fail closed)" {
+@test "caps: without no_new_privs (and no capability) neither Landlock nor seccomp can be applied, so the payload does not run (fail closed)" {
 	run --separate-stderr lm --unsafe-disable-layer nnp -- /bin/echo ran
+	assert_failure 125
+	refute_output ran
+	assert_stderr --partial "landlock: landlock_restrict_self (it needs no_new_privs)"
+	run --separate-stderr lm --unsafe-disable-layer nnp --unsafe-disable-layer landlock -- /bin/echo ran
 	assert_failure 125
 	refute_output ran
 	assert_stderr --partial "seccomp"

@@ -89,7 +89,7 @@ sc() {
 	assert_line --regexp "^  includes: +$LAMINA_PROFILE_DIR/default.profile\$"
 	run --separate-stderr "$LAMINA" check build
 	assert_success
-	assert_line --regexp '^  settings: +1 mount; network none; cpu=7200; fsize=8G; core=0; nproc=1024; nofile=1024; as=16G;$'
+	assert_line --regexp '^  settings: +1 mount; network none; cpu=7200; fsize=8G; core=0; nproc=1024; nofile=1024; as=16G; landlock [0-9]+ path rules, 0 port rules, scope [a-z -]+;$'
 	run --separate-stderr "$LAMINA" check hosting
 	assert_success
 	assert_line --regexp '^  std-fd layer: +on'

@@ -1918,6 +1918,62 @@ static void a_rlimit_core(const char *arg)
 			  (unsigned long long)rl.rlim_max);
 }
 
+/* ---- what only Landlock stops (lamina demo runs these with the options they name) ---------- */
+/* A writable bind outside the places --allow-write names: `--bind DIR DIR --allow-write /tmp`,
+ * ARG = DIR.  The twin writes where --allow-write says. */
+static void a_landlock_write(const char *arg)
+{
+	if (g_twin) {
+		write_in("/tmp");
+		return;
+	}
+	if (need_str(arg) < 0)
+		return;
+	write_in(arg);
+}
+
+/* A host TCP port under --share-net with `--allow-connect` naming another one; ARG = the port.
+ * The twin connects the same way, to a port --allow-connect names (the caller's choice). */
+static void a_landlock_connect(const char *arg)
+{
+	long port;
+	if (need_int(arg, &port) < 0)
+		return;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0) {
+		inconclusive("socket(AF_INET, SOCK_STREAM): %s", errname(errno));
+		return;
+	}
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	long r = connect(s, (struct sockaddr *)&a, sizeof a);
+	int e = errno;
+	close(s);
+	char what[96];
+	snprintf(what, sizeof what, "TCP connect to 127.0.0.1:%ld", port);
+	outcome(r, e, what);
+}
+
+/* A signal to a process outside the payload's Landlock domain: init, pid 1 of the sandbox
+ * (signal 0: permission only).  The twin signals its own child. */
+static void a_landlock_signal(const char *arg)
+{
+	(void)arg;
+	pid_t target = g_twin ? spawn_sleeper() : 1;
+	if (target < 0) {
+		inconclusive("fork: %s", errname(errno));
+		return;
+	}
+	long r = kill(target, 0);
+	int e = errno;
+	if (g_twin)
+		reap(target);
+	char what[96];
+	snprintf(what, sizeof what, "kill(%s, 0)", g_twin ? "own child" : "init pid 1");
+	outcome(r, e, what);
+}
+
 /* ---- the table --------------------------------------------------------------------------------
  */
 struct attack {
@@ -2053,6 +2109,17 @@ static const struct attack attacks[] = {
      "spin 0.05 s"},
     {"rlimit-core", "rlimits", "-", "dump a core", a_rlimit_core, NULL,
      "setrlimit(RLIMIT_CORE, 0)"},
+    {"landlock-write", "landlock", "write-dir",
+     "write through a writable bind outside --allow-write's places", a_landlock_write, NULL,
+     "create a file in /tmp (allowed)"},
+    {"landlock-connect", "landlock", "tcp-port",
+     "TCP connect to a host port under --share-net, --allow-connect naming another",
+     a_landlock_connect, NULL, "TCP connect to a port --allow-connect names"},
+    {"landlock-abstract", "landlock", "unix-name",
+     "connect to a host abstract unix socket under --share-net", a_net_unix, NULL,
+     "connect to a sandbox abstract socket"},
+    {"landlock-signal", "landlock", "-", "signal init (pid 1), outside the payload's domain",
+     a_landlock_signal, NULL, "signal its own child"},
 };
 #define NATTACKS (sizeof attacks / sizeof attacks[0])
 
