@@ -1164,7 +1164,15 @@ static void userns_explain(FILE *out, const struct lm_config *c, const struct lm
 	    "    charged to the sandbox's host uid (as root the user namespace is created as that\n"
 	    "    uid, never as root), and the whole sandbox stays within its sigpending,\n"
 	    "    msgqueue and (as root) nproc limits: one sandbox cannot use up host root's\n"
-	    "    quota or another tenant's; sandboxes of one tenant share the tenant's.\n",
+	    "    quota or another tenant's; sandboxes of one tenant share the tenant's.\n"
+	    "  between the sandbox's own processes the wall is the uid: /proc/PID/mem of a\n"
+	    "    dumpable process of the same uid is open for writing, as the kernel allows any\n"
+	    "    process with ptrace's permission (the profiles' refusal of ptrace and\n"
+	    "    process_vm_writev narrows the tracing interface, it does not separate processes\n"
+	    "    of one uid).  lamina's own processes (init, the supervisor) are non-dumpable,\n"
+	    "    processes of another uid need CAP_SYS_PTRACE, which no payload holds, and host\n"
+	    "    processes are in another pid namespace.  Run programs that must not reach each\n"
+	    "    other as different uids (a range) or in different sandboxes.\n",
 	    POOL_BASE, POOL_END - 1);
 }
 
