@@ -257,20 +257,23 @@ static void taken_load(struct taken *t)
  * could write it (whoever could would choose the ranges). */
 static int state_dir(const char *path, mode_t mode, struct lm_err *e)
 {
-	char buf[64];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1;; p++) {
-		if (*p != '/' && *p)
-			continue;
-		char c = *p;
-		*p = 0;
-		if (mkdir(buf, c ? 0755 : mode) < 0 && errno != EEXIST)
-			return lm_error(e, errno, L, "creating %s", buf);
-		*p = c;
-		if (!c)
-			break;
-	}
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		char buf[64];
+		snprintf(buf, sizeof buf, "%s", path);
+		for (char *p = buf + 1;; p++) {
+			if (*p != '/' && *p)
+				continue;
+			char c = *p;
+			*p = 0;
+			if (mkdir(buf, c ? 0755 : mode) < 0 && errno != EEXIST)
+				return lm_error(e, errno, L, "creating %s", buf);
+			*p = c;
+			if (!c)
+				break;
+		}
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		lm_error(e, errno, L, "%s", path);
@@ -608,7 +611,7 @@ hint:
 	if (c->caller_is_root && (e->errnum == EPERM || e->errnum == EINVAL)) {
 		size_t n = strlen(e->msg);
 		snprintf(e->msg + n, sizeof e->msg - n,
-			 " (host ids %s must exist in lamina's own user namespace; choose others "
+			 " (host ids %s must exist in the caller's user namespace; choose others "
 			 "with --userns-range or --host-uid/--host-gid)",
 			 uw);
 	}
@@ -647,7 +650,7 @@ static int raw_prlimit(int res, const struct rlimit *set, struct rlimit *old)
  * stops; the supervisor opens the namespace through /proc and kills it.  It closes every fd
  * first and is never dumpable: the host uid may be a real user's, who must not be able to
  * reach the supervisor's fds or memory through it. */
-_Noreturn static void creator_main(const struct lm_config *c)
+_Noreturn static void creator_main(const struct lm_config *c, pid_t parent)
 {
 	syscall(SYS_close_range, 3, ~0U, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -659,10 +662,12 @@ _Noreturn static void creator_main(const struct lm_config *c)
 	/* As root the map has one extent: a range from inside 0, or the one id. */
 	uid_t hu = c->uid_map[0].outside;
 	gid_t hg = c->gid_map[0].outside;
-	if (syscall(SYS_setgroups, 0, NULL) < 0 || syscall(SYS_setresgid, hg, hg, hg) < 0 ||
-	    syscall(SYS_setresuid, hu, hu, hu) < 0)
+	if (syscall(SYS_setresgid, hg, hg, hg) < 0 || syscall(SYS_setresuid, hu, hu, hu) < 0)
 		_exit(errno);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* the id change reset it */
+	/* The id change reset both; a stopped creator must not outlive lamina. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+		_exit(ESRCH);
 	if (unshare(CLONE_NEWUSER) < 0)
 		_exit(errno);
 	kill(getpid(), SIGSTOP);
@@ -672,11 +677,12 @@ _Noreturn static void creator_main(const struct lm_config *c)
 /* The user namespace, created as the sandbox's host uid; its fd, or -1 (e filled). */
 static int create_userns(const struct lm_config *c, struct lm_err *e)
 {
+	pid_t self = getpid();
 	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0)
 		return lm_error(e, errno, L, "starting the user namespace's creator");
 	if (pid == 0)
-		creator_main(c);
+		creator_main(c, self);
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED) < 0 && errno == EINTR)
@@ -693,17 +699,25 @@ static int create_userns(const struct lm_config *c, struct lm_err *e)
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (fd < 0) {
-		lm_error(e, err, L, "creating the user namespace as host uid %u",
-			 c->uid_map[0].outside);
-		if (err == EINVAL || err == EPERM) {
-			size_t n = strlen(e->msg);
-			snprintf(e->msg + n, sizeof e->msg - n,
-				 " (the host ids must exist in lamina's own user namespace; choose "
-				 "others with --userns-range or --host-uid/--host-gid)");
-		}
+	if (fd >= 0)
+		return fd;
+	/* User namespaces switched off says more than anything the creator met first. */
+	char max[32] = "";
+	cleanup_close int mfd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
+	if (mfd >= 0 && read(mfd, max, sizeof max - 1) > 0 && strtoul(max, NULL, 10) == 0)
+		return lm_error(e, ENOSPC, L,
+				"clone into new namespaces (are user namespaces allowed? see "
+				"/proc/sys/user/max_user_namespaces)");
+	lm_error(e, err, L, "creating the user namespace as host uid %u", c->uid_map[0].outside);
+	if (err == EINVAL || err == EPERM) {
+		size_t n = strlen(e->msg);
+		snprintf(
+		    e->msg + n, sizeof e->msg - n,
+		    " (host uid %u and gid %u must exist in the caller's user namespace; choose "
+		    "others with --userns-range or --host-uid/--host-gid)",
+		    c->uid_map[0].outside, c->gid_map[0].outside);
 	}
-	return fd;
+	return -1;
 }
 
 /* init's pid outside, from its pidfd. */

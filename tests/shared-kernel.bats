@@ -55,7 +55,16 @@ teardown() {
 
 @test "quota-sigpending: a sandbox queues at most its bound (4096, EAGAIN); twin queues 16; escapes without rlimits" {
 	blocked default EAGAIN quota-sigpending
-	assert_output "blocked EAGAIN queued 4096 signals"
+	if is_root; then
+		# the sandbox's own host uid: its bound, exactly
+		assert_output "blocked EAGAIN queued 4096 signals"
+	else
+		# the bound counts against the caller's own total, which other processes of that
+		# uid share
+		assert_output --regexp '^blocked EAGAIN queued [0-9]+ signals$'
+		local n=${output#blocked EAGAIN queued }
+		[ "${n% signals}" -le 4096 ]
+	fi
 	blocked hosting EAGAIN quota-sigpending
 	twin default quota-sigpending
 	[ "$(ulimit -Si)" = unlimited ] || [ "$(ulimit -Si)" -gt 65536 ] ||
