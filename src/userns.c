@@ -485,6 +485,62 @@ static int prepare_unprivileged(struct lm_config *c)
 }
 
 /* ---- prepare: resolve the maps (supervisor, before the clone) --------------------------- */
+/* Are host ids lo..lo+count-1 all mapped in lamina's own user namespace (file: uid_map or
+ * gid_map of /proc/self)?  In the initial namespace every id is. */
+static bool ids_exist(const char *file, uint64_t lo, uint64_t count)
+{
+	char buf[8192];
+	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (n <= 0)
+		return true; /* no /proc to ask: the kernel answers at the clone */
+	buf[n] = 0;
+	uint64_t ext[340][2]; /* the kernel allows 340 extents */
+	unsigned k = 0;
+	for (char *p = buf, *end; k < 340; p = end) {
+		uint64_t in = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		strtoull(end, &end, 10);
+		ext[k][0] = in;
+		ext[k][1] = in + strtoull(end, &end, 10);
+		k++;
+	}
+	/* Extents come in any order: extend the covered prefix until it stops growing. */
+	uint64_t hi = lo + count;
+	for (bool grew = true; grew && lo < hi;) {
+		grew = false;
+		for (unsigned i = 0; i < k; i++)
+			if (lo >= ext[i][0] && lo < ext[i][1]) {
+				lo = ext[i][1];
+				grew = true;
+			}
+	}
+	return lo >= hi;
+}
+
+/* The ids lamina would map do not exist where it runs (root inside another user namespace):
+ * one clear error, or that user namespaces are switched off, which says more. */
+static int ids_missing(uint64_t lo, uint64_t count, const char *what, struct lm_err *e)
+{
+	char max[32] = "";
+	cleanup_close int fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && read(fd, max, sizeof max - 1) > 0 && strtoul(max, NULL, 10) == 0)
+		return lm_error(e, ENOSPC, L,
+				"clone into new namespaces (are user namespaces allowed? see "
+				"/proc/sys/user/max_user_namespaces)");
+	return lm_error(e, 0, L,
+			"host ids %llu-%llu (%s) must exist in the caller's user namespace; choose "
+			"others with --userns-range or --host-uid/--host-gid",
+			(unsigned long long)lo, (unsigned long long)(lo + count - 1), what);
+}
+
+static bool both_exist(uint64_t uid, uint64_t gid, uint64_t count)
+{
+	return ids_exist("/proc/self/uid_map", uid, count) &&
+	       ids_exist("/proc/self/gid_map", gid, count);
+}
+
 static int userns_prepare(struct lm_sandbox *sb, struct lm_err *e)
 {
 	struct lm_config *c = sb->c;
@@ -500,6 +556,8 @@ static int userns_prepare(struct lm_sandbox *sb, struct lm_err *e)
 		return prepare_unprivileged(c);
 	c->maps_by_supervisor = true;
 	if (c->host_id_set) {
+		if (!both_exist(c->host_uid, c->host_gid, 1))
+			return ids_missing(c->host_uid, 1, "--host-uid/--host-gid", e);
 		c->uid_map[0] = (struct lm_idmap){c->uid, c->host_uid, 1};
 		c->gid_map[0] = (struct lm_idmap){c->gid, c->host_gid, 1};
 		c->nuid_map = c->ngid_map = 1;
@@ -509,7 +567,11 @@ static int userns_prepare(struct lm_sandbox *sb, struct lm_err *e)
 	if (c->userns_range_set) {
 		base = c->range_base;
 		count = c->range_count;
+		if (!both_exist(base, base, count))
+			return ids_missing(base, count, "--userns-range", e);
 	} else {
+		if (!both_exist(POOL_BASE, POOL_BASE, POOL_END - POOL_BASE))
+			return ids_missing(POOL_BASE, POOL_END - POOL_BASE, "lamina's pool", e);
 		static struct taken t; /* large: not on the stack */
 		taken_load(&t);
 		if ((c->tenant ? tenant_block(&t, c->tenant, &base, e)
