@@ -192,6 +192,20 @@ print(1946157056 + (h % 3070) * 65536)' "$tc")
 	run --separate-stderr lm --tenant '-x' -- /bin/true
 	assert_failure 125
 	assert_stderr --partial "not a tenant name"
+	# the profile directive says the same
+	make_scratch
+	printf 'include default\nuserns-range 3000000:65536\n' >"$SCRATCH/r.profile"
+	chmod 644 "$SCRATCH/r.profile"
+	run --separate-stderr lm -p "$SCRATCH/r.profile" -- /bin/cat /proc/self/uid_map
+	printf 'include default\nuserns-range 0:65536\n' >"$SCRATCH/bad.profile"
+	chmod 644 "$SCRATCH/bad.profile"
+	run --separate-stderr "$LAMINA" check "$SCRATCH/bad.profile"
+	local bad_status=$status bad_err=$stderr
+	run --separate-stderr lm -p "$SCRATCH/r.profile" -- /bin/cat /proc/self/uid_map
+	teardown_scratch
+	assert_success
+	assert_output --regexp '^ +0 +3000000 +65536$'
+	[ "$bad_status" -eq 125 ] && [[ "$bad_err" == *"bad.profile:2:"*"would map host root"* ]]
 }
 
 @test "userns: --userns-range and --tenant are refused for an unprivileged caller" {
@@ -203,6 +217,17 @@ print(1946157056 + (h % 3070) * 65536)' "$tc")
 	run --separate-stderr lm --tenant t -- /bin/true
 	assert_failure 125
 	assert_stderr --partial "for root only"
+	# a profile that names a range checks for anyone, and runs for root only
+	make_scratch
+	printf 'include default\nuserns-range 3000000:65536\n' >"$SCRATCH/r.profile"
+	run --separate-stderr "$LAMINA" check "$SCRATCH/r.profile"
+	local check_status=$status
+	run --separate-stderr lm -p "$SCRATCH/r.profile" -- /bin/true
+	teardown_scratch
+	[ "$check_status" -eq 0 ]
+	assert_failure 125
+	assert_one_error_line
+	assert_stderr --partial "userns-range is for root only"
 }
 
 # The privilege drops of the issue, as in-sandbox root: setuid(65534), chown to 1000, and
