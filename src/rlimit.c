@@ -215,7 +215,8 @@ static const char *rlimit_purpose(int res)
 	case RLIMIT_NOFILE:
 		return "open files per process";
 	case RLIMIT_NPROC:
-		return "processes of each user inside (as root, of the whole sandbox): stops fork bombs";
+		return "processes of each user inside (as root, of the whole sandbox): stops fork "
+		       "bombs";
 	case RLIMIT_FSIZE:
 		return "largest file a process may write: stops filling the disk";
 	case RLIMIT_AS:
