@@ -141,15 +141,29 @@ group network: sockets (the network namespace has only lo unless the host networ
 allow bind connect listen accept accept4 getsockname getpeername shutdown
 allow sendto recvfrom sendmsg recvmsg sendmmsg recvmmsg setsockopt getsockopt
 allow socketpair if a0 & 0xffffffff == AF_UNIX
-# Families are an allowlist: local sockets, TCP and UDP over IPv4/IPv6, and NETLINK_ROUTE
-# (protocol 0), which glibc's getaddrinfo reads addresses through.  Any other family gets the
-# default ENOSYS; raw and packet sockets (sniffing, spoofing) get EPERM.
+# Families and protocols are an allowlist: local sockets; TCP and UDP over IPv4 and IPv6
+# (protocol 0 or the protocol's own number); ICMP echo (unprivileged ping sockets); and
+# NETLINK_ROUTE (protocol 0), which glibc's getaddrinfo reads addresses through.  Any other
+# family or protocol gets the default ENOSYS; raw and packet sockets (sniffing, spoofing) get
+# EPERM.  MPTCP and UDP-Lite, whole transport protocols behind the same families, get
+# EPROTONOSUPPORT: what a kernel built without them answers, so that programs that try them
+# first (an MPTCP-enabled listener) fall back to TCP or UDP as they would there.
 allow socket if a0 & 0xffffffff == AF_UNIX
-allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_STREAM
-allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_DGRAM
-allow socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_STREAM
-allow socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_DGRAM
+allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_STREAM && a2 & 0xffffffff == 0
+allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_STREAM && a2 & 0xffffffff == IPPROTO_TCP
+allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_DGRAM && a2 & 0xffffffff == 0
+allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_DGRAM && a2 & 0xffffffff == IPPROTO_UDP
+allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_DGRAM && a2 & 0xffffffff == IPPROTO_ICMP
+allow socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_STREAM && a2 & 0xffffffff == 0
+allow socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_STREAM && a2 & 0xffffffff == IPPROTO_TCP
+allow socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_DGRAM && a2 & 0xffffffff == 0
+allow socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_DGRAM && a2 & 0xffffffff == IPPROTO_UDP
+allow socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_DGRAM && a2 & 0xffffffff == IPPROTO_ICMPV6
 allow socket if a0 & 0xffffffff == AF_NETLINK && a2 & 0xffffffff == 0
+errno(EPROTONOSUPPORT) socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_STREAM && a2 & 0xffffffff == IPPROTO_MPTCP
+errno(EPROTONOSUPPORT) socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_STREAM && a2 & 0xffffffff == IPPROTO_MPTCP
+errno(EPROTONOSUPPORT) socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_DGRAM && a2 & 0xffffffff == IPPROTO_UDPLITE
+errno(EPROTONOSUPPORT) socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_DGRAM && a2 & 0xffffffff == IPPROTO_UDPLITE
 errno(EPERM) socket if a0 & 0xffffffff == AF_PACKET
 errno(EPERM) socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_RAW
 errno(EPERM) socket if a0 & 0xffffffff == AF_INET6 && a1 & 0xf == SOCK_RAW

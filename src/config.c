@@ -79,6 +79,7 @@ void lm_config_free(struct lm_config *c)
 	free(c->rootfs);
 	free(c->chdir);
 	free(c->profile_name);
+	free(c->tenant);
 	lm_seccomp_policy_free(&c->seccomp);
 	lm_landlock_config_free(c);
 	memset(c, 0, sizeof *c);

@@ -175,7 +175,7 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	for (unsigned i = 0; i < sb->ndrop; i++)
 		close(sb->drop_fds[i]);
-	if (c->caller_is_root) {
+	if (c->maps_by_supervisor) {
 		/* Wait for the supervisor to write the maps. */
 		struct lm_ctl_msg m;
 		ssize_t r;

@@ -218,6 +218,17 @@ struct lm_config {
 	unsigned landlock_unscoped; /* LANDLOCK_SCOPE_* bits `landlock scope` lifted */
 	bool landlock_scope_set;    /* a `landlock scope` directive named what is scoped */
 	bool landlock_check_paths;  /* lamina check: a rule's path must exist in the sandbox */
+	/* identity ranges (userns.c): what was asked for, then the maps resolved before the
+	 * clone (lm_userns_host_uid reads them) */
+	char *tenant;	       /* --tenant NAME: a stable range of its own */
+	bool userns_range_set; /* --userns-range HOSTUID:COUNT */
+	uint32_t range_base, range_count;
+	bool host_id_set; /* --host-uid/--host-gid: the one-id mapping as root */
+	struct lm_idmap {
+		uint32_t inside, outside, count;
+	} uid_map[3], gid_map[3];
+	unsigned nuid_map, ngid_map; /* 0 until resolved */
+	bool maps_by_supervisor;     /* the supervisor writes the maps, init waits for GO */
 };
 
 void lm_config_init(struct lm_config *c);
@@ -249,11 +260,28 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
 		      struct rlimit inherited[LM_NRLIMITS], struct lm_err *e);
 int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
 		    const struct rlimit inherited[LM_NRLIMITS], struct lm_err *e);
+/* The payload's limit of one resource as the supervisor resolved it (its prepare stage); false
+ * before that. */
+bool lm_rlimit_resolved(int resource, struct rlimit *out);
 
 /* userns.c: write the maps of the child (the supervisor as root; init itself, child == 0,
  * unprivileged) and settle the ids (init, before it builds the root). */
 int lm_userns_write_maps(const struct lm_config *c, pid_t child, struct lm_err *e);
 int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e);
+/* The host uid (gid) an id inside the sandbox maps to, or (uid_t)-1 when it is not mapped;
+ * valid once the supervisor's prepare stage has resolved the maps (before the clone). */
+uid_t lm_userns_host_uid(const struct lm_config *c, uid_t inside);
+gid_t lm_userns_host_gid(const struct lm_config *c, gid_t inside);
+/* More than one id is mapped (a range): in-sandbox root may change ids. */
+bool lm_userns_is_range(const struct lm_config *c);
+/* The supervisor's clone of init into the new namespaces (flags from lm_ns_clone_flags): as
+ * clone(2) with CLONE_PIDFD, 0 in init, init's pid in the supervisor (*pidfd its pidfd), -1
+ * and errno on failure.  The user namespace is created as the sandbox's own host uid, with
+ * the sandbox's bounds on pending signals, message queues and processes. */
+pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int *pidfd, struct lm_err *e);
+/* The generated /etc/passwd (group: /etc/group) of lamina's own root; malloc'd, NULL when
+ * out of memory. */
+char *lm_userns_etc(const struct lm_config *c, bool group);
 
 /* mount.c: the sources and the working directory, checked before the clone. */
 int lm_mount_check(const struct lm_config *c, struct lm_err *e);

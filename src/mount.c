@@ -270,33 +270,6 @@ static const char *const etc_entries[] = {
     "magic",	    "mailcap",	      NULL,
 };
 
-/* The payload's account: the caller's name and home where the host knows them. */
-static void lookup_user(uid_t host_uid, char *name, size_t nn, char *home, size_t hn)
-{
-	snprintf(name, nn, "user");
-	snprintf(home, hn, "/");
-	FILE *f = fopen("/etc/passwd", "re");
-	if (!f)
-		return;
-	char line[1024];
-	while (fgets(line, sizeof line, f)) {
-		char *fields[7] = {0};
-		char *p = line;
-		for (int i = 0; i < 7 && p; i++) {
-			fields[i] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = 0;
-		}
-		if (!fields[6] || strtoul(fields[2], NULL, 10) != host_uid)
-			continue;
-		snprintf(name, nn, "%s", fields[0]);
-		snprintf(home, hn, "%s", fields[5]);
-		break;
-	}
-	fclose(f);
-}
-
 static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 {
 	if (mkdirat(root, "etc", 0755) < 0)
@@ -305,27 +278,13 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 	    openat(root, "etc", O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (etc < 0)
 		return lm_error(e, errno, L, "open /etc");
-	char name[256], home[512];
-	lookup_user(getuid() == 0 ? 0 : getuid(), name, sizeof name, home, sizeof home);
-	if (c->uid != 0 && strcmp(name, "root") == 0)
-		snprintf(name, sizeof name, "user");
 	const char *hostname = c->hostname ? c->hostname : "lamina";
-	char passwd[2048], group[1024], hosts[1024];
-	if (c->uid == 0)
-		snprintf(passwd, sizeof passwd,
-			 "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/"
-			 "usr/sbin/nologin\n");
-	else
-		snprintf(passwd, sizeof passwd,
-			 "root:x:0:0:root:/root:/bin/sh\n%s:x:%u:%u:%s:%s:/bin/sh\n"
-			 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-			 c->uid == 65534 ? "sandbox" : name, (unsigned)c->uid, (unsigned)c->gid,
-			 name, c->uid == 65534 ? "/nonexistent" : home);
-	if (c->gid == 0)
-		snprintf(group, sizeof group, "root:x:0:\nnogroup:x:65534:\n");
-	else
-		snprintf(group, sizeof group, "root:x:0:\n%s:x:%u:\nnogroup:x:65534:\n",
-			 c->gid == 65534 ? "sandbox" : name, (unsigned)c->gid);
+	char hosts[1024];
+	/* The ids that exist inside, named (userns.c). */
+	cleanup_free char *passwd = lm_userns_etc(c, false);
+	cleanup_free char *group = lm_userns_etc(c, true);
+	if (!passwd || !group)
+		return lm_error(e, ENOMEM, L, "/etc/passwd");
 	snprintf(hosts, sizeof hosts,
 		 "127.0.0.1\tlocalhost %s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname);
 	if (write_file(etc, "passwd", passwd, 0644, e) < 0 ||

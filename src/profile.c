@@ -28,6 +28,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "libc-compat.h"
@@ -218,6 +219,9 @@ struct lm_const {
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
 static const struct lm_const lm_consts[] = {
     /* clone(2) / unshare(2) flags */
     K(CLONE_VM),
@@ -308,6 +312,17 @@ static const struct lm_const lm_consts[] = {
     K(SOCK_PACKET),
     K(SOCK_NONBLOCK),
     K(SOCK_CLOEXEC),
+    /* socket(2) protocols */
+    K(IPPROTO_IP),
+    K(IPPROTO_ICMP),
+    K(IPPROTO_TCP),
+    K(IPPROTO_UDP),
+    K(IPPROTO_IPV6),
+    K(IPPROTO_ICMPV6),
+    K(IPPROTO_SCTP),
+    K(IPPROTO_UDPLITE),
+    K(IPPROTO_RAW),
+    K(IPPROTO_MPTCP),
     /* open(2) flags */
     K(O_RDONLY),
     K(O_WRONLY),

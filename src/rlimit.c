@@ -27,10 +27,15 @@ static const struct {
 	int res;
 	rlim_t value;
 } defaults[] = {
-	{RLIMIT_CORE, 0},
-	{RLIMIT_NOFILE, 1024},
-	{RLIMIT_NPROC, 1024},
-	{RLIMIT_FSIZE, (rlim_t)16 << 30},
+    {RLIMIT_CORE, 0},
+    {RLIMIT_NOFILE, 1024},
+    {RLIMIT_NPROC, 1024},
+    {RLIMIT_FSIZE, (rlim_t)16 << 30},
+    /* Queued signals and message-queue bytes are charged per user up the chain of user
+     * namespaces: these bound what the sandbox can take (the userns layer creates the
+     * namespace with the same limits, so they hold for all of the sandbox's ids together). */
+    {RLIMIT_SIGPENDING, 4096},
+    {RLIMIT_MSGQUEUE, 409600},
 };
 
 int lm_rlimit_from_name(const char *name)
@@ -142,9 +147,22 @@ int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
 /* Resolved in the supervisor, inherited by init and the payload. */
 static struct rlimit resolved[LM_NRLIMITS], inherited[LM_NRLIMITS];
 
+static bool resolved_set;
+
 static int rlimits_prepare(struct lm_sandbox *sb, struct lm_err *e)
 {
-	return lm_rlimit_resolve(sb->c, resolved, inherited, e);
+	if (lm_rlimit_resolve(sb->c, resolved, inherited, e) < 0)
+		return -1;
+	resolved_set = true;
+	return 0;
+}
+
+bool lm_rlimit_resolved(int resource, struct rlimit *out)
+{
+	if (!resolved_set || resource < 0 || resource >= LM_NRLIMITS)
+		return false;
+	*out = resolved[resource];
+	return true;
 }
 
 static int rlimits_payload(struct lm_sandbox *sb, struct lm_err *e)
@@ -197,7 +215,8 @@ static const char *rlimit_purpose(int res)
 	case RLIMIT_NOFILE:
 		return "open files per process";
 	case RLIMIT_NPROC:
-		return "processes of the user: stops fork bombs";
+		return "processes of each user inside (as root, of the whole sandbox): stops fork "
+		       "bombs";
 	case RLIMIT_FSIZE:
 		return "largest file a process may write: stops filling the disk";
 	case RLIMIT_AS:
@@ -208,6 +227,10 @@ static const char *rlimit_purpose(int res)
 		return "data segment (heap) per process";
 	case RLIMIT_STACK:
 		return "stack per thread";
+	case RLIMIT_SIGPENDING:
+		return "queued signals of the whole sandbox: the host's quota stays the host's";
+	case RLIMIT_MSGQUEUE:
+		return "POSIX message-queue bytes of the whole sandbox";
 	default:
 		return "";
 	}
@@ -223,8 +246,9 @@ static void rlimits_explain(FILE *out, const struct lm_config *c, const struct l
 		fprintf(out, "  cannot be applied for this caller: %s\n", e.msg);
 		return;
 	}
-	static const int shown[] = {RLIMIT_CORE, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_FSIZE,
-				    RLIMIT_AS,	 RLIMIT_CPU,	RLIMIT_DATA,  RLIMIT_STACK};
+	static const int shown[] = {RLIMIT_CORE,       RLIMIT_NOFILE,  RLIMIT_NPROC, RLIMIT_FSIZE,
+				    RLIMIT_AS,	       RLIMIT_CPU,     RLIMIT_DATA,  RLIMIT_STACK,
+				    RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE};
 	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
 		int r = shown[i];
 		char s[32], h[32];

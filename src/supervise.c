@@ -146,18 +146,11 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	lm_sandbox_drop_fd(&sb, ctl);
 
 	unsigned long flags = lm_ns_clone_flags(c);
-	/* A raw clone behaves like fork (no new stack) and gives us a pidfd for ppoll. */
-	pid_t pid =
-	    (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, NULL);
-	if (pid < 0) {
-		int err = errno;
-		lm_error(e, err, "userns", "clone into new namespaces%s",
-			 err == EPERM || err == ENOSPC
-			     ? " (are unprivileged user namespaces allowed? see "
-			       "/proc/sys/user/max_user_namespaces)"
-			     : "");
+	/* Like fork (no new stack), with a pidfd for ppoll; the userns layer creates the user
+	 * namespace as the sandbox's own host uid. */
+	pid_t pid = lm_userns_clone(c, flags, &pidfd, e);
+	if (pid < 0)
 		goto restore;
-	}
 	if (pid == 0)
 		lm_init_main(&sb);
 	init = (struct init_child){.pid = pid, .pidfd = pidfd};
@@ -169,7 +162,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		   (int)pid, flags & CLONE_NEWPID ? " pid ipc uts" : "",
 		   lm_net_wanted(c) ? " net" : "");
 
-	/* What the supervisor does while init waits: the id maps as root. */
+	/* What the supervisor does while init waits: the id maps (as root, or newuidmap's). */
 	if (lm_layers_run(LM_STAGE_PARENT, &sb, e) < 0)
 		goto restore;
 	/* Non-dumpable only now: init inherits the flag, and nobody could write the maps of a
@@ -179,7 +172,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		goto restore;
 	}
 	struct lm_ctl_msg go = {.type = LM_CTL_GO};
-	if (c->caller_is_root && lm_ctl_send(ctl, &go, -1) < 0) {
+	if (c->maps_by_supervisor && lm_ctl_send(ctl, &go, -1) < 0) {
 		lm_error(e, errno, "supervise", "starting init");
 		goto restore;
 	}

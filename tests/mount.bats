@@ -50,9 +50,11 @@ teardown() { teardown_scratch; }
 	assert_failure 2
 	assert_stderr --partial "Read-only file system"
 	[ ! -e "$SCRATCH/f" ]
-	# as root the payload is host uid 65534: it may write only where 65534 may
-	is_root && chown 65534:65534 "$SCRATCH"
-	run --separate-stderr lm --bind "$SCRATCH" /data -- /bin/sh -c 'echo written > /data/f'
+	# as root with --host-uid 65534 the payload is host uid 65534: it may write only where
+	# 65534 may
+	local one=()
+	is_root && chown 65534:65534 "$SCRATCH" && one=(--host-uid 65534 --host-gid 65534)
+	run --separate-stderr lm "${one[@]}" --bind "$SCRATCH" /data -- /bin/sh -c 'echo written > /data/f'
 	assert_success
 	[ "$(cat "$SCRATCH/f")" = written ]
 }
@@ -60,12 +62,12 @@ teardown() { teardown_scratch; }
 @test "mount: as root, a writable bind of a root-owned directory is still not writable (the payload is not host root)" {
 	is_root || skip "needs root: checks the root-to-65534 mapping"
 	chmod 755 "$SCRATCH"
-	run --separate-stderr lm --bind "$SCRATCH" /data -- /bin/sh -c 'echo x > /data/f'
+	run --separate-stderr lm --host-uid 65534 --host-gid 65534 --bind "$SCRATCH" /data -- /bin/sh -c 'echo x > /data/f'
 	assert_failure 2
 	assert_stderr --partial "Permission denied"
 	# twin: with the directory open to 65534, the same write works
 	chown 65534 "$SCRATCH"
-	run --separate-stderr lm --bind "$SCRATCH" /data -- /bin/sh -c 'echo x > /data/f'
+	run --separate-stderr lm --host-uid 65534 --host-gid 65534 --bind "$SCRATCH" /data -- /bin/sh -c 'echo x > /data/f'
 	assert_success
 }
 

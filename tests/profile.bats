@@ -56,7 +56,7 @@ sc() {
 	assert_success
 	assert_line --index 0 "$LAMINA_PROFILE_DIR/default.profile: valid profile"
 	assert_line --regexp '^  default action: errno\(ENOSYS\)$'
-	assert_line --regexp '^  rules: +[0-9]+ \(allow [0-9]+ \[[0-9]+ with conditions\], errno\(EPERM\) [0-9]+ \[[0-9]+ with conditions\], kill-process 9\)$'
+	assert_line --regexp '^  rules: +[0-9]+ \(allow [0-9]+ \[[0-9]+ with conditions\], errno\(EPROTONOSUPPORT\) 4 \[4 with conditions\], errno\(EPERM\) [0-9]+ \[[0-9]+ with conditions\], kill-process 9\)$'
 	assert_line --regexp '^  std-fd layer: +off$'
 	assert_line --regexp '^  sha256: +[0-9a-f]{64}$'
 	assert_line --partial 'CLONE_NEWUSER'
@@ -198,7 +198,7 @@ sc() {
 	assert_line --regexp '^    errno\(EPERM\): mount umount2 fsopen'
 	assert_line --regexp '^  \[attack-only\] '
 	assert_line --regexp '^    kill-process: kexec_load '
-	assert_line '    allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_STREAM'
+	assert_line '    allow socket if a0 & 0xffffffff == AF_INET && a1 & 0xf == SOCK_STREAM && a2 & 0xffffffff == IPPROTO_TCP'
 	assert_line --partial 'The std-fd layer is off'
 	assert_line --partial 'clone with CLONE_NEWUSER'
 }

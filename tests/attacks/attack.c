@@ -7,6 +7,7 @@
  *   attack NAME --twin [ARG]           the harmless variant that must work in the same sandbox
  *   attack --inline NAME [--twin]      a std-fd attack without the harness (strict profile)
  *   attack --serve tcp|udp|unix [SEC]  a loopback listener for the network attacks (host side)
+ *   attack --sigqueue N                how many signals this user can still queue, up to N
  *
  * Output (one line on stdout), exit status:
  *   blocked CODE [detail]   0   CODE is an errno name (EPERM), a signal name (SIGSYS) or a word
@@ -28,6 +29,7 @@
  * guard the program refuses to attack from the initial user namespace: lamina always creates
  * one, so a run outside a sandbox stops with "error". */
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -69,10 +71,14 @@
 #include <linux/mount.h>
 #include <linux/perf_event.h>
 #include <linux/tiocl.h>
+#include <mqueue.h>
 #include "../../src/libc-compat.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
 #endif
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
@@ -957,7 +963,139 @@ static void t_procvm(const char *arg)
 	reap(c);
 }
 
-/* ---- /proc --------------------------------------------------------------------------------- */
+/* ---- /proc/PID/mem: another process's memory without ptrace ---------------------------------
+ * Opening /proc/PID/mem for writing takes the same permission as ptrace (ptrace_may_access):
+ * the seccomp rules that refuse ptrace and process_vm_writev do not see it.  What holds: a
+ * non-dumpable process (lamina's init) and a process of another uid (without CAP_SYS_PTRACE,
+ * which no payload holds) are out of reach.  A dumpable process of the same uid is not: that is
+ * the twin, and the boundary `lamina explain` states. */
+
+/* Write one byte into pid's memory at addr through /proc/PID/mem; returns 0 or -1 (errno). */
+static int mem_write(pid_t pid, unsigned long addr, char byte)
+{
+	char p[64];
+	snprintf(p, sizeof p, "/proc/%d/mem", (int)pid);
+	int fd = open(p, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = pwrite(fd, &byte, 1, (off_t)addr);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return n == 1 ? 0 : -1;
+}
+
+/* A child of the same uid that waits on a pipe; it exits 0 when mem_target (its own copy) was
+ * changed to 'Z' meanwhile. */
+static volatile char mem_target = 'a';
+static pid_t mem_child(int *release)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid_t c = fork();
+	if (c == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(30);
+		char b;
+		if (read(p[0], &b, 1) != 1)
+			_exit(2);
+		_exit(mem_target == 'Z' ? 0 : 1);
+	}
+	close(p[0]);
+	*release = p[1];
+	return c;
+}
+
+static int mem_child_end(pid_t c, int release)
+{
+	int st = 0;
+	(void)!write(release, "x", 1);
+	close(release);
+	while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Same uid: the parent writes into its own child's memory (the twin of both attacks). */
+static void t_procmem(const char *arg)
+{
+	(void)arg;
+	int release;
+	pid_t c = mem_child(&release);
+	if (c < 0) {
+		failed(errno, "fork");
+		return;
+	}
+	int r = mem_write(c, (unsigned long)&mem_target, 'Z');
+	int e = errno;
+	int landed = mem_child_end(c, release);
+	if (r < 0)
+		failed(e, "write /proc/CHILD/mem of a child of the same uid");
+	else if (landed != 0)
+		failed_w("NOTLANDED", "the write did not reach the child");
+	else
+		ok("wrote into a child of the same uid through /proc/CHILD/mem");
+}
+
+static void a_procmem_init(const char *arg)
+{
+	(void)arg;
+	unsigned long addr = first_mapping(1);
+	int r = mem_write(1, addr, 0);
+	int e = errno;
+	/* EIO: the open passed the permission check, only the page was not writable. */
+	if (r < 0 && e != EIO) {
+		blocked(e, "open /proc/1/mem (init) for writing");
+		return;
+	}
+	escaped("opened /proc/1/mem (init) for writing%s", r < 0 ? " (EIO on the page)" : "");
+}
+
+/* Another uid: a child that became 65534 writes into its parent (uid 0 inside, the payload's
+ * strongest position).  The parent must be root inside to make such a child at all. */
+static void a_procmem_uid(const char *arg)
+{
+	(void)arg;
+	pid_t parent = getpid();
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		inconclusive("pipe: %s", errname(errno));
+		return;
+	}
+	pid_t c = fork();
+	if (c == 0) {
+		int res[2] = {0, 0}; /* {stage, errno}: 0 setuid failed, 1 write refused, 2 wrote */
+		(void)!setgroups(0, NULL); /* refused where setgroups is denied; not needed */
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			res[1] = errno;
+		else if (mem_write(parent, (unsigned long)&mem_target, 'Z') < 0)
+			res[0] = 1, res[1] = errno;
+		else
+			res[0] = 2;
+		(void)!write(p[1], res, sizeof res);
+		_exit(0);
+	}
+	close(p[1]);
+	int res[2] = {0, ECHILD};
+	if (c < 0 || read(p[0], res, sizeof res) != (ssize_t)sizeof res)
+		res[1] = c < 0 ? errno : EIO;
+	close(p[0]);
+	if (c > 0)
+		while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+			;
+	if (res[0] == 0 && res[1] == EINVAL)
+		blocked_w("ONE_UID", "no other uid exists in this sandbox (setuid(65534): EINVAL)");
+	else if (res[0] == 0)
+		inconclusive("setuid(65534): %s (the attack needs uid 0 inside)", errname(res[1]));
+	else if (res[0] == 1)
+		blocked(res[1], "a uid-65534 child opening its uid-0 parent's /proc/PID/mem");
+	else
+		escaped("a uid-65534 child wrote into its uid-0 parent's memory%s",
+			mem_target == 'Z' ? "" : " (the byte did not show)");
+}
+
+/* ---- /proc ---------------------------------------------------------------------------------- */
 static void a_proc_sys_write(const char *arg)
 {
 	(void)arg;
@@ -1598,6 +1736,53 @@ static void a_net_unix(const char *arg)
 	outcome(r, e, what);
 }
 
+/* ---- socket protocols: the families' less common protocols ---------------------------------- */
+static void sock_try(int fam, int type, int proto, const char *what)
+{
+	int fd = socket(fam, type | SOCK_CLOEXEC, proto);
+	int e = errno;
+	if (fd >= 0)
+		close(fd);
+	outcome(fd, e, what);
+}
+
+/* MPTCP (262), IPv4 then IPv6: one more transport protocol's code behind AF_INET. */
+static void a_sock_mptcp(const char *arg)
+{
+	(void)arg;
+	if (g_twin) {
+		sock_try(AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			 "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)");
+		return;
+	}
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
+	if (fd >= 0) {
+		close(fd);
+		escaped("socket(AF_INET6, SOCK_STREAM, IPPROTO_MPTCP)");
+		return;
+	}
+	sock_try(AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
+		 "socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)");
+}
+
+static void a_sock_udplite(const char *arg)
+{
+	(void)arg;
+	if (g_twin) {
+		sock_try(AF_INET, SOCK_DGRAM, IPPROTO_UDP,
+			 "socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP)");
+		return;
+	}
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
+	if (fd >= 0) {
+		close(fd);
+		escaped("socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDPLITE)");
+		return;
+	}
+	sock_try(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE,
+		 "socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE)");
+}
+
 /* ---- pid namespace ------------------------------------------------------------------------- */
 static void a_pid_visible(const char *arg)
 {
@@ -1974,6 +2159,92 @@ static void a_landlock_signal(const char *arg)
 	outcome(r, e, what);
 }
 
+/* ---- kernel quotas per user: pending signals and message-queue bytes ---------------------------
+ * The kernel charges both to users up the chain of user namespaces: without a bound of its own
+ * a sandbox could take its creator's whole quota (host root's, when root launched it).  The
+ * attacks take as much as they can, up to the kernel's default per-user quota. */
+#define SIGQUEUE_MAX 65536 /* more than a sandbox's bound, less than the default quota */
+
+/* Queue SIGRTMIN to ourselves (blocked) until refused or max; the count. */
+static long queue_signals(long max, int *err)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGRTMIN);
+	sigprocmask(SIG_BLOCK, &s, NULL);
+	union sigval v = {0};
+	long n = 0;
+	*err = 0;
+	while (n < max) {
+		if (sigqueue(getpid(), SIGRTMIN, v) < 0) {
+			*err = errno;
+			break;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* arg "hold:SECONDS": print "holding N" once the signals are queued and keep them that long
+ * (the concurrent-sandboxes test reads it). */
+static void a_quota_sigpending(const char *arg)
+{
+	long hold = 0;
+	if (arg && !strncmp(arg, "hold:", 5) && need_int(arg + 5, &hold) < 0)
+		return;
+	int e;
+	long n = queue_signals(g_twin ? 16 : SIGQUEUE_MAX, &e);
+	if (hold > 0) {
+		printf("holding %ld\n", n);
+		fflush(stdout);
+		alarm((unsigned)hold + 10);
+		sleep((unsigned)hold);
+	}
+	if (g_twin) {
+		if (n == 16)
+			ok("queued 16 signals");
+		else
+			failed(e, "queued %ld of 16 signals", n);
+	} else if (n >= SIGQUEUE_MAX) {
+		escaped("queued %d signals: no bound below the kernel's per-user quota",
+			SIGQUEUE_MAX);
+	} else {
+		blocked(e, "queued %ld signals", n);
+	}
+}
+
+static void a_quota_msgqueue(const char *arg)
+{
+	(void)arg;
+	/* Queues of the unprivileged maximum (10 messages of 8 KiB: about 81 KiB each). */
+	struct mq_attr at = {.mq_maxmsg = 10, .mq_msgsize = 8192};
+	enum { NQ = 10 }; /* ten of them: more than the kernel's default quota (800 KiB) */
+	char names[NQ][48];
+	int got = 0, e = 0;
+	for (int i = 0; i < (g_twin ? 1 : NQ); i++) {
+		snprintf(names[i], sizeof names[i], "/lamina-attack-%d-%d", (int)getpid(), i);
+		mqd_t q = mq_open(names[i], O_RDWR | O_CREAT | O_EXCL, 0600, &at);
+		if (q == (mqd_t)-1) {
+			e = errno;
+			break;
+		}
+		mq_close(q);
+		got++;
+	}
+	for (int i = 0; i < got; i++)
+		mq_unlink(names[i]);
+	if (g_twin) {
+		if (got == 1)
+			ok("one message queue of 10 x 8 KiB");
+		else
+			failed(e, "a message queue of 10 x 8 KiB");
+	} else if (got >= 9) {
+		escaped("%d message queues of 10 x 8 KiB (the kernel's whole default quota)", got);
+	} else {
+		blocked(e, "%d message queues of 10 x 8 KiB", got);
+	}
+}
+
 /* ---- the table --------------------------------------------------------------------------------
  */
 struct attack {
@@ -2045,6 +2316,10 @@ static const struct attack attacks[] = {
      "process_vm_readv own child"},
     {"procvm-parent", "ptrace", "-", "process_vm_readv of the parent", a_procvm_parent, t_procvm,
      "process_vm_readv own child"},
+    {"procmem-init", "ptrace", "-", "write /proc/1/mem (init) without ptrace", a_procmem_init,
+     t_procmem, "write a same-uid child's /proc/PID/mem"},
+    {"procmem-uid", "ptrace", "-", "a uid-65534 process writes its uid-0 parent's /proc/PID/mem",
+     a_procmem_uid, t_procmem, "write a same-uid child's /proc/PID/mem"},
     {"proc-sys-write", "proc", "-", "write /proc/sys (same values back)", a_proc_sys_write,
      t_proc_sys, "read /proc/sys/kernel/hostname"},
     {"proc-exe-write", "proc", "-", "open /proc/{self,1,parent}/exe for writing", a_proc_exe_write,
@@ -2092,6 +2367,10 @@ static const struct attack attacks[] = {
      NULL, "UDP to a sandbox listener"},
     {"net-unix", "network", "unix-name", "connect to a host abstract unix socket", a_net_unix, NULL,
      "connect to a sandbox abstract socket"},
+    {"sock-mptcp", "network", "-", "socket(AF_INET[6], SOCK_STREAM, IPPROTO_MPTCP)", a_sock_mptcp,
+     NULL, "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)"},
+    {"sock-udplite", "network", "-", "socket(AF_INET[6], SOCK_DGRAM, IPPROTO_UDPLITE)",
+     a_sock_udplite, NULL, "socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP)"},
     {"pid-visible", "pid", "host-pid", "a host pid is visible in /proc", a_pid_visible, NULL,
      "own pid visible"},
     {"pid-kill", "pid", "host-pid", "kill(host pid, 0)", a_pid_kill, NULL, "kill(self, 0)"},
@@ -2120,6 +2399,10 @@ static const struct attack attacks[] = {
      "connect to a sandbox abstract socket"},
     {"landlock-signal", "landlock", "-", "signal init (pid 1), outside the payload's domain",
      a_landlock_signal, NULL, "signal its own child"},
+    {"quota-sigpending", "quota", "-", "queue 65536 signals (the creator's per-user quota)",
+     a_quota_sigpending, NULL, "queue 16 signals"},
+    {"quota-msgqueue", "quota", "-", "ten POSIX message queues of 10 x 8 KiB", a_quota_msgqueue,
+     NULL, "one message queue"},
 };
 #define NATTACKS (sizeof attacks / sizeof attacks[0])
 
@@ -2241,6 +2524,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--serve"))
 		return serve(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "--sigqueue")) {
+		/* Host side: how many signals can this user still queue (up to N)?  Harmless: they
+		 * are queued to this process, blocked, and go with it. */
+		long max = argc > 2 ? atol(argv[2]) : 1024;
+		int e;
+		long n = queue_signals(max > 0 ? max : 1024, &e);
+		printf("queued %ld %s\n", n, e ? errname(e) : "0");
+		return 0;
+	}
 
 	/* --inline: no harness process.  For the strict profile, where fork and every file
 	 * open kill the program: the std-fd attempt runs in the only process, a kill shows in

@@ -73,9 +73,13 @@ static void test_defaults(void)
 	rlim_t nproc = lowered(RLIMIT_NPROC, 1024), fsize = lowered(RLIMIT_FSIZE, 16 * GIB);
 	CHECK(is(&out[RLIMIT_NPROC], nproc, nproc), "nproc=1024 (or the caller's hard limit)");
 	CHECK(is(&out[RLIMIT_FSIZE], fsize, fsize), "fsize=16G (or the caller's hard limit)");
+	/* the kernel's per-user quotas a sandbox shares with its creator: bounded */
+	rlim_t sigp = lowered(RLIMIT_SIGPENDING, 4096), mq = lowered(RLIMIT_MSGQUEUE, 409600);
+	CHECK(is(&out[RLIMIT_SIGPENDING], sigp, sigp), "sigpending=4096 (or the caller's hard limit)");
+	CHECK(is(&out[RLIMIT_MSGQUEUE], mq, mq), "msgqueue=400K (or the caller's hard limit)");
 	/* the rest are the caller's own, and inherited receives the caller's limits */
-	static const int theirs[] = {RLIMIT_AS,	   RLIMIT_CPU,	   RLIMIT_DATA,
-				     RLIMIT_STACK, RLIMIT_MEMLOCK, RLIMIT_SIGPENDING};
+	static const int theirs[] = {RLIMIT_AS, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_STACK,
+				     RLIMIT_MEMLOCK};
 	for (size_t i = 0; i < sizeof theirs / sizeof theirs[0]; i++) {
 		int r = theirs[i];
 		CHECK(is(&out[r], own[r].rlim_cur, own[r].rlim_max), "%s: the caller's own",
