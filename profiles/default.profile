@@ -45,12 +45,14 @@ rlimit cpu=3600
 # nodes -- so that a mistake in the mount layer is not enough to write elsewhere.  A writable
 # --bind or --tmpfs gets a write rule of its own, unless --allow-write on the command line says
 # where writes go (then only there).  ioctl on devices only on lamina's own nodes (terminals
-# need it).  Signals and abstract unix sockets are scoped to the sandbox: the payload cannot
-# signal init or reach the host's abstract sockets under --share-net (`landlock scope none`
-# would lift that).
-landlock read /
+# need it).  /dev/mqueue is named for read as well: mq_open reaches the queues through the ipc
+# namespace's own mount of that filesystem, where a rule on / never applies.  Signals and
+# abstract unix sockets are scoped to the sandbox: the payload cannot signal init or reach the
+# host's abstract sockets under --share-net (`landlock scope none` would lift that).  No rule
+# allows writing beneath /proc: /proc/PID/mem cannot be opened for writing.
+landlock read / /dev/mqueue
 landlock exec /
-landlock write /tmp /dev/shm /dev/null /dev/zero /dev/full /dev/tty /dev/pts /dev/ptmx
+landlock write /tmp /dev/shm /dev/mqueue /dev/null /dev/zero /dev/full /dev/tty /dev/pts /dev/ptmx
 landlock ioctl /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/pts /dev/ptmx
 
 purpose Safe for most programs: shells, coreutils, make, cc, python3; refuses mounts, namespaces, kernel attack surface

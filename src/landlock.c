@@ -338,7 +338,7 @@ static bool exists_inside(const struct lm_config *c, const char *path)
 	}
 	if ((rest = beneath("/dev", path))) {
 		static const char *const dev[] = {"",	     "null",  "zero",	"full",	  "random",
-						  "urandom", "tty",   "pts",	"shm",	  "ptmx",
+						  "urandom", "tty",   "pts",	"shm",	  "mqueue", "ptmx",
 						  "fd",	     "stdin", "stdout", "stderr", NULL};
 		for (const char *const *d = dev; *d; d++)
 			if (strcmp(rest, *d) == 0)

@@ -355,8 +355,8 @@ static const char *const top_entries[] = {"bin", "sbin", "lib", "lib32", "lib64"
 static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs, struct lm_err *e)
 {
 	static const char *const dev_opts[] = {"mode", "0755", "size", "64k", NULL};
-	/* before the first goto: see lm_mount_apply */
-	cleanup_close int pts = -1;
+	/* before the first goto: a cleanup variable a goto jumps over is closed with any value */
+	cleanup_close int pts = -1, mq = -1;
 	*own_fs = c->rootfs != NULL;
 	int dev = *own_fs ? new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, e)
 			  : openat2_beneath(root, "dev", O_PATH | O_DIRECTORY);
@@ -380,6 +380,11 @@ static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs,
 		goto fail;
 	if (attach_here(shm, dev, "shm", true, false, e) < 0)
 		goto fail;
+	/* The sandbox's own POSIX message queues (its ipc namespace's), where programs and the
+	 * Landlock rules expect them. */
+	mq = new_fs("mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
+	if (mq < 0 || attach_here(mq, dev, "mqueue", true, false, e) < 0)
+		goto fail;
 	static const char *const links[][2] = {
 	    {"ptmx", "pts/ptmx"},	   {"fd", "/proc/self/fd"},
 	    {"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},
@@ -392,7 +397,7 @@ static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs,
 		}
 	if (*own_fs && attach(dev, root, "/dev", false, e) < 0)
 		goto fail;
-	lm_verbose(c, L, "/dev: null zero full random urandom tty, new devpts, shm");
+	lm_verbose(c, L, "/dev: null zero full random urandom tty, new devpts, shm, mqueue");
 	return dev;
 fail:
 	close(dev);
@@ -878,7 +883,7 @@ static void mount_explain(FILE *out, const struct lm_config *c, const struct lm_
 			"certificates and similar host files\n"
 			"    /tmp                private tmpfs\n"
 			"    /dev                null zero full random urandom tty, a new devpts, "
-			"shm; read-only\n"
+			"shm, mqueue; read-only\n"
 			"    no /sys, no /home, no /root, no /var, no host sockets\n");
 	}
 	fprintf(out, "    /proc               of the new pid namespace; empty: ");

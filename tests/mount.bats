@@ -202,10 +202,18 @@ teardown() { teardown_scratch; }
 	fi
 }
 
-@test "mount: /dev holds only the safe nodes, a new devpts, shm; it is read-only" {
+@test "mount: /dev holds only the safe nodes, a new devpts, shm, mqueue; it is read-only" {
 	run --separate-stderr lm -- /bin/ls -A /dev
 	assert_success
-	assert_output "$(printf '%s\n' fd full null ptmx pts random shm stderr stdin stdout tty urandom zero)"
+	assert_output "$(printf '%s\n' fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero)"
+	# /dev/mqueue is the sandbox's own ipc namespace's: a queue made inside shows there, the
+	# host's are not (a host queue would be listed by name)
+	run --separate-stderr lm -- /usr/bin/python3 -c 'import ctypes, os
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+q = rt.mq_open(b"/lamina-test-q", os.O_CREAT | os.O_RDWR, 0o600, None)
+print(q >= 0, os.listdir("/dev/mqueue"))'
+	assert_success
+	assert_output "True ['lamina-test-q']"
 	run --separate-stderr lm -- /bin/sh -c 'echo x > /dev/null && head -c 4 /dev/zero | wc -c && echo > /dev/shm/x && echo shm-ok'
 	assert_output $'4\nshm-ok'
 	run --separate-stderr lm -- /usr/bin/touch /dev/sda

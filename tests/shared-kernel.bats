@@ -150,12 +150,15 @@ hold() {
 	blocked hosting EACCES procmem-init
 	attack default --unsafe-disable-layer seccomp -- procmem-init
 	assert_output --regexp '^blocked EACCES( |$)'
-	# the profile refuses ptrace, but /proc/PID/mem of a process of one's own uid is open, as
-	# `lamina explain` says
-	twin default procmem-init
+	# Landlock gives no write right beneath /proc: not even a same-uid child's memory
+	attack default -- procmem-init --twin
+	assert_output --regexp '^failed EACCES '
+	# twin: without Landlock the wall is the uid (the profile refuses ptrace, but /proc/PID/mem
+	# of a process of one's own uid is open), as `lamina explain` says
+	twin default procmem-init --unsafe-disable-layer landlock
 	assert_output "ok wrote into a child of the same uid through /proc/CHILD/mem"
 	run --separate-stderr "$LAMINA" explain
-	assert_output --partial "the wall is the uid: /proc/PID/mem of a"
+	assert_output --partial "no write right beneath /proc"
 	assert_output --partial "dumpable process of the same uid is open for writing"
 }
 
@@ -167,6 +170,9 @@ hold() {
 		assert_output --regexp '^blocked EACCES( |$)'
 		attack default --unsafe-disable-layer caps -- procmem-uid
 		assert_output --regexp '^blocked EACCES( |$)'
+		# the uid alone, without Landlock's refusal of writes beneath /proc
+		attack default --unsafe-disable-layer landlock -- procmem-uid
+		assert_output --regexp '^blocked EACCES( |$)'
 		# one id (--host-uid): no second uid to attack
 		attack default --host-uid 65534 --host-gid 65534 --uid 0 --gid 0 -- procmem-uid
 	else
@@ -174,7 +180,7 @@ hold() {
 		attack default --uid 0 --gid 0 -- procmem-uid
 	fi
 	assert_output --regexp '^blocked ONE_UID '
-	twin default procmem-uid
+	twin default procmem-uid --unsafe-disable-layer landlock
 }
 
 # ---- socket protocols ----------------------------------------------------------------------
