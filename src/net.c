@@ -420,6 +420,13 @@ static int net_check(const struct lm_config *c, struct lm_err *e)
 			    "--allow-outbound (its clients reach the sandbox through its "
 			    "interface, which is otherwise down)",
 			    s);
+		/* pasta splices a UDP reply back to the host only from the port it came to: a
+		 * datagram would pass in and its answer be lost. */
+		if (p->udp && p->host_port != p->port)
+			return lm_error(e, 0, "net",
+					"--publish %s: a UDP port keeps its number (%u:%u/udp): pasta "
+					"loses the replies of a renumbered one",
+					s, p->port, p->port);
 		for (unsigned j = 0; j < i; j++)
 			if (c->publish[j].udp == p->udp && c->publish[j].host_port == p->host_port)
 				return lm_error(e, 0, "net",
