@@ -423,10 +423,11 @@ static int net_check(const struct lm_config *c, struct lm_err *e)
 		/* pasta splices a UDP reply back to the host only from the port it came to: a
 		 * datagram would pass in and its answer be lost. */
 		if (p->udp && p->host_port != p->port)
-			return lm_error(e, 0, "net",
-					"--publish %s: a UDP port keeps its number (%u:%u/udp): pasta "
-					"loses the replies of a renumbered one",
-					s, p->port, p->port);
+			return lm_error(
+			    e, 0, "net",
+			    "--publish %s: a UDP port keeps its number (%u:%u/udp): pasta "
+			    "loses the replies of a renumbered one",
+			    s, p->port, p->port);
 		for (unsigned j = 0; j < i; j++)
 			if (c->publish[j].udp == p->udp && c->publish[j].host_port == p->host_port)
 				return lm_error(e, 0, "net",
@@ -881,7 +882,7 @@ static int set_publish(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 		size_t hl = (size_t)(c2 - 1 - s);
 		char ip[64];
 		int family = AF_INET;
-		if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+		if (hl >= 2 && hl - 2 < sizeof ip && s[0] == '[' && s[hl - 1] == ']') {
 			family = AF_INET6;
 			memcpy(ip, s + 1, hl - 2);
 			ip[hl - 2] = 0;

@@ -339,7 +339,7 @@ except OSError as e:
 
 @test "net user: bad --publish/--connect-host/--net values and conflicting ports are one line and 125" {
 	for bad in "" 80 ":80" "80:" "0:80" "80:65536" "x:80:80" "1.2.3:80:80" "::1:8080:80" "[::1:8080:80" \
-		"8080:80/sctp" "8080:80/" "127.0.0.1:8080:80:1"; do
+		"8080:80/sctp" "8080:80/" "127.0.0.1:8080:80:1" "[$(printf 'f%.0s' $(seq 70))]:80:80"; do
 		run --separate-stderr lm --net user --publish "$bad" -- /bin/true
 		assert_failure 125
 		assert_one_error_line
