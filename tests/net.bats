@@ -131,7 +131,7 @@ for p in sys.argv[1:]:
 wait_for_url() {
 	local i
 	for i in $(seq 100); do
-		curl -sf -o /dev/null --max-time 2 "$1" && return 0
+		curl -sf -g -o /dev/null --max-time 2 "$1" && return 0
 		sleep 0.1
 	done
 	return 1
@@ -160,6 +160,23 @@ wait_for_url() {
 	assert_equal "$st" 143
 	assert_no_process "127.0.0.1/$hp:8080"
 	# the port is free again: nothing of the sandbox holds it
+	run curl -s --max-time 5 "http://127.0.0.1:$hp/"
+	assert_failure 7
+}
+
+@test "net user: --publish [::1]:HP:PORT reaches a server listening on IPv6 inside" {
+	need_pasta
+	python3 -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null ||
+		skip "the host has no IPv6 loopback"
+	hp=$(free_ports 1)
+	"$LAMINA" run --net user --publish "[::1]:$hp:8080" -- python3 -m http.server --bind :: 8080 \
+		> "$BATS_TEST_TMPDIR/out" 2>&1 &
+	BG=$!
+	disown "$BG"
+	wait_for_url "http://[::1]:$hp/" || { cat "$BATS_TEST_TMPDIR/out" >&2; false; }
+	run curl -sf -g --max-time 5 "http://[::1]:$hp/"
+	assert_output --partial "Directory listing for /"
+	# the IPv4 loopback is not published
 	run curl -s --max-time 5 "http://127.0.0.1:$hp/"
 	assert_failure 7
 }
