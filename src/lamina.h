@@ -168,6 +168,15 @@ struct lm_landlock_rule {
 	bool cli;	 /* from the command line: explicit, an error where it cannot apply */
 };
 
+/* ---- network: --net user's ports (net.c) ----------------------------------------------- */
+#define LM_NET_MAX_PORTS 16
+struct lm_net_port {
+	bool udp;
+	char host[46];	    /* --publish: the host address (INET6_ADDRSTRLEN), default 127.0.0.1 */
+	uint16_t host_port; /* --publish: the host's port; --connect-host: the port */
+	uint16_t port;	    /* --publish: the port inside; --connect-host: the same port */
+};
+
 /* ---- the one description of a sandbox -------------------------------------------------- */
 struct lm_config {
 	/* payload */
@@ -229,6 +238,12 @@ struct lm_config {
 	} uid_map[3], gid_map[3];
 	unsigned nuid_map, ngid_map; /* 0 until resolved */
 	bool maps_by_supervisor;     /* the supervisor writes the maps, init waits for GO */
+	/* network, --net user (net.c); share_net above is --net host */
+	bool net_user;	   /* a user-mode network stack (pasta) for the new namespace */
+	bool net_outbound; /* --allow-outbound */
+	unsigned npublish, nconnect_host;
+	struct lm_net_port publish[LM_NET_MAX_PORTS];	   /* --publish */
+	struct lm_net_port connect_host[LM_NET_MAX_PORTS]; /* --connect-host */
 };
 
 void lm_config_init(struct lm_config *c);
@@ -291,6 +306,9 @@ unsigned long lm_ns_clone_flags(const struct lm_config *c);
 
 /* net.c: the new network namespace (made beside init, see net.c), wanted for c? */
 bool lm_net_wanted(const struct lm_config *c);
+/* net.c: the text of the sandbox's /etc/resolv.conf under --net user (pasta's DNS forwarder
+ * when outbound traffic is allowed), or NULL for none. */
+const char *lm_net_resolv_conf(const struct lm_config *c);
 
 /* fdpass.c: one message on a socket, with passfd (when >= 0) passed along (SCM_RIGHTS); EINTR
  * retried, no SIGPIPE.  0 or -1 with errno. */

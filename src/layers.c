@@ -11,7 +11,8 @@
  *   mount     the host trees are cloned with the caller's host identity (stage INIT_HOST), the
  *             root is built and pivoted into after the ids are settled (stage INIT);
  *   netns     the network namespace, made beside init while it builds the root, is joined once
- *             the root is done: the helper has had that time to finish;
+ *             the root is done: the helper has had that time to finish (--net user: init makes
+ *             it first thing, and waits for pasta there, as late as it can);
  *   env       the payload's environment, built in the supervisor;
  *   rlimits   the payload's limits, applied before the capabilities go (setting them may need
  *             CAP_SYS_RESOURCE in the user namespace);

@@ -302,6 +302,10 @@ static int build_etc(const struct lm_config *c, int root, struct lm_err *e)
 		return -1;
 	if (c->share_net && copy_small("/etc/resolv.conf", etc, "resolv.conf", e) < 0)
 		return -1;
+	/* --net user: pasta's DNS forwarder when outbound traffic is allowed, else none. */
+	const char *resolv = lm_net_resolv_conf(c);
+	if (resolv && write_file(etc, "resolv.conf", resolv, 0644, e) < 0)
+		return -1;
 	for (const char *const *n = etc_entries; *n; n++) {
 		char path[256];
 		snprintf(path, sizeof path, "/etc/%s", *n);

@@ -126,6 +126,19 @@ static void test_settings(void)
 	r = parse("network host\n", &c, &e);
 	CHECK(r == 0 && c.share_net, "network host");
 	lm_config_free(&c);
+	r = parse("network user\npublish 8080:80\npublish [::1]:5353:5353/udp\n"
+		  "connect-host 5432\nallow-outbound\n",
+		  &c, &e);
+	CHECK(r == 0 && c.net_user && !c.share_net && c.net_outbound, "network user: %s", e.msg);
+	CHECK(c.npublish == 2 && !strcmp(c.publish[0].host, "127.0.0.1") &&
+		  c.publish[0].host_port == 8080 && c.publish[0].port == 80 && !c.publish[0].udp,
+	      "publish 8080:80: 127.0.0.1, tcp");
+	CHECK(!strcmp(c.publish[1].host, "::1") && c.publish[1].udp, "publish [::1]:...:/udp");
+	CHECK(c.nconnect_host == 1 && c.connect_host[0].host_port == 5432, "connect-host 5432");
+	lm_config_free(&c);
+	r = parse("network user\nshare-net\n", &c, &e);
+	CHECK(r == 0 && c.share_net && !c.net_user, "share-net after network user: later wins");
+	lm_config_free(&c);
 }
 
 static void test_actions(void)
@@ -704,7 +717,10 @@ static void test_errors(void)
 	BAD("setenv A \"x\\n\"\n", "t.profile:1:12: unknown escape in quoted string (only \\\" "
 				   "and \\\\)");
 	BAD("setenv A \"x\"y\n", "t.profile:1:13: expected a blank after the closing quote");
-	BAD("network bridge\n", "t.profile:1:9: net: expected none or host after network");
+	BAD("network bridge\n", "t.profile:1:9: net: expected none, host or user after network");
+	BAD("publish 80\n",
+	    "t.profile:1:9: net: publish '80': expected "
+	    "[HOSTIP:]HOSTPORT:PORT[/tcp|/udp] (ports 1-65535, HOSTIP IPv4 or [IPv6])");
 	BAD("timeout 0\n", "t.profile:1:9: timeout: timeout '0' is not a number of seconds (more "
 			   "than 0, at most a year)");
 	BAD("timeout inf\n", "t.profile:1:9: timeout: timeout 'inf' is not a number of seconds "
