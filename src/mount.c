@@ -385,10 +385,14 @@ static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs,
 	if (attach_here(shm, dev, "shm", true, false, e) < 0)
 		goto fail;
 	/* The sandbox's own POSIX message queues (its ipc namespace's), where programs and the
-	 * Landlock rules expect them. */
-	mq = new_fs("mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
-	if (mq < 0 || attach_here(mq, dev, "mqueue", true, false, e) < 0)
-		goto fail;
+	 * Landlock rules expect them.  Without that namespace (demo only) there are none of its
+	 * own to show, and the host's may not be mounted from here. */
+	if (lm_layer_on(c, LM_LAYER_NAMESPACES)) {
+		mq = new_fs("mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			    e);
+		if (mq < 0 || attach_here(mq, dev, "mqueue", true, false, e) < 0)
+			goto fail;
+	}
 	static const char *const links[][2] = {
 	    {"ptmx", "pts/ptmx"},	   {"fd", "/proc/self/fd"},
 	    {"stdin", "/proc/self/fd/0"},  {"stdout", "/proc/self/fd/1"},

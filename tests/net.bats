@@ -148,11 +148,17 @@ wait_for_url() {
 	assert_success
 	assert_output --partial "Directory listing for /"
 	assert_output --partial "proc/"
-	# pasta is there, as the sandbox's unprivileged ids (as root: 65534, never host root)
+	# pasta is there, as the sandbox's own unprivileged host uid (the payload's; as root never
+	# host root), and unprivileged as the caller
 	pasta_pid=$(pgrep -f -- "127.0.0.1/$hp:8080")
 	[ -n "$pasta_pid" ]
 	uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pasta_pid/status")
-	if is_root; then [ "$uid" = 65534 ]; else [ "$uid" = "$(id -u)" ]; fi
+	payload_uid=$(awk '/^Uid:/ { print $2 }' "/proc/$(pgrep -f '^python3 -m http.server 8080' | head -1)/status")
+	if is_root; then
+		[ "$uid" != 0 ] && [ "$uid" = "$payload_uid" ]
+	else
+		[ "$uid" = "$(id -u)" ]
+	fi
 	kill -TERM "$BG"
 	st=0
 	wait "$BG" || st=$?
