@@ -83,8 +83,10 @@ tree_owner() { is_root && echo "$OWNER:$OWNER" || echo "$(id -u):$(id -g)"; }
 	printf 'int main(void) { return 0; }\n' >"$SCRATCH/src/hello.c"
 	printf 'all: hello out.txt\nhello: hello.c\n\tcc -o hello hello.c\nout.txt:\n\techo built > out.txt\n' >"$SCRATCH/src/Makefile"
 	is_root && chown $OWNER:$OWNER "$SCRATCH/src/hello.c" "$SCRATCH/src/Makefile"
+	local lamina
+	lamina=$(realpath "$LAMINA")
 	cd "$SCRATCH/src"
-	run --separate-stderr "$LAMINA" run -p build --bind "$PWD" /src --chdir /src -- make
+	run --separate-stderr "$lamina" run -p build --bind "$PWD" /src --chdir /src -- make
 	assert_success
 	[ -x "$SCRATCH/src/hello" ]
 	[ "$(cat "$SCRATCH/src/out.txt")" = built ]
