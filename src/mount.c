@@ -995,10 +995,13 @@ static bool path_under(const char *path, const char *dir)
 	return !strncmp(path, dir, n) && (path[n] == 0 || path[n] == '/');
 }
 
-/* An absolute path fit to be a home: no "." or ".." component, not "/", not in lamina's /proc
- * or /dev, nothing a passwd line cannot hold. */
+/* An absolute path fit to be a home: no "." or ".." component, nothing a passwd line cannot
+ * hold, not "/", not /tmp itself, and not in what the root's system directories hold (a home
+ * mounted there would hide them). */
 static bool usable_home(const char *h)
 {
+	static const char *const system[] = {"/proc", "/dev", "/sys",	"/etc",	  "/usr",    "/bin",
+					     "/sbin", "/lib", "/lib32", "/lib64", "/libx32", NULL};
 	if (!h || h[0] != '/' || strlen(h) >= PATH_MAX || !strcmp(h, "/nonexistent"))
 		return false;
 	for (const char *p = h; *p; p++)
@@ -1014,7 +1017,12 @@ static bool usable_home(const char *h)
 		any |= n > 0;
 		p += n;
 	}
-	return any && !path_under(h, "/proc") && !path_under(h, "/dev");
+	if (!any || path_under("/tmp", h))
+		return false;
+	for (const char *const *d = system; *d; d++)
+		if (path_under(h, *d))
+			return false;
+	return true;
 }
 
 /* The home field of --rootfs's /etc/passwd for uid, read beneath the root (symlinks stay
@@ -1152,11 +1160,10 @@ static int make_home(struct build *b, struct lm_err *e)
 		    open_tree(b->scratch, "home", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (t < 0)
 			return lm_error(e, errno, L, "HOME %s", home);
-		/* One new component of lamina's own root: nothing can have been planted there. */
-		struct stat st;
-		bool own = !c->rootfs && !strchr(rel, '/') &&
-			   fstatat(b->root, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
-		if (own ? attach_here(t, b->root, rel, true, false, e) < 0
+		/* A new top-level directory of lamina's own root (/root): nothing can have been
+		 * planted there, no walk needed. */
+		bool own = !c->rootfs && !strchr(rel, '/') && mkdirat(b->root, rel, 0755) == 0;
+		if (own ? attach_here(t, b->root, rel, false, false, e) < 0
 			: attach_user(b, t, home, false, e) < 0) {
 			size_t l = strlen(e->msg);
 			snprintf(e->msg + l, sizeof e->msg - l,
