@@ -370,8 +370,9 @@ static const char *adopt_point(void)
 }
 
 /* A tree the supervisor made, made init's own: attached in init's mount namespace and cloned
- * from there (see the top comment). */
-static int adopt(int *foreign, struct lm_err *e)
+ * from there (see the top comment).  The attached copy goes with the old root at the pivot;
+ * without the pivot layer (demo only) the payload would see it, so it is detached now. */
+static int adopt(const struct lm_config *c, int *foreign, struct lm_err *e)
 {
 	const char *at = adopt_point();
 	if (move_mount(*foreign, "", AT_FDCWD, at, MOVE_MOUNT_F_EMPTY_PATH) < 0)
@@ -381,6 +382,10 @@ static int adopt(int *foreign, struct lm_err *e)
 	int t = open_tree(AT_FDCWD, at, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (t < 0)
 		return lm_error(e, errno, L, "adopting a host tree");
+	if (!lm_layer_on(c, LM_LAYER_PIVOT) && umount2(at, MNT_DETACH) < 0) {
+		close(t);
+		return lm_error(e, errno, L, "adopting a host tree");
+	}
 	return t;
 }
 
@@ -416,7 +421,7 @@ static int receive_trees(const struct lm_config *c, struct lm_err *e)
 		bool adopt_it = m.which == TREE_ROOTFS || m.which == TREE_UPPER ||
 				c->mounts[m.index].kind == LM_MOUNT_OVERLAY;
 		if (fd >= 0 && adopt_it) {
-			int t = adopt(&fd, e);
+			int t = adopt(c, &fd, e);
 			if (fd >= 0)
 				close(fd);
 			if (t < 0)
