@@ -83,8 +83,8 @@ static int refuse(struct lm_err *e, const char *layer, const char *what, const c
 	uid_t who = c.link && c.link != to_uid ? c.link : c.dir;
 	return lm_error(e, 0, layer,
 			"%s %s: unsafe path: %s (controlled by uid %u) leads to %s (owned by uid "
-			"%u); root does not follow a path another user controls into what that "
-			"user does not own (give the path without that step)",
+			"%u); root follows a path a user controls only into that user's own "
+			"files (name the target by a path that does not go through it)",
 			what, path, from, (unsigned)who, to, (unsigned)to_uid);
 }
 
