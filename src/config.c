@@ -68,6 +68,8 @@ void lm_config_free(struct lm_config *c)
 	for (size_t i = 0; i < c->nmounts; i++) {
 		free(c->mounts[i].src);
 		free(c->mounts[i].dst);
+		free(c->mounts[i].data);
+		free(c->mounts[i].upper);
 	}
 	free(c->mounts);
 	for (size_t i = 0; i < c->nenvops; i++) {
@@ -118,7 +120,7 @@ int lm_config_add_mount(struct lm_config *c, enum lm_mount_kind kind, const char
 		return lm_error(e, ENOMEM, "config", "adding mount %s", dst);
 	c->mounts = m;
 	m = &c->mounts[c->nmounts];
-	m->kind = kind;
+	*m = (struct lm_mount){.kind = kind, .fd = -1};
 	m->src = src ? strdup(src) : NULL;
 	m->dst = strdup(dst);
 	if ((src && !m->src) || !m->dst) {

@@ -1,6 +1,7 @@
-/* env: the payload's environment is cleared to a small documented set (PATH, HOME, TERM, LANG,
- * where the caller has them; PATH gets a default), then --setenv/--unsetenv apply in order.
- * --keep-env keeps the caller's whole environment as the starting point. */
+/* env: the payload's environment is cleared to a small documented set (PATH, TERM, LANG, where
+ * the caller has them; PATH gets a default; HOME is the sandbox user's home, which the mount
+ * layer makes), then --setenv/--unsetenv apply in order.  --keep-env keeps the caller's whole
+ * environment as the starting point, HOME still the sandbox's. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -10,7 +11,7 @@
 
 #define LM_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
 
-static const char *const kept[] = {"PATH", "HOME", "TERM", "LANG", NULL};
+static const char *const kept[] = {"PATH", "TERM", "LANG", NULL};
 
 static int envv_set(char ***v, size_t *n, const char *key, const char *value)
 {
@@ -73,6 +74,9 @@ char **lm_env_build(const struct lm_config *c, char **environ_in, struct lm_err 
 		has_path |= strncmp(v[i], "PATH=", 5) == 0;
 	if (!has_path && envv_set(&v, &n, "PATH", LM_DEFAULT_PATH) < 0)
 		goto oom;
+	/* The caller's HOME does not exist inside; the sandbox user's does (mount.c makes it). */
+	if (lm_layer_on(c, LM_LAYER_ENV) && envv_set(&v, &n, "HOME", lm_mount_home(c)) < 0)
+		goto oom;
 	for (size_t i = 0; i < c->nenvops; i++)
 		if (envv_set(&v, &n, c->envops[i].key, c->envops[i].unset ? NULL : c->envops[i].value) < 0)
 			goto oom;
@@ -123,7 +127,7 @@ static const struct lm_setting env_settings[] = {
     {.option = "--unsetenv", .directive = "unsetenv", .nargs = 1, .metavar = "K",
      .help = "remove K from the payload's environment", .set = set_unsetenv},
     {.option = "--keep-env", .directive = "keep-env",
-     .help = "keep the caller's environment (default: cleared to PATH, HOME, TERM, LANG)",
+     .help = "keep the caller's environment (default: cleared to PATH, TERM, LANG, and HOME)",
      .set = set_keep_env},
     {0},
 };
@@ -137,8 +141,8 @@ static void env_explain(FILE *out, const struct lm_config *c, const struct lm_ex
 	else if (!lm_layer_on(c, LM_LAYER_ENV))
 		fprintf(out, "  LAYER DISABLED: the caller's environment is kept\n");
 	else
-		fprintf(out, "  cleared to PATH, HOME, TERM, LANG (where set): no secrets leak in "
-			     "through variables\n");
+		fprintf(out, "  cleared to PATH, TERM, LANG (where set) and HOME (the sandbox's): "
+			     "no secrets leak in through variables\n");
 	for (size_t i = 0; i < c->nenvops; i++) {
 		if (c->envops[i].unset)
 			fprintf(out, "  unset %s\n", c->envops[i].key);

@@ -76,11 +76,28 @@ enum lm_layer_bit {
 };
 
 /* ---- mounts ---------------------------------------------------------------------------- */
-enum lm_mount_kind { LM_MOUNT_RO_BIND, LM_MOUNT_BIND, LM_MOUNT_TMPFS };
+enum lm_mount_kind {
+	LM_MOUNT_RO_BIND,
+	LM_MOUNT_BIND,
+	LM_MOUNT_TMPFS,
+	LM_MOUNT_DEV_BIND, /* a writable bind whose device nodes stay usable */
+	LM_MOUNT_SYMLINK,  /* src is the symlink's target */
+	LM_MOUNT_FILE,	   /* a file holding the content of the caller's fd */
+	LM_MOUNT_OVERLAY,  /* src visible at dst, writable; changes in a tmpfs or in upper */
+};
 struct lm_mount {
 	enum lm_mount_kind kind;
-	char *src; /* host path, NULL for tmpfs */
+	char *src; /* host path (the symlink's target for LM_MOUNT_SYMLINK), NULL for tmpfs */
 	char *dst; /* absolute path inside the sandbox */
+	bool try_src;  /* --ro-bind-try, --bind-try: a missing source is skipped */
+	bool rdonly;   /* LM_MOUNT_FILE: read-only (--bind-data) */
+	bool mode_set; /* tmpfs: mode given */
+	unsigned mode; /* tmpfs: mode bits */
+	uint64_t size; /* tmpfs: bytes; 0: lamina's default size */
+	int fd;	       /* LM_MOUNT_FILE: the caller's fd */
+	char *data;    /* LM_MOUNT_FILE: its content, read by the supervisor */
+	size_t len;
+	char *upper; /* overlay: host directory that keeps the changes; NULL: a private tmpfs */
 };
 
 /* ---- rlimits --------------------------------------------------------------------------- */
@@ -296,10 +313,14 @@ bool lm_userns_is_range(const struct lm_config *c);
 pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int *pidfd, struct lm_err *e);
 /* The generated /etc/passwd (group: /etc/group) of lamina's own root; malloc'd, NULL when
  * out of memory. */
-char *lm_userns_etc(const struct lm_config *c, bool group);
+char *lm_userns_etc(const struct lm_config *c, bool group, const char *payload_home);
 
 /* mount.c: the sources and the working directory, checked before the clone. */
 int lm_mount_check(const struct lm_config *c, struct lm_err *e);
+/* mount.c: the sandbox user's home inside (HOME, and the home field of the generated passwd):
+ * under --rootfs the home its /etc/passwd gives the uid inside, otherwise the caller's HOME
+ * when it is a usable absolute path, otherwise /root for uid 0 and /home/user for others. */
+const char *lm_mount_home(const struct lm_config *c);
 
 /* ns.c: the namespaces the supervisor's clone creates. */
 unsigned long lm_ns_clone_flags(const struct lm_config *c);

@@ -1010,10 +1010,11 @@ static bool name_in_base(const char *name, bool group)
 	return false;
 }
 
-char *lm_userns_etc(const struct lm_config *c, bool group)
+char *lm_userns_etc(const struct lm_config *c, bool group, const char *payload_home)
 {
 	char name[256], home[512];
 	lookup_user(c->caller_is_root ? 0 : c->caller_uid, name, sizeof name, home, sizeof home);
+	snprintf(home, sizeof home, "%s", payload_home);
 	/* The payload's own entry: its uid's system name where it has one; otherwise the
 	 * caller's name ("user" for root's sandboxes and for a name already used). */
 	int own = -1;
@@ -1022,8 +1023,6 @@ char *lm_userns_etc(const struct lm_config *c, bool group)
 			own = (int)i;
 	if (c->uid != 0 && (!strcmp(name, "root") || name_in_base(name, false)))
 		snprintf(name, sizeof name, "user");
-	if (own < 0 && c->caller_is_root)
-		snprintf(home, sizeof home, "/");
 	struct text t = {0};
 	if (!group) {
 		bool own_done = false;
@@ -1038,7 +1037,8 @@ char *lm_userns_etc(const struct lm_config *c, bool group)
 				own_done = true;
 			}
 			add(&t, "%s:x:%u:%u:%s:%s:%s\n", u->name, u->uid,
-			    mine ? (unsigned)c->gid : u->gid, u->gecos, u->home, u->shell);
+			    mine ? (unsigned)c->gid : u->gid, u->gecos, mine ? home : u->home,
+			    u->shell);
 		}
 		if (own < 0 && !own_done)
 			add(&t, "%s:x:%u:%u:%s:%s:/bin/sh\n", name, (unsigned)c->uid,

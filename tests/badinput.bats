@@ -68,7 +68,7 @@ expect_error() {
 	expect_error 125 "too long" run --tmpfs "/$long" -- /bin/true
 	expect_error 125 "No such file or directory" run --rootfs "$SCRATCH/nope" -- /bin/true
 	expect_error 125 "Not a directory" run --rootfs /etc/passwd -- /bin/true
-	expect_error 125 "cannot create mount point" run --ro-bind "$SCRATCH" /usr/newdir -- /bin/true
+	expect_error 125 "Not a directory" run --ro-bind "$SCRATCH" /etc/hostname/x -- /bin/true
 }
 
 @test "bad input: the program (missing 127, not executable 126, a directory 126)" {

@@ -2,20 +2,23 @@
 # Layer 9: environment, fds, working directory.
 load helpers
 
-@test "env: cleared to PATH, HOME, TERM, LANG; a caller's secret does not leak" {
+@test "env: cleared to PATH, TERM, LANG and the sandbox's HOME; a caller's secret does not leak" {
 	run --separate-stderr env -i PATH=/usr/bin:/bin HOME=/h TERM=dumb LANG=C.UTF-8 LAMINA_SECRET=s3cret \
 		"$LAMINA" run -- /usr/bin/env
 	assert_success
-	assert_output "$(printf 'PATH=/usr/bin:/bin\nHOME=/h\nTERM=dumb\nLANG=C.UTF-8')"
+	assert_output "$(printf 'PATH=/usr/bin:/bin\nTERM=dumb\nLANG=C.UTF-8\nHOME=/h')"
 	# twin: --keep-env passes it
 	run --separate-stderr env LAMINA_SECRET=s3cret "$LAMINA" run --keep-env -- /usr/bin/env
 	assert_line LAMINA_SECRET=s3cret
 }
 
-@test "env: PATH gets a default when the caller has none" {
+@test "env: PATH gets a default when the caller has none; HOME is the sandbox's even then" {
 	run --separate-stderr env -i "$LAMINA" run -- /usr/bin/env
 	assert_success
-	assert_output "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+	local home=/home/user
+	is_root && home=/root
+	assert_output "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin
+HOME=$home"
 }
 
 @test "env: --setenv and --unsetenv apply in order" {

@@ -22,12 +22,16 @@ teardown() { teardown_scratch; }
 	assert_success
 }
 
-@test "mount: the root holds /usr, the /bin /lib links, /etc, /tmp, /proc, /dev and nothing else (no /sys, no /home)" {
-	run --separate-stderr lm -- /bin/ls -A /
+@test "mount: the root holds /usr, the /bin /lib links, /etc, /tmp, /proc, /dev, HOME and nothing else (no /sys)" {
+	run --separate-stderr env HOME=/root "$LAMINA" run -- /bin/ls -A /
 	assert_success
-	for d in usr etc tmp proc dev bin lib; do assert_line "$d"; done
+	for d in usr etc tmp proc dev bin lib root; do assert_line "$d"; done
 	refute_line sys
 	refute_line home
+	refute_line var
+	# HOME elsewhere: /root is not made
+	run --separate-stderr env HOME=/home/someone "$LAMINA" run -- /bin/ls -A /
+	assert_line home
 	refute_line root
 	if [ -L /bin ]; then
 		run --separate-stderr lm -- /usr/bin/readlink /bin

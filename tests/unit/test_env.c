@@ -1,6 +1,6 @@
 /* Unit tests of the environment layer (src/env.c, lm_env_build) and of the --setenv/--unsetenv
- * operations it applies (lm_config_add_envop): the kept set (PATH, HOME, TERM, LANG), the default
- * PATH, the operations in order, --keep-env, the layer switched off, names refused.  Each case
+ * operations it applies (lm_config_add_envop): the kept set (PATH, TERM, LANG), the default
+ * PATH, HOME set to the sandbox's, the operations in order, --keep-env, the layer switched off, names refused.  Each case
  * compares the whole environment, in order, with the one expected. */
 #include "lamina.h"
 
@@ -11,6 +11,9 @@
 #include "check.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+/* HOME is the sandbox user's (lm_mount_home): the caller's where that is a usable directory
+ * name, set below before any environment is built. */
+#define SB_HOME "HOME=/home/tester"
 
 /* The vector as one string, entries separated by '|', for comparison and messages. */
 static void joined(char **v, char *out, size_t n)
@@ -52,15 +55,15 @@ static void test_kept_set(void)
 	char *in[] = {"SECRET=s3cret", "PATH=/p",     "HOME=/h",	  "PATHX=no",
 		      "XPATH=no",      "TERM=dumb",   "HOME2=no",	  "LANG=C.UTF-8",
 		      "NOEQUALS",      "=empty-name", "LD_PRELOAD=/x.so", NULL};
-	expect_env("only PATH, HOME, TERM, LANG, in the caller's order", &c, in,
-		   "PATH=/p|HOME=/h|TERM=dumb|LANG=C.UTF-8");
+	expect_env("only PATH, TERM, LANG, in the caller's order; HOME the sandbox's", &c, in,
+		   "PATH=/p|TERM=dumb|LANG=C.UTF-8|" SB_HOME);
 	char *some[] = {"TERM=xterm", "PATH=/bin", NULL};
-	expect_env("the caller's order is kept", &c, some, "TERM=xterm|PATH=/bin");
+	expect_env("the caller's order is kept", &c, some, "TERM=xterm|PATH=/bin|" SB_HOME);
 	char *dup[] = {"PATH=/a", "PATH=/b", NULL};
 	expect_env("a name the caller has twice appears once, with the last value", &c, dup,
-		   "PATH=/b");
+		   "PATH=/b|" SB_HOME);
 	char *val[] = {"LANG=a=b", NULL};
-	expect_env("a value with '=' is kept whole", &c, val, "LANG=a=b|" DEFAULT_PATH);
+	expect_env("a value with '=' is kept whole", &c, val, "LANG=a=b|" DEFAULT_PATH "|" SB_HOME);
 	lm_config_free(&c);
 }
 
@@ -69,13 +72,15 @@ static void test_default_path(void)
 	struct lm_config c;
 	lm_config_init(&c);
 	char *none[] = {NULL};
-	expect_env("an empty environment gets the default PATH", &c, none, DEFAULT_PATH);
-	expect_env("no environment at all (NULL) gets the default PATH", &c, NULL, DEFAULT_PATH);
-	char *home[] = {"HOME=/h", "SECRET=x", NULL};
-	expect_env("the default PATH comes after the kept variables", &c, home,
-		   "HOME=/h|" DEFAULT_PATH);
+	expect_env("an empty environment gets the default PATH", &c, none,
+		   DEFAULT_PATH "|" SB_HOME);
+	expect_env("no environment at all (NULL) gets the default PATH", &c, NULL,
+		   DEFAULT_PATH "|" SB_HOME);
+	char *home[] = {"HOME=/h", "LANG=C", "SECRET=x", NULL};
+	expect_env("the default PATH comes after the kept variables, the caller's HOME is not kept",
+		   &c, home, "LANG=C|" DEFAULT_PATH "|" SB_HOME);
 	char *own[] = {"PATH=/mine", NULL};
-	expect_env("the caller's PATH wins over the default", &c, own, "PATH=/mine");
+	expect_env("the caller's PATH wins over the default", &c, own, "PATH=/mine|" SB_HOME);
 	lm_config_free(&c);
 }
 
@@ -96,16 +101,17 @@ static void test_ops_in_order(void)
 	set(&c, "X", "1");
 	unset(&c, "X");
 	char *path[] = {"PATH=/p", NULL};
-	expect_env("set then unset: gone", &c, path, "PATH=/p");
+	expect_env("set then unset: gone", &c, path, "PATH=/p|" SB_HOME);
 	unset(&c, "X");
 	set(&c, "X", "2");
-	expect_env("unset then set: set", &c, path, "PATH=/p|X=2");
+	expect_env("unset then set: set", &c, path, "PATH=/p|" SB_HOME "|X=2");
 	lm_config_free(&c);
 
 	lm_config_init(&c);
 	unset(&c, "PATH");
 	char *none[] = {NULL};
-	expect_env("--unsetenv PATH removes the default PATH too", &c, none, "");
+	unset(&c, "HOME");
+	expect_env("--unsetenv PATH and HOME remove the defaults too", &c, none, "");
 	unset(&c, "NOT_THERE");
 	expect_env("unsetting a name that is not there changes nothing", &c, none, "");
 	set(&c, "EMPTY", "");
@@ -116,8 +122,9 @@ static void test_ops_in_order(void)
 	set(&c, "PATH", "/only");
 	set(&c, "SECRET", "given");
 	char *in2[] = {"PATH=/caller", "SECRET=caller's", NULL};
-	expect_env("--setenv replaces a kept variable and sets one the layer dropped", &c, in2,
-		   "PATH=/only|SECRET=given");
+	set(&c, "HOME", "/elsewhere");
+	expect_env("--setenv replaces a kept variable, sets one the layer dropped, moves HOME", &c,
+		   in2, "PATH=/only|HOME=/elsewhere|SECRET=given");
 	lm_config_free(&c);
 }
 
@@ -127,28 +134,32 @@ static void test_keep_env(void)
 	struct lm_config c;
 	lm_config_init(&c);
 	c.keep_env = true;
-	expect_env("--keep-env keeps every variable, in order", &c, in,
-		   "SECRET=s3cret|PATH=/p|LD_PRELOAD=/x.so|A=b=c");
+	expect_env("--keep-env keeps every variable, in order; HOME still the sandbox's", &c, in,
+		   "SECRET=s3cret|PATH=/p|LD_PRELOAD=/x.so|A=b=c|" SB_HOME);
+	char *with_home[] = {"HOME=/caller", "PATH=/p", NULL};
+	expect_env("--keep-env: the caller's HOME replaced in place", &c, with_home,
+		   SB_HOME "|PATH=/p");
 	unset(&c, "SECRET");
 	set(&c, "NEW", "1");
 	expect_env("--keep-env with operations: they still apply", &c, in,
-		   "PATH=/p|LD_PRELOAD=/x.so|A=b=c|NEW=1");
+		   "PATH=/p|LD_PRELOAD=/x.so|A=b=c|" SB_HOME "|NEW=1");
 	char *nopath[] = {"SECRET=s3cret", NULL};
 	lm_config_free(&c);
 	lm_config_init(&c);
 	c.keep_env = true;
 	expect_env("--keep-env without a PATH still gets the default", &c, nopath,
-		   "SECRET=s3cret|" DEFAULT_PATH);
+		   "SECRET=s3cret|" DEFAULT_PATH "|" SB_HOME);
 	lm_config_free(&c);
 
 	/* The env layer removed (--unsafe-disable-layer env): the caller's whole environment. */
 	lm_config_init(&c);
 	c.disabled_layers = LM_LAYER_ENV;
-	expect_env("the env layer disabled keeps every variable", &c, in,
-		   "SECRET=s3cret|PATH=/p|LD_PRELOAD=/x.so|A=b=c");
+	expect_env("the env layer disabled keeps every variable, the caller's HOME too", &c,
+		   with_home, "HOME=/caller|PATH=/p");
 	/* twin: another layer disabled leaves the env layer on */
 	c.disabled_layers = LM_LAYER_SECCOMP | LM_LAYER_RLIMITS;
-	expect_env("another layer disabled: the env layer still clears", &c, in, "PATH=/p");
+	expect_env("another layer disabled: the env layer still clears", &c, in,
+		   "PATH=/p|" SB_HOME);
 	lm_config_free(&c);
 }
 
@@ -190,6 +201,8 @@ static void test_bad_names(void)
 
 int main(void)
 {
+	/* before anything asks for the sandbox's HOME (it is decided once per process) */
+	setenv("HOME", "/home/tester", 1);
 	test_kept_set();
 	test_default_path();
 	test_ops_in_order();
