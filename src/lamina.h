@@ -321,6 +321,10 @@ int lm_mount_check(const struct lm_config *c, struct lm_err *e);
  * under --rootfs the home its /etc/passwd gives the uid inside, otherwise the caller's HOME
  * when it is a usable absolute path, otherwise /root for uid 0 and /home/user for others. */
 const char *lm_mount_home(const struct lm_config *c);
+/* The private HOME lamina makes for the payload (its environment's HOME, into buf), or NULL
+ * (none, or HOME is in one of the user's mounts); from the prepare stage on. */
+struct lm_sandbox;
+const char *lm_mount_private_home(const struct lm_sandbox *sb, char *buf, size_t n);
 
 /* ns.c: the namespaces the supervisor's clone creates. */
 unsigned long lm_ns_clone_flags(const struct lm_config *c);

@@ -566,7 +566,8 @@ static void plan_add(struct plan *p, const char *path, uint64_t access, uint64_t
 
 /* What c asks for, against the ABI: the rights handled, the rules (merged by path, masked to
  * what the ABI knows).  An explicit rule the ABI cannot enforce is an error. */
-static int plan_build(const struct lm_config *c, int abi, struct plan *p, struct lm_err *e)
+static int plan_build(const struct lm_config *c, const struct lm_sandbox *sb, int abi,
+		      struct plan *p, struct lm_err *e)
 {
 	memset(p, 0, sizeof *p);
 	p->abi = abi;
@@ -615,14 +616,22 @@ static int plan_build(const struct lm_config *c, int abi, struct plan *p, struct
 		if (r->path)
 			plan_add(p, r->path, r->access & known, r->access & ~known, r->cli, false);
 	}
-	/* Writes stay allowed where the config mounts something writable, unless the command
-	 * line says where writes may go; a device bound writable keeps its ioctls. */
+	/* Writes stay allowed where the config mounts something writable (and in the private
+	 * HOME lamina made), unless the command line says where writes may go; a device bound
+	 * with --dev-bind keeps its ioctls (other binds are nodev). */
 	for (size_t i = 0; i < c->nmounts && !cli_write; i++) {
 		const struct lm_mount *m = &c->mounts[i];
-		uint64_t a = m->kind == LM_MOUNT_BIND ? FS_WRITE | FS_IOCTL_DEV : FS_WRITE;
-		if (m->kind != LM_MOUNT_RO_BIND)
+		uint64_t a = m->kind == LM_MOUNT_DEV_BIND ? FS_WRITE | FS_IOCTL_DEV : FS_WRITE;
+		bool writable = m->kind == LM_MOUNT_BIND || m->kind == LM_MOUNT_DEV_BIND ||
+				m->kind == LM_MOUNT_TMPFS || m->kind == LM_MOUNT_OVERLAY ||
+				(m->kind == LM_MOUNT_FILE && !m->rdonly);
+		if (writable)
 			plan_add(p, m->dst, a & known, a & ~known, false, true);
 	}
+	static char hb[PATH_MAX]; /* the plan keeps a pointer to it */
+	const char *home = sb ? lm_mount_private_home(sb, hb, sizeof hb) : NULL;
+	if (home && !cli_write)
+		plan_add(p, home, FS_WRITE & known, FS_WRITE & ~known, false, true);
 	return 0;
 }
 
@@ -668,7 +677,7 @@ static int landlock_prepare(struct lm_sandbox *sb, struct lm_err *e)
 			"lamina: WARNING: LAMINA_LANDLOCK_ABI=%d: Landlock used as if the kernel "
 			"had at most ABI %d (for tests)\n",
 			forced, forced);
-	if (plan_build(c, abi, &plan, e) < 0) {
+	if (plan_build(c, sb, abi, &plan, e) < 0) {
 		plan_free(&plan);
 		return -1;
 	}
@@ -828,7 +837,7 @@ static void landlock_explain(FILE *out, const struct lm_config *c, const struct 
 	struct plan p;
 	struct lm_err e = {0};
 	int abi = probe_abi(&forced);
-	if (plan_build(c, abi, &p, &e) < 0) {
+	if (plan_build(c, NULL, abi, &p, &e) < 0) {
 		fprintf(out, "  cannot be applied on this kernel (Landlock ABI %d): %s\n", abi,
 			e.msg);
 		return;

@@ -1146,6 +1146,17 @@ static int make_home(struct build *b, struct lm_err *e)
 	return 0;
 }
 
+const char *lm_mount_private_home(const struct lm_sandbox *sb, char *buf, size_t n)
+{
+	const char *h = env_home(sb);
+	if (!h || !*h || !usable_home(h))
+		return NULL;
+	snprintf(buf, n, "%s", h);
+	for (size_t l = strlen(buf); l > 1 && buf[l - 1] == '/'; l--)
+		buf[l - 1] = 0;
+	return covering_mount(sb->c, buf) ? NULL : buf;
+}
+
 /* git refuses a repository owned by someone else ("dubious ownership"): a tree bound from the
  * host is often that (root's files are nobody's inside).  Whose tree the payload may use is
  * decided by the binds, so lamina's generated /etc says so to git. */

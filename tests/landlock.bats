@@ -199,7 +199,7 @@ while True:
 	assert_output "via-dev-stderr"
 }
 
-@test "a device bound writable keeps its ioctls; bound read-only it has none (EACCES); ioctls work without the layer" {
+@test "a device bound with --dev-bind keeps its ioctls; --bind and --ro-bind are nodev; with --allow-write elsewhere it has none (EACCES); ioctls work without the layer" {
 	need_abi 5
 	# a pty of the host's own (not one of lamina's device nodes, which the profile allows)
 	python3 -c '
@@ -220,11 +220,17 @@ try:
     fcntl.ioctl(fd, termios.TCGETS, bytes(64)); print("TCGETS ok")
 except OSError as e:
     print("TCGETS", errno.errorcode[e.errno])'
-	run --separate-stderr "$LAMINA" run --bind "$pts" /x -- /usr/bin/python3 -c "$py"
+	run --separate-stderr "$LAMINA" run --dev-bind "$pts" /x -- /usr/bin/python3 -c "$py"
 	assert_output "TCGETS ok"
+	# a plain --bind or --ro-bind is nodev: the node cannot even be opened
+	run --separate-stderr "$LAMINA" run --bind "$pts" /x -- /usr/bin/python3 -c "$py"
+	assert_output "TCGETS EACCES"
 	run --separate-stderr "$LAMINA" run --ro-bind "$pts" /x -- /usr/bin/python3 -c "$py"
 	assert_output "TCGETS EACCES"
-	run --separate-stderr "$LAMINA" run --unsafe-disable-layer landlock --ro-bind "$pts" /x -- /usr/bin/python3 -c "$py"
+	# with --allow-write elsewhere the --dev-bind gets no rule of its own: no ioctl right
+	run --separate-stderr "$LAMINA" run --allow-write /tmp --dev-bind "$pts" /x -- /usr/bin/python3 -c "$py"
+	assert_output "TCGETS EACCES"
+	run --separate-stderr "$LAMINA" run --unsafe-disable-layer landlock --allow-write /tmp --dev-bind "$pts" /x -- /usr/bin/python3 -c "$py"
 	assert_output "TCGETS ok"
 }
 
