@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 extern char **environ;
 
@@ -146,12 +147,20 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	lm_sandbox_drop_fd(&sb, ctl);
 
 	unsigned long flags = lm_ns_clone_flags(c);
-	/* A raw clone behaves like fork (no new stack) and gives us a pidfd for ppoll. */
-	pid_t pid =
-	    (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, &pidfd, NULL, NULL);
+	/* A raw clone behaves like fork (no new stack) and gives us a pidfd for ppoll.  clone3
+	 * alike, without a stack, when init must be born in the sandbox's cgroup v2. */
+	int cgroup = lm_resources_clone_cgroup();
+	struct clone_args ca = {.flags = flags | CLONE_PIDFD | CLONE_INTO_CGROUP,
+				.pidfd = (uint64_t)(uintptr_t)&pidfd,
+				.exit_signal = SIGCHLD,
+				.cgroup = (uint64_t)cgroup};
+	pid_t pid = cgroup >= 0 ? (pid_t)syscall(SYS_clone3, &ca, sizeof ca)
+				: (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL,
+						 &pidfd, NULL, NULL);
 	if (pid < 0) {
 		int err = errno;
-		lm_error(e, err, "userns", "clone into new namespaces%s",
+		lm_error(e, err, "userns", "clone into new namespaces%s%s",
+			 cgroup >= 0 ? " and the sandbox's cgroup" : "",
 			 err == EPERM || err == ENOSPC
 			     ? " (are unprivileged user namespaces allowed? see "
 			       "/proc/sys/user/max_user_namespaces)"
