@@ -744,7 +744,16 @@ static int mount_init(struct lm_sandbox *sb, struct lm_err *e)
 	}
 	/* /tmp and /dev/shm: two directories of one tmpfs (a superblock costs at creation and
 	 * again at teardown), each mounted on its own, so neither sees the other's files. */
-	static const char *const scratch_opts[] = {"mode", "0700", NULL};
+	/* Its size is the resources layer's (src/cgroup.c says why). */
+	char scratch_size[32];
+	const char *scratch_opts[] = {"mode", "0700", NULL, NULL, NULL};
+	uint64_t scratch_bytes = lm_resources_scratch_size(c);
+	if (scratch_bytes) {
+		snprintf(scratch_size, sizeof scratch_size, "%llu",
+			 (unsigned long long)scratch_bytes);
+		scratch_opts[2] = "size";
+		scratch_opts[3] = scratch_size;
+	}
 	scratch = new_fs("tmpfs", scratch_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	if (scratch < 0)
 		goto out;
