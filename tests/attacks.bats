@@ -24,6 +24,8 @@ attack() {
 		shift
 	done
 	shift
+	# shellcheck disable=SC2046
+	[ "$profile" = hosting ] && opts+=($(hosting_nocg))
 	run --separate-stderr "$LAMINA" run -p "$profile" "${opts[@]}" --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" "$@"
 }
 
