@@ -150,11 +150,11 @@ print("%.3f" % ((time.process_time() - c0) / (time.monotonic() - t0)))'
 	assert_line --index 1 --regexp '^100	'
 }
 
-@test "resources: the MemAvailable measure sees a sandbox without limits: 512 MiB in /dev/shm fits (its default bound is 1G) and the host's memory falls by it" {
+@test "resources: the MemAvailable measure sees a sandbox without limits: 512 MiB in /dev/shm fits (its default bound is 1G) and the host's memory falls by more than 256M" {
 	mem_drop "$LAMINA" run -- /bin/sh -c 'dd if=/dev/zero of=/dev/shm/big bs=1M count=512 2>/dev/null; echo "dd=$?"; sleep 0.5'
 	[ "$st" = 0 ]
 	[ "$out" = dd=0 ]
-	[ "$drop_mib" -ge 400 ]
+	[ "$drop_mib" -gt 256 ]
 }
 
 @test "resources: a private --tmpfs counts against --memory: 2 GiB written to it under --memory 256M is stopped at the limit, MemAvailable falls by less than the limit (and 32M of noise)" {
@@ -353,6 +353,8 @@ print("%.3f" % ((time.process_time() - c0) / (time.monotonic() - t0)))'
 
 @test "resources: no cgroup work at all without a limit (the supervisor never touches /sys/fs/cgroup); twin: with one it does" {
 	command -v strace >/dev/null || skip "strace is needed"
+	# (LeakSanitizer cannot run under ptrace)
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}detect_leaks=0"
 	run strace -e trace=%file,mkdir,rmdir -o "$BATS_TEST_TMPDIR/trace" "$LAMINA" run -- /bin/true
 	assert_success
 	run grep -c /sys/fs/cgroup "$BATS_TEST_TMPDIR/trace"
