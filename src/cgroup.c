@@ -846,8 +846,14 @@ int lm_cg_setup(struct lm_cg_launch *g, const struct lm_resources *r, bool root,
 				return lm_error(e, ENAMETOOLONG, L, "%s", d->parent);
 			if (mkdir(g->leaf, 0755) < 0 && errno != EEXIST)
 				return lm_error(e, errno, L, "creating %s", g->leaf);
-			if (write_in(g->leaf, "cgroup.procs", pid, g->fake) < 0)
-				return lm_error(e, errno, L, "moving lamina into %s", g->leaf);
+			if (write_in(g->leaf, "cgroup.procs", pid, g->fake) < 0) {
+				lm_error(e, errno, L, "moving lamina into %s", g->leaf);
+				if (g->fake)
+					remove_plain(g->leaf);
+				else
+					rmdir(g->leaf);
+				return -1;
+			}
 			g->moved = true;
 			g->enabled[0] = '\0';
 			for (unsigned c = 0; c < LM_CG_NCTRL; c++)
