@@ -95,6 +95,8 @@ struct demo {
 	char write_dir[PATH_MAX]; /* bound writable, outside --allow-write's places */
 	unsigned removable[32];
 	size_t nremovable;
+	/* why the resources attacks cannot run here, or "" */
+	char resources_why[sizeof((struct lm_err *)0)->msg];
 };
 
 static void *xrealloc(void *p, size_t n)
@@ -367,6 +369,32 @@ static const char *i386_missing(void)
 #endif
 }
 
+/* The resources attacks run with the sandbox's limits of resource_opts (the layer does nothing
+ * without a limit): can this caller have them?  If not (unprivileged without a delegated
+ * cgroup), those attacks are skipped with lamina's own reason. */
+static const char *const resource_opts[] = {"--memory", "128M", "--pids", "64", NULL};
+static bool resources_ok(struct demo *d)
+{
+	if (d->resources_why[0])
+		return false;
+	struct lm_config c;
+	struct lm_err e = {0};
+	lm_config_init(&c);
+	int r = 0;
+	for (const char *const *o = resource_opts; *o && r == 0; o += 2) {
+		const struct lm_setting *s = lm_setting_by_option(o[0]);
+		struct lm_args a = {
+		    .src = LM_SRC_CLI, .name = o[0], .argc = 1, .argv = (char *const *)&o[1]};
+		r = s ? lm_setting_apply(s, &c, &a, &e) : lm_error(&e, 0, "demo", "no %s", o[0]);
+	}
+	if (r == 0)
+		r = lm_resources_probe(&c, &e);
+	lm_config_free(&c);
+	if (r < 0)
+		snprintf(d->resources_why, sizeof d->resources_why, "%s", e.msg);
+	return r == 0;
+}
+
 static void fixtures(struct demo *d)
 {
 	const char *home = getenv("HOME");
@@ -411,6 +439,9 @@ static void fixtures(struct demo *d)
 		} else if (!strcmp(n, "write-dir") && !d->write_dir[0]) {
 			a->skip = true;
 			a->skip_why = "cannot create a directory in /var/tmp to bind";
+		} else if (!strcmp(a->cls, "resources") && !resources_ok(d)) {
+			a->skip = true;
+			a->skip_why = d->resources_why;
 		}
 	}
 }
@@ -506,6 +537,9 @@ static int start_job(struct demo *d, struct job *j, size_t idx)
 	argv[k++] = "0";
 	argv[k++] = "--gid";
 	argv[k++] = "0";
+	if (!strcmp(a->cls, "resources"))
+		for (const char *const *o = resource_opts; *o; o++)
+			argv[k++] = *o;
 	for (size_t i = 0; i < d->nremovable; i++)
 		if (j->disabled & d->removable[i]) {
 			argv[k++] = "--unsafe-disable-layer";

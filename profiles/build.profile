@@ -32,3 +32,7 @@ rlimit fsize=8G
 rlimit as=16G
 # CPU seconds per process (SIGXCPU): two hours of CPU for one compiler or test is a runaway.
 rlimit cpu=7200
+# No limit of the build as a whole (`limit memory ...`, a cgroup): builds differ too much for
+# one bound (a C++ link takes gigabytes, `make -j` hundreds of processes), and a cgroup needs
+# root or a delegated cgroup v2, where lamina would refuse to run without one.  A build farm
+# gives its own: `lamina run -p build --memory 8G --pids 1024 --cpus 4 ...`.

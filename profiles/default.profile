@@ -39,6 +39,11 @@
 # `--rlimit cpu=unlimited` (the command line wins over the profile).
 rlimit as=8G
 rlimit cpu=3600
+# No limit of the sandbox as a whole (`limit memory ...`: a cgroup): a cgroup needs root or a
+# cgroup v2 delegated to the caller, and lamina refuses to run where a limit asked for cannot
+# be applied, so a limit here would stop `default` for most unprivileged callers.  /tmp and
+# /dev/shm are bounded all the same (1G together); add --memory, --pids or --cpus where the
+# caller can have a cgroup.
 
 # Landlock, by path (rules match the root lamina builds): read and execute anywhere in it;
 # write only where the sandbox is meant to write -- /tmp, /dev/shm and lamina's own device

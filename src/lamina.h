@@ -73,6 +73,8 @@ enum lm_layer_bit {
 	LM_LAYER_ENV = 1u << 11,    /* clearing the environment */
 	/* Landlock: rules by path and TCP port, signals and abstract sockets scoped */
 	LM_LAYER_LANDLOCK = 1u << 12,
+	/* the sandbox's cgroup (memory, tasks, CPU, I/O limits) */
+	LM_LAYER_RESOURCES = 1u << 13,
 };
 
 /* ---- mounts ---------------------------------------------------------------------------- */
@@ -194,6 +196,25 @@ struct lm_net_port {
 	uint16_t port;	    /* --publish: the port inside; --connect-host: the same port */
 };
 
+/* ---- resources: limits of the sandbox as a whole, through a cgroup (src/cgroup.c) ------- */
+#define LM_MAX_IO_LIMITS 8
+struct lm_io_limit {
+	char device[128];    /* a block device's path, or MAJ:MIN, as written */
+	uint64_t rbps, wbps; /* bytes per second; 0: no limit */
+};
+struct lm_resources {
+	bool cli;	      /* a limit came from the command line: it must be applied */
+	uint64_t memory;      /* bytes; 0: no limit */
+	uint64_t memory_swap; /* bytes of swap beyond memory (UINT64_MAX: unlimited) */
+	bool memory_swap_set; /* given; otherwise none where a memory limit is set */
+	uint64_t pids;	      /* tasks of the payload (init not counted); 0: no limit */
+	uint64_t cpu_quota;   /* microseconds of CPU per 100 ms; 0: no limit */
+	unsigned cpu_weight;  /* 1..10000 (cgroup v2's scale); 0: not set */
+	unsigned io_weight;   /* 1..10000; 0: not set */
+	struct lm_io_limit io[LM_MAX_IO_LIMITS];
+	unsigned nio;
+};
+
 /* ---- the one description of a sandbox -------------------------------------------------- */
 struct lm_config {
 	/* payload */
@@ -261,6 +282,8 @@ struct lm_config {
 	unsigned npublish, nconnect_host;
 	struct lm_net_port publish[LM_NET_MAX_PORTS];	   /* --publish */
 	struct lm_net_port connect_host[LM_NET_MAX_PORTS]; /* --connect-host */
+	/* resources (src/cgroup.c): limits of the sandbox as a whole */
+	struct lm_resources res;
 };
 
 void lm_config_init(struct lm_config *c);
@@ -310,7 +333,8 @@ bool lm_userns_is_range(const struct lm_config *c);
  * clone(2) with CLONE_PIDFD, 0 in init, init's pid in the supervisor (*pidfd its pidfd), -1
  * and errno on failure.  The user namespace is created as the sandbox's own host uid, with
  * the sandbox's bounds on pending signals, message queues and processes. */
-pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int *pidfd, struct lm_err *e);
+pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int cgroup, int *pidfd,
+		      struct lm_err *e);
 /* The generated /etc/passwd (group: /etc/group) of lamina's own root; malloc'd, NULL when
  * out of memory. */
 char *lm_userns_etc(const struct lm_config *c, bool group, const char *payload_home);
@@ -521,5 +545,30 @@ extern const struct lm_layer lm_layer_fds, lm_layer_session, lm_layer_userns, lm
     lm_layer_mount, lm_layer_netns, lm_layer_env, lm_layer_rlimits, lm_layer_caps, lm_layer_nnp,
     lm_layer_seccomp, lm_layer_stdfd;
 extern const struct lm_layer lm_layer_landlock;
+extern const struct lm_layer lm_layer_resources;
+
+/* ---- cgroup.c: the resources layer's interface to the rest of lamina -------------------- */
+/* A limit of the sandbox as a whole was asked for (and the layer is on): a cgroup is needed.
+ * Without one the layer does nothing at all. */
+bool lm_resources_wanted(const struct lm_config *c);
+/* Could this caller get the cgroup c asks for, now?  0, or -1 with what is missing and how to
+ * get it (the message a launch would fail with).  Nothing is created. */
+int lm_resources_probe(const struct lm_config *c, struct lm_err *e);
+/* The size of lamina's own scratch tmpfs (/tmp and /dev/shm) in bytes; 0: the kernel's
+ * default (half the RAM), when the layer is removed. */
+uint64_t lm_resources_scratch_size(const struct lm_config *c);
+/* supervise.c: the directory fd of the sandbox's cgroup v2 to clone init into
+ * (CLONE_INTO_CGROUP), or -1: a plain clone (no cgroup, or cgroup v1 only). */
+int lm_resources_clone_cgroup(void);
+/* What the sandbox's cgroup measured, read when the launch ended (for a status report). */
+struct lm_resources_status {
+	bool measured;	    /* the launch had a cgroup; nothing below is known otherwise */
+	unsigned oom_kills; /* processes the kernel's OOM killer ended inside */
+	bool have_memory_peak;
+	uint64_t memory_peak; /* bytes, the most the sandbox used at once */
+	bool have_cpu;
+	uint64_t cpu_usec; /* CPU time of every process of the sandbox, user + system */
+};
+void lm_resources_last_status(struct lm_resources_status *st);
 
 #endif

@@ -16,6 +16,11 @@
  *   env       the payload's environment, built in the supervisor;
  *   rlimits   the payload's limits, applied before the capabilities go (setting them may need
  *             CAP_SYS_RESOURCE in the user namespace);
+ *   resources the sandbox's cgroup: made in PREPARE after the cheap checks of the layers before
+ *             it (a later failure, such as seccomp's compile, removes it again in the end
+ *             step); it exists with its limits before the clone, init is born in it (or put
+ *             in it while it waits, stage PARENT) and roots its cgroup namespace there (INIT);
+ *             its end step comes after netns's, whose helper is gone by then;
  *   caps, nnp every capability dropped after the mounts, then no_new_privs, which seccomp
  *             needs without CAP_SYS_ADMIN;
  *   landlock  its ruleset is built in init once the root is pivoted into (its rules name paths
@@ -31,9 +36,10 @@
 #include <string.h>
 
 const struct lm_layer *const lm_layers[] = {
-    &lm_layer_fds,	&lm_layer_session, &lm_layer_userns,  &lm_layer_ns,   &lm_layer_mount,
-    &lm_layer_netns,	&lm_layer_env,	   &lm_layer_rlimits, &lm_layer_caps, &lm_layer_nnp,
-    &lm_layer_landlock, &lm_layer_seccomp, &lm_layer_stdfd,   NULL,
+    &lm_layer_fds,	 &lm_layer_session, &lm_layer_userns,	&lm_layer_ns,
+    &lm_layer_mount,	 &lm_layer_netns,   &lm_layer_env,	&lm_layer_rlimits,
+    &lm_layer_resources, &lm_layer_caps,    &lm_layer_nnp,	&lm_layer_landlock,
+    &lm_layer_seccomp,	 &lm_layer_stdfd,   NULL,
 };
 
 int lm_layers_run(enum lm_stage stage, struct lm_sandbox *sb, struct lm_err *e)

@@ -145,7 +145,7 @@ static void fs_log(int fs, struct lm_err *e)
  * that decides it: a quarter of the RAM, at most 1 GiB (the kernel's default, half the RAM
  * for each tmpfs, lets two sandboxes pin all of it).  What is written there is charged to the
  * writer's memory cgroup, so a memory limit, where one is set, is what to size it from here. */
-static uint64_t default_tmpfs_size(void)
+static uint64_t default_tmpfs_size(const struct lm_config *c)
 {
 	static uint64_t size;
 	if (!size) {
@@ -153,12 +153,16 @@ static uint64_t default_tmpfs_size(void)
 		uint64_t quarter = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 4 : 0;
 		size = quarter && quarter < (1ull << 30) ? quarter & ~4095ull : 1ull << 30;
 	}
-	return size;
+	/* Under a memory limit, at most what the resources layer gives lamina's scratch: a tmpfs
+	 * filled to the cgroup's limit would make the OOM killer end the sandbox's processes one
+	 * by one, where ENOSPC is the better answer. */
+	uint64_t cap = lm_resources_scratch_size(c);
+	return cap && cap < size ? cap : size;
 }
 
-static const char *size_option(char *buf, size_t n, uint64_t size)
+static const char *size_option(const struct lm_config *c, char *buf, size_t n, uint64_t size)
 {
-	snprintf(buf, n, "%llu", (unsigned long long)(size ? size : default_tmpfs_size()));
+	snprintf(buf, n, "%llu", (unsigned long long)(size ? size : default_tmpfs_size(c)));
 	return buf;
 }
 
@@ -744,7 +748,7 @@ static int scratch_fd(struct build *b, struct lm_err *e)
 	if (b->scratch < 0) {
 		char size[24];
 		const char *const opts[] = {"mode", "0700", "size",
-					    size_option(size, sizeof size, 0), NULL};
+					    size_option(b->c, size, sizeof size, 0), NULL};
 		b->scratch = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	}
 	return b->scratch;
@@ -754,7 +758,7 @@ static int mount_tmpfs(struct build *b, const struct lm_mount *m, struct lm_err 
 {
 	char mode[8], size[24];
 	snprintf(mode, sizeof mode, "%o", m->mode_set ? m->mode : 0755u);
-	const char *const opts[] = {"mode", mode, "size", size_option(size, sizeof size, m->size),
+	const char *const opts[] = {"mode", mode, "size", size_option(b->c, size, sizeof size, m->size),
 				    NULL};
 	cleanup_close int fd = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	if (fd < 0)
@@ -1427,7 +1431,7 @@ static int mount_init(struct lm_sandbox *sb, struct lm_err *e)
 	 * --file contents and overlay changes are directories of it too. */
 	char size[24];
 	const char *const scratch_opts[] = {"mode", "0700", "size",
-					    size_option(size, sizeof size, 0), NULL};
+					    size_option(c, size, sizeof size, 0), NULL};
 	scratch = new_fs("tmpfs", scratch_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	if (scratch < 0)
 		goto out;
@@ -1524,7 +1528,7 @@ static int mount_prepare(struct lm_sandbox *sb, struct lm_err *e)
 	struct lm_config *c = sb->c;
 	if (lm_mount_check(c, e) < 0 || read_file_data(c, e) < 0)
 		return -1;
-	(void)default_tmpfs_size(); /* init inherits it, and needs no sysinfo() of its own */
+	(void)default_tmpfs_size(c); /* init inherits it, and needs no sysinfo() of its own */
 	if (lm_mount_src_prepare(sb, e) < 0)
 		return -1;
 	(void)lm_mount_home(c);

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 extern char **environ;
 
@@ -147,8 +148,9 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 
 	unsigned long flags = lm_ns_clone_flags(c);
 	/* Like fork (no new stack), with a pidfd for ppoll; the userns layer creates the user
-	 * namespace as the sandbox's own host uid. */
-	pid_t pid = lm_userns_clone(c, flags, &pidfd, e);
+	 * namespace as the sandbox's own host uid, and init is born in the sandbox's cgroup v2
+	 * where it has one (the resources layer). */
+	pid_t pid = lm_userns_clone(c, flags, lm_resources_clone_cgroup(), &pidfd, e);
 	if (pid < 0)
 		goto restore;
 	if (pid == 0)

@@ -801,8 +801,22 @@ static pid_t pidfd_pid(int pidfd)
 	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
 }
 
-static pid_t clone_as_root(const struct lm_config *c, unsigned long flags, int *pidfd,
-			   struct lm_err *e)
+/* clone, like fork (no new stack), with a pidfd; clone3 when the child must be born in a
+ * cgroup v2 (cgroup: its directory fd, or -1). */
+static pid_t clone_pidfd(unsigned long flags, int *pidfd, int cgroup)
+{
+	if (cgroup < 0)
+		return (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL,
+				      NULL);
+	struct clone_args ca = {.flags = flags | CLONE_PIDFD | CLONE_INTO_CGROUP,
+				.pidfd = (uint64_t)(uintptr_t)pidfd,
+				.exit_signal = SIGCHLD,
+				.cgroup = (uint64_t)cgroup};
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+}
+
+static pid_t clone_as_root(const struct lm_config *c, unsigned long flags, int cgroup,
+			   int *pidfd, struct lm_err *e)
 {
 	cleanup_close int ns = create_userns(c, e);
 	if (ns < 0)
@@ -825,10 +839,8 @@ static pid_t clone_as_root(const struct lm_config *c, unsigned long flags, int *
 		int pfd = -1;
 		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || setns(ns, CLONE_NEWUSER) < 0)
 			_exit(errno);
-		pid_t pid = (pid_t)syscall(SYS_clone,
-					   (flags & ~(unsigned long)CLONE_NEWUSER) | CLONE_PARENT |
-					       CLONE_PIDFD | SIGCHLD,
-					   NULL, &pfd, NULL, NULL);
+		pid_t pid =
+		    clone_pidfd((flags & ~(unsigned long)CLONE_NEWUSER) | CLONE_PARENT, &pfd, cgroup);
 		if (pid == 0)
 			return 0; /* init, a child of the supervisor */
 		if (pid < 0 || dup3(pfd, slot, O_CLOEXEC) < 0)
@@ -848,10 +860,11 @@ static pid_t clone_as_root(const struct lm_config *c, unsigned long flags, int *
 	return pid;
 }
 
-pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int *pidfd, struct lm_err *e)
+pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int cgroup, int *pidfd,
+		      struct lm_err *e)
 {
 	if (c->caller_is_root)
-		return clone_as_root(c, flags, pidfd, e);
+		return clone_as_root(c, flags, cgroup, pidfd, e);
 	/* Unprivileged the caller creates the namespace: its soft limits on pending signals and
 	 * queue bytes are lowered to the sandbox's for the clone (processes cannot be: the clone
 	 * itself is counted against that limit). */
@@ -865,8 +878,7 @@ pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int *pidfd
 			lowered[i] = raw_prlimit(bounded[i], &r, NULL) == 0;
 		}
 	}
-	pid_t pid =
-	    (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, NULL);
+	pid_t pid = clone_pidfd(flags, pidfd, cgroup);
 	int err = errno;
 	if (pid == 0)
 		return 0;
@@ -874,7 +886,8 @@ pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int *pidfd
 		if (lowered[i])
 			raw_prlimit(bounded[i], &old[i], NULL);
 	if (pid < 0)
-		return lm_error(e, err, L, "clone into new namespaces%s",
+		return lm_error(e, err, L, "clone into new namespaces%s%s",
+				cgroup >= 0 ? " and the sandbox's cgroup" : "",
 				err == EPERM || err == ENOSPC
 				    ? " (are unprivileged user namespaces allowed? see "
 				      "/proc/sys/user/max_user_namespaces)"

@@ -24,6 +24,8 @@ attack() {
 		shift
 	done
 	shift
+	# shellcheck disable=SC2046
+	[ "$profile" = hosting ] && opts+=($(hosting_nocg))
 	run --separate-stderr "$LAMINA" run -p "$profile" "${opts[@]}" --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" "$@"
 }
 
@@ -880,4 +882,37 @@ escapes_with() {
 	blocked hosting EPERM landlock-signal
 	twin default landlock-signal
 	escapes default landlock landlock-signal
+}
+
+# ---- resources (the sandbox's cgroup) -------------------------------------------------------------------------
+
+# The limits the resources attacks run under (the layer does nothing without a limit), as
+# lamina demo gives them; a caller that cannot have a cgroup skips with lamina's reason.
+RES=(--memory 128M --pids 64)
+need_res() {
+	local err
+	err=$("$LAMINA" run "${RES[@]}" -- /bin/true 2>&1) || skip "no cgroup for uid $(id -u) here: ${err#lamina: }"
+}
+
+@test "res-shm-memory: /dev/shm holds half of --memory 128M (ENOSPC at 64 of 512 MiB); twin writes 4 MiB; escapes without the resources layer" {
+	attack default "${RES[@]}" --unsafe-disable-layer resources -- res-shm-memory
+	assert_output --regexp '^escaped 512 of 512 MiB written to /dev/shm$'
+	assert_failure 1
+	assert_stderr --partial "WARNING: layer 'resources' disabled"
+	need_res
+	attack default "${RES[@]}" -- res-shm-memory
+	assert_output --regexp '^blocked ENOSPC 64 of 512 MiB written to /dev/shm$'
+	assert_success
+	twin default res-shm-memory "${RES[@]}"
+}
+
+@test "res-process-count: 256 processes at once stop at --pids 64 (EAGAIN, the harness and the attempt counted); twin holds 8; escapes without the resources layer" {
+	attack default "${RES[@]}" --unsafe-disable-layer resources -- res-process-count
+	assert_output --regexp '^escaped 256 of 256 processes at once$'
+	assert_failure 1
+	need_res
+	attack default "${RES[@]}" -- res-process-count
+	assert_output --regexp '^blocked EAGAIN 62 of 256 processes at once$'
+	assert_success
+	twin default res-process-count "${RES[@]}"
 }

@@ -348,11 +348,13 @@ after"
 @test "hosting: tight rlimits and the std-fd layer" {
 	# (python: a shell pipeline dup2s onto fd 1 and grep closes fd 1 at exit, both killed by the
 	# std-fd layer)
-	run --separate-stderr lm -p hosting "${ASAN_AS[@]}" -- "$PY" -c 'print(open("/proc/self/limits").read())'
+	# shellcheck disable=SC2046
+	run --separate-stderr lm -p hosting "${ASAN_AS[@]}" $(hosting_nocg) -- "$PY" -c 'print(open("/proc/self/limits").read())'
 	assert_success
 	[ "$(echo "$output" | awk '/processes/ {print $3, $4}')" = "128 128" ]
 	[ "$(echo "$output" | awk '/open files/ {print $4, $5}')" = "256 256" ]
-	run --separate-stderr lm -p hosting "${ASAN_AS[@]}" -- /bin/sh -c 'exec 2>/dev/null; echo after'
+	# shellcheck disable=SC2046
+	run --separate-stderr lm -p hosting "${ASAN_AS[@]}" $(hosting_nocg) -- /bin/sh -c 'exec 2>/dev/null; echo after'
 	assert_failure 159
 }
 

@@ -2245,6 +2245,70 @@ static void a_quota_msgqueue(const char *arg)
 	}
 }
 
+/* ---- resources: the sandbox's cgroup ------------------------------------------------------- */
+/* Memory no process owns: tmpfs pages.  The file has no name (O_TMPFILE) and goes with the last
+ * fd, however the attempt ends (an OOM kill included), so nothing is left on any tmpfs, the
+ * host's /dev/shm included where the pivot is removed. */
+static void a_res_shm_memory(const char *arg)
+{
+	long mib = 512;
+	if (arg && need_int(arg, &mib) < 0)
+		return;
+	if (g_twin)
+		mib = 4;
+	int fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		inconclusive("O_TMPFILE in /dev/shm: %s", errname(errno));
+		return;
+	}
+	static char block[1 << 20];
+	memset(block, 'x', sizeof block);
+	long n = 0;
+	int e = 0;
+	for (; n < mib; n++) {
+		ssize_t w = write(fd, block, sizeof block);
+		if (w != (ssize_t)sizeof block) {
+			e = w < 0 ? errno : ENOSPC;
+			break;
+		}
+	}
+	close(fd);
+	char what[96];
+	snprintf(what, sizeof what, "%ld of %ld MiB written to /dev/shm", n, mib);
+	outcome(n == mib ? 0 : -1, e, what);
+}
+
+/* Processes held at once, under the per-process RLIMIT_NPROC default (1024, counted per user
+ * namespace): only a limit of the sandbox as a whole stops it. */
+static void a_res_process_count(const char *arg)
+{
+	long max = 256;
+	if (arg && need_int(arg, &max) < 0)
+		return;
+	if (g_twin)
+		max = 8;
+	if (max > 1000)
+		max = 1000;
+	pid_t kids[1000];
+	long n = 0;
+	int e = 0;
+	for (; n < max; n++) {
+		pid_t p = spawn_sleeper();
+		if (p < 0) {
+			e = errno;
+			break;
+		}
+		kids[n] = p;
+	}
+	for (long i = 0; i < n; i++)
+		kill(kids[i], SIGKILL);
+	for (long i = 0; i < n; i++)
+		reap(kids[i]);
+	char what[96];
+	snprintf(what, sizeof what, "%ld of %ld processes at once", n, max);
+	outcome(n == max ? 0 : -1, e, what);
+}
+
 /* ---- the table --------------------------------------------------------------------------------
  */
 struct attack {
@@ -2403,6 +2467,10 @@ static const struct attack attacks[] = {
      a_quota_sigpending, NULL, "queue 16 signals"},
     {"quota-msgqueue", "quota", "-", "ten POSIX message queues of 10 x 8 KiB", a_quota_msgqueue,
      NULL, "one message queue"},
+    {"res-shm-memory", "resources", "-", "fill /dev/shm with 512 MiB (tmpfs pages)",
+     a_res_shm_memory, NULL, "4 MiB in /dev/shm"},
+    {"res-process-count", "resources", "-", "hold 256 processes at once", a_res_process_count, NULL,
+     "8 processes"},
 };
 #define NATTACKS (sizeof attacks / sizeof attacks[0])
 
