@@ -321,7 +321,7 @@ except OSError as e:
 	assert_success
 	assert_stderr --partial "lamina: landlock: /: read exec (profile)"
 	assert_stderr --partial "lamina: landlock: /tmp: write (profile)"
-	assert_stderr --partial "lamina: landlock: /out: write ioctl (writable mount)"
+	assert_stderr --partial "lamina: landlock: /out: write (writable mount)"
 	assert_stderr --partial "lamina: landlock: TCP ports: bind none; connect 5432; any other refused"
 	assert_stderr --regexp "lamina: landlock: restricted \(ABI [67]\): [0-9]+ path rules, 1 TCP port, scoped: abstract unix sockets, signals"
 	# with --allow-write the writable mount gets no rule of its own
