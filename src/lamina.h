@@ -71,6 +71,7 @@ enum lm_layer_bit {
 	LM_LAYER_SESSION = 1u << 9, /* the new session (setsid) */
 	LM_LAYER_FDS = 1u << 10,    /* closing inherited fds */
 	LM_LAYER_ENV = 1u << 11,    /* clearing the environment */
+	LM_LAYER_TERMINAL = 1u << 12, /* a pty of its own, not the caller's terminal */
 };
 
 /* ---- mounts ---------------------------------------------------------------------------- */
@@ -200,6 +201,10 @@ struct lm_config {
 	bool caller_is_root;    /* euid 0: the payload is mapped to host_uid/host_gid */
 	uid_t caller_uid;
 	gid_t caller_gid;
+
+	/* terminal (src/pty.c) */
+	bool tty_force; /* -t/--tty: a pty even when fds 0-2 are not terminals */
+	bool no_pty;    /* --no-pty: the payload gets the caller's fds 0-2 as they are */
 };
 
 void lm_config_init(struct lm_config *c);
@@ -429,6 +434,6 @@ int lm_setting_apply(const struct lm_setting *s, struct lm_config *c, struct lm_
 /* The rows (each in its layer's file). */
 extern const struct lm_layer lm_layer_fds, lm_layer_session, lm_layer_userns, lm_layer_ns,
     lm_layer_mount, lm_layer_netns, lm_layer_env, lm_layer_rlimits, lm_layer_caps, lm_layer_nnp,
-    lm_layer_seccomp, lm_layer_stdfd;
+    lm_layer_seccomp, lm_layer_stdfd, lm_layer_terminal;
 
 #endif

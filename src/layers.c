@@ -12,6 +12,9 @@
  *             root is built and pivoted into after the ids are settled (stage INIT);
  *   netns     the network namespace, made beside init while it builds the root, is joined once
  *             the root is done: the helper has had that time to finish;
+ *   terminal  the pty is opened once the root is built, in the sandbox's own devpts; the
+ *             payload's session with it as controlling terminal comes before the layers that
+ *             constrain the payload;
  *   env       the payload's environment, built in the supervisor;
  *   rlimits   the payload's limits, applied before the capabilities go (setting them may need
  *             CAP_SYS_RESOURCE in the user namespace);
@@ -26,11 +29,13 @@
 #include <string.h>
 
 const struct lm_layer *const lm_layers[] = {
-    &lm_layer_fds, &lm_layer_session, &lm_layer_userns,
-    &lm_layer_ns,  &lm_layer_mount,   &lm_layer_netns,
-    &lm_layer_env, &lm_layer_rlimits, &lm_layer_caps,
-    &lm_layer_nnp, &lm_layer_seccomp, &lm_layer_stdfd,
-    NULL,
+    &lm_layer_fds,	&lm_layer_session,
+    &lm_layer_userns,	&lm_layer_ns,
+    &lm_layer_mount,	&lm_layer_netns,
+    &lm_layer_terminal, &lm_layer_env,
+    &lm_layer_rlimits,	&lm_layer_caps,
+    &lm_layer_nnp,	&lm_layer_seccomp,
+    &lm_layer_stdfd,	NULL,
 };
 
 int lm_layers_run(enum lm_stage stage, struct lm_sandbox *sb, struct lm_err *e)
