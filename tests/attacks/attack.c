@@ -1180,9 +1180,8 @@ static int caller_terminal(const char *arg, bool *callers)
  * reach. */
 static void own_pty(long r, int e, const char *what)
 {
-	blocked_w("OWNPTY",
-		  "stdin is a pty of the sandbox's own, not the caller's terminal (%s there: %s)",
-		  what, r >= 0 ? "done" : errname(e));
+	blocked_w("OWNPTY", "stdin is the sandbox's own pty (%s there: %s)", what,
+		  r >= 0 ? "done" : errname(e));
 }
 
 /* A pty the attack opens for itself (the twins: the same call where it may work). */
