@@ -77,7 +77,8 @@ static struct {
 	int master;
 	int in;		   /* the caller's fd 0 */
 	int out;	   /* where the pty's output goes */
-	bool out_own;	   /* out is a non-blocking description of lamina's own */
+	bool out_own;	   /* out is a description of lamina's own, closed at the end */
+	bool out_nonblock; /* out is non-blocking: written at once, whatever POLLOUT says */
 	bool in_eof;	   /* no more input (the caller's terminal hung up, or -t's input ended) */
 	unsigned veof;	   /* end-of-file characters still to type for an input that ended */
 	char last_in;	   /* the last byte of input, for the end-of-file rule */
@@ -90,9 +91,11 @@ static struct {
 	struct buf to_pty, to_caller;
 } r = {.master = -1, .in = -1, .out = -1};
 
-/* The caller's settings while its terminal is raw: read by the signal handler. */
+/* The caller's settings while its terminal is raw, and its file status flags while lamina has
+ * made its description non-blocking: read by the signal handler. */
 static struct termios saved_tio;
 static volatile sig_atomic_t raw_fd = -1;
+static volatile sig_atomic_t flags_fd = -1, saved_flags;
 
 /* Signals whose default action ends lamina: a handler restores the caller's settings first.
  * The first six are blocked and read from the signalfd while the sandbox runs (the supervisor
@@ -220,6 +223,11 @@ static void restore_caller_terminal(void)
 	int fd = raw_fd;
 	if (fd >= 0)
 		tcsetattr(fd, TCSANOW, &saved_tio);
+	raw_fd = -1;
+	fd = flags_fd;
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, saved_flags);
+	flags_fd = -1;
 }
 
 static void restore_and_die(int sig)
@@ -230,30 +238,42 @@ static void restore_and_die(int sig)
 }
 
 /* Output goes through a description of lamina's own, opened non-blocking, so that a terminal
- * that does not drain cannot block the supervisor (O_NONBLOCK on the caller's description would
- * change it for the caller's shell too).  A master (a pty's other end would be a new pty when
- * reopened) and anything that is not a terminal (-t with a pipe or a file, whose offset and
- * O_APPEND belong to the caller's description) are written through the caller's fd, in pieces
- * that fit once POLLOUT is reported. */
-static int output_fd(int fd, bool *own)
+ * that does not drain cannot block the supervisor.  A terminal lamina cannot open again (one of
+ * another user's, after su; a pty's master, which would open a new pty) gets O_NONBLOCK on the
+ * caller's own description instead, until lamina ends (the caller's shell shares it, and does
+ * not read while lamina runs).  Anything that is not a terminal (-t with a pipe or a file, whose
+ * offset and O_APPEND belong to the caller's description) is written through the caller's fd,
+ * in pieces that fit once POLLOUT is reported. */
+static int output_fd(int fd)
 {
-	*own = false;
 	int n;
 	struct stat a, b;
-	if (!(caller_ttys & (1u << fd)) || ioctl(fd, TIOCGPTN, &n) == 0)
+	if (!(caller_ttys & (1u << fd)))
 		return fd;
-	char path[32];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-	int o = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	if (o < 0)
-		return fd;
-	if (fstat(fd, &a) < 0 || fstat(o, &b) < 0 || a.st_rdev != b.st_rdev ||
-	    a.st_dev != b.st_dev || !isatty(o)) {
-		close(o);
-		return fd;
+	if (ioctl(fd, TIOCGPTN, &n) < 0) {
+		char path[32];
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		int o = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+		if (o >= 0 && fstat(fd, &a) == 0 && fstat(o, &b) == 0 && a.st_rdev == b.st_rdev &&
+		    a.st_dev == b.st_dev && isatty(o)) {
+			r.out_own = r.out_nonblock = true;
+			return o;
+		}
+		if (o >= 0)
+			close(o);
 	}
-	*own = true;
-	return o;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		r.out_nonblock = true;
+	else if (fl >= 0) {
+		saved_flags = fl;
+		flags_fd = fd;
+		if (fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0)
+			r.out_nonblock = true;
+		else
+			flags_fd = -1;
+	}
+	return fd;
 }
 
 static void copy_winsize(void)
@@ -285,22 +305,22 @@ void lm_pty_attach(int master)
 		r.master = -1;
 		return;
 	}
-	if (slave_fds & 1)
-		r.in = 0;
-	r.out = output_fd(slave_fds & 2 ? 1 : slave_fds & 4 ? 2 : 0, &r.out_own);
-	copy_winsize();
-	/* A write to a pipe whose reader is gone fails with EPIPE instead of killing lamina with
-	 * the caller's terminal raw. */
-	struct sigaction ign = {.sa_handler = SIG_IGN};
-	pipe_ignored = sigaction(SIGPIPE, &ign, &old_pipe) == 0;
-	if (!(caller_ttys & 1) || tcgetattr(0, &saved_tio) < 0)
-		return;
+	/* The handlers first: nothing of the caller's is changed before they are in place.  A
+	 * write to a pipe whose reader is gone fails with EPIPE instead of killing lamina. */
 	struct sigaction sa = {.sa_handler = restore_and_die,
 			       .sa_flags = SA_RESETHAND | SA_NODEFER};
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < NFATAL; i++)
 		sigaction(fatal_signals[i], &sa, &old_fatal[i]);
 	handlers_set = true;
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	pipe_ignored = sigaction(SIGPIPE, &ign, &old_pipe) == 0;
+	if (slave_fds & 1)
+		r.in = 0;
+	r.out = output_fd(slave_fds & 2 ? 1 : slave_fds & 4 ? 2 : 0);
+	copy_winsize();
+	if (!(caller_ttys & 1) || tcgetattr(0, &saved_tio) < 0)
+		return;
 	struct termios raw = saved_tio;
 	cfmakeraw(&raw);
 	raw_fd = 0;
@@ -396,10 +416,10 @@ static void write_out(bool polled)
 {
 	struct buf *b = &r.to_caller;
 	while (pending(b) && !r.out_dead) {
-		if (!r.out_own && !polled)
+		if (!r.out_nonblock && !polled)
 			return;
 		size_t n = pending(b);
-		if (!r.out_own && n > PIPE_BUF)
+		if (!r.out_nonblock && n > PIPE_BUF)
 			n = PIPE_BUF;
 		ssize_t w = write(r.out, b->data + b->start, n);
 		if (w > 0) {
@@ -483,7 +503,6 @@ bool lm_pty_drained(void)
 {
 	if (r.master < 0 || r.abandoned) {
 		restore_caller_terminal();
-		raw_fd = -1;
 		return true;
 	}
 	r.gone = true;
@@ -501,7 +520,6 @@ bool lm_pty_drained(void)
 	/* Done: the caller's settings back before lamina says anything more (its last line, a
 	 * seccomp kill, would come out on a raw terminal). */
 	restore_caller_terminal();
-	raw_fd = -1;
 	return true;
 }
 
@@ -511,7 +529,6 @@ static void terminal_end(struct lm_sandbox *sb)
 	if (!r.attached)
 		return;
 	restore_caller_terminal();
-	raw_fd = -1;
 	if (handlers_set)
 		for (size_t i = 0; i < NFATAL; i++)
 			sigaction(fatal_signals[i], &old_fatal[i], NULL);
