@@ -525,6 +525,7 @@ tty_drive() {
 		sh -c 'exec "$@" "$(stat -L -c %d:%r /dev/stdin)"' _ \
 		"$LAMINA" run -p default "$@" --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" "$name" $twin
 	verdict=$(cat "$v")
+	[ "$status" = 0 ] || { printf 'ptydrive failed (%s): %s\n' "$status" "$output" >&2; return 1; }
 }
 
 @test "tty-setd: TIOCSETD N_NULL reaches only the sandbox's own pty, the caller's terminal works after; twin on a pty of its own; escapes with --no-pty" {
