@@ -25,12 +25,12 @@
  * Whatever the payload does to its terminal (TIOCSETD, termios, TIOCSTI into its own input,
  * which the seccomp layer refuses anyway) stays in its own pty.
  *
- * The relay never blocks: both buffers are bounded, the master and the supervisor's own
- * description of the caller's terminal are non-blocking, and a side that does not read is
- * waited for with POLLOUT in the supervisor's one ppoll, so signals and the exit are still
- * handled.  When the payload has exited, what it wrote is passed on before lamina returns.  The
- * caller's settings come back on every path lamina ends by, including a signal that kills it
- * (a handler restores them first); only SIGKILL cannot be caught (`stty sane` then).
+ * The relay never blocks: both buffers are bounded, the master and the caller's terminal are
+ * written non-blocking (see output_fd), and a side that does not read is waited for with POLLOUT
+ * in the supervisor's one ppoll, so signals and the exit are still handled.  When the payload
+ * has exited, what it wrote is passed on before lamina returns.  The caller's settings (and file
+ * status flags) come back on every path lamina ends by, including a signal that kills it (a
+ * handler restores them first); only SIGKILL cannot be caught (`stty sane` then).
  *
  * Without a terminal (pipes, CI), nothing of this runs; the session layer then makes the payload
  * lead a process group of its own, which init passes the caller's signals to.  */
