@@ -56,3 +56,8 @@ assert_one_error_line() {
 		return 1
 	fi
 }
+
+# The terminal the suite may run on is never lamina's: with a terminal on stdin lamina puts it in
+# raw mode while it relays, and a test that kills lamina with SIGKILL would leave it so.  Tests
+# that need a terminal make one (script, tests/ptydrive).
+exec </dev/null
