@@ -577,6 +577,14 @@ static int start_job(struct demo *d, struct job *j, size_t idx)
 			close(p[1]);
 			return -1;
 		}
+		/* Its device, which tells it from the sandbox's own pty. */
+		struct stat st;
+		if (stat(ptsname_buf, &st) == 0) {
+			snprintf(arg, sizeof arg, "%llu:%llu", (unsigned long long)st.st_dev,
+				 (unsigned long long)st.st_rdev);
+			argv[k++] = arg;
+			argv[k] = NULL;
+		}
 	}
 	j->pid = fork();
 	if (j->pid < 0) {

@@ -12,6 +12,7 @@
  * itself never holds its own listener, and needs no system call after the filter is loaded but
  * execve. */
 #include "sandbox.h"
+#include "pty.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -249,13 +250,19 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 	}
 
 	bool in_own_pidns = lm_layer_on(c, LM_LAYER_NAMESPACES) && getpid() == 1;
+	/* The payload leads a process group (session.c) or a session (pty.c) of its own: the
+	 * signals a terminal delivers to a whole foreground job go to all of it, as they would to a
+	 * build's children at a terminal; SIGUSR1/SIGUSR2 to the payload alone (and to it alone
+	 * when it has left its group). */
+	bool group = lm_layer_on(c, LM_LAYER_SESSION) || lm_pty_in_use();
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&set, &si);
 		if (sig < 0)
 			continue;
 		if (sig != SIGCHLD) {
-			kill(payload, sig);
+			if (!group || sig == SIGUSR1 || sig == SIGUSR2 || kill(-payload, sig) < 0)
+				kill(payload, sig);
 			continue;
 		}
 		/* Reap every zombie; the payload's own status decides ours. */

@@ -75,6 +75,7 @@ enum lm_layer_bit {
 	LM_LAYER_LANDLOCK = 1u << 12,
 	/* the sandbox's cgroup (memory, tasks, CPU, I/O limits) */
 	LM_LAYER_RESOURCES = 1u << 13,
+	LM_LAYER_TERMINAL = 1u << 14, /* a pty of its own, not the caller's terminal */
 };
 
 /* ---- mounts ---------------------------------------------------------------------------- */
@@ -284,6 +285,9 @@ struct lm_config {
 	struct lm_net_port connect_host[LM_NET_MAX_PORTS]; /* --connect-host */
 	/* resources (src/cgroup.c): limits of the sandbox as a whole */
 	struct lm_resources res;
+	/* terminal (src/pty.c) */
+	bool tty_force; /* -t/--tty: a pty even when fds 0-2 are not terminals */
+	bool no_pty;    /* --no-pty: the payload gets the caller's fds 0-2 as they are */
 };
 
 void lm_config_init(struct lm_config *c);
@@ -543,7 +547,7 @@ int lm_setting_apply(const struct lm_setting *s, struct lm_config *c, struct lm_
 /* The rows (each in its layer's file). */
 extern const struct lm_layer lm_layer_fds, lm_layer_session, lm_layer_userns, lm_layer_ns,
     lm_layer_mount, lm_layer_netns, lm_layer_env, lm_layer_rlimits, lm_layer_caps, lm_layer_nnp,
-    lm_layer_seccomp, lm_layer_stdfd;
+    lm_layer_seccomp, lm_layer_stdfd, lm_layer_terminal;
 extern const struct lm_layer lm_layer_landlock;
 extern const struct lm_layer lm_layer_resources;
 

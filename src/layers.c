@@ -13,6 +13,9 @@
  *   netns     the network namespace, made beside init while it builds the root, is joined once
  *             the root is done: the helper has had that time to finish (--net user: init makes
  *             it first thing, and waits for pasta there, as late as it can);
+ *   terminal  the pty is opened once the root is built, in the sandbox's own devpts; the
+ *             payload's session with it as controlling terminal comes before the layers that
+ *             constrain the payload;
  *   env       the payload's environment, built in the supervisor;
  *   rlimits   the payload's limits, applied before the capabilities go (setting them may need
  *             CAP_SYS_RESOURCE in the user namespace);
@@ -37,9 +40,9 @@
 
 const struct lm_layer *const lm_layers[] = {
     &lm_layer_fds,	 &lm_layer_session, &lm_layer_userns,	&lm_layer_ns,
-    &lm_layer_mount,	 &lm_layer_netns,   &lm_layer_env,	&lm_layer_rlimits,
-    &lm_layer_resources, &lm_layer_caps,    &lm_layer_nnp,	&lm_layer_landlock,
-    &lm_layer_seccomp,	 &lm_layer_stdfd,   NULL,
+    &lm_layer_mount,	 &lm_layer_netns,   &lm_layer_terminal, &lm_layer_env,
+    &lm_layer_rlimits,	 &lm_layer_resources, &lm_layer_caps,	&lm_layer_nnp,
+    &lm_layer_landlock, &lm_layer_seccomp, &lm_layer_stdfd,   NULL,
 };
 
 int lm_layers_run(enum lm_stage stage, struct lm_sandbox *sb, struct lm_err *e)

@@ -13,6 +13,7 @@ enum lm_ctl_type {
 	LM_CTL_LISTENER, /* init -> supervisor: the seccomp notification fd (SCM_RIGHTS) */
 	LM_CTL_STARTED,	 /* init -> supervisor: the payload exec'd; code is its pid inside */
 	LM_CTL_EXIT,	 /* init -> supervisor: the payload's raw wait status */
+	LM_CTL_PTY,	 /* init -> supervisor: the master of the sandbox's pty (SCM_RIGHTS) */
 };
 struct lm_ctl_msg {
 	int type;

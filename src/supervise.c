@@ -6,6 +6,7 @@
  * other process of the sandbox by then, and its own exit (the kernel freeing the mounts and the
  * namespaces, a few hundred microseconds) goes on without anyone waiting, as bubblewrap's does. */
 #include "sandbox.h"
+#include "pty.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -56,6 +57,8 @@ static void ctl_drain(int ctl, bool *open, int *listener, struct lm_ctl_msg *err
 		}
 		if (m.type == LM_CTL_LISTENER && fd >= 0 && *listener < 0)
 			*listener = fd;
+		else if (m.type == LM_CTL_PTY && fd >= 0)
+			lm_pty_attach(fd);
 		else if (fd >= 0)
 			close(fd);
 		if (m.type == LM_CTL_ERROR)
@@ -126,6 +129,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 			sigaction(lm_forwarded_signals[i], &dfl, NULL);
 		}
 	}
+	lm_pty_block(&fwd);
 	if (sigprocmask(SIG_BLOCK, &fwd, &sb.orig_mask) < 0) {
 		lm_error(e, errno, "supervise", "sigprocmask");
 		goto end;
@@ -189,12 +193,13 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	struct lm_report_state rs;
 	lm_report_init(&rs);
 	while (!init_done) {
-		struct pollfd pf[4] = {
+		struct pollfd pf[4 + LM_PTY_NPOLL] = {
 		    {.fd = pidfd, .events = POLLIN},
 		    {.fd = ctl, .events = POLLIN},
 		    {.fd = sfd, .events = POLLIN},
 		    {.fd = listener, .events = POLLIN},
 		};
+		lm_pty_poll(pf + 4);
 		struct timespec ts, *tsp = NULL;
 		if (deadline > 0) {
 			double left = deadline - now();
@@ -207,7 +212,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		/* Once init has closed its end, the control socket stays readable (HUP): stop
 		 * watching it, or ppoll would spin while init's namespaces are torn down. */
 		pf[1].fd = ctl_open ? ctl : -1;
-		int n = ppoll(pf, listener >= 0 ? 4 : 3, tsp, NULL);
+		int n = ppoll(pf, 4 + LM_PTY_NPOLL, tsp, NULL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -223,6 +228,8 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		if (pf[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+				if (lm_pty_signal((int)si.ssi_signo))
+					continue;
 				lm_verbose(c, "supervise", "passing signal %u on", si.ssi_signo);
 				pidfd_signal(pidfd, (int)si.ssi_signo);
 			}
@@ -235,15 +242,15 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 				listener = -1;
 			}
 		}
-		if (pf[1].revents & (POLLIN | POLLHUP)) {
+		lm_pty_relay(pf + 4);
+		if (pf[1].revents & (POLLIN | POLLHUP))
 			ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
-			/* The payload's status: init has killed and reaped every other
-			 * process of the sandbox before sending it (init.c), and exits
-			 * once we hang up.  Return now; the kernel tears the namespaces
-			 * down after, as it does a network namespace. */
-			if (payload_status >= 0 && !timed_out)
-				break;
-		}
+		/* The payload's status: init has killed and reaped every other process of the
+		 * sandbox before sending it (init.c), and exits once we hang up.  Return now (once
+		 * what it wrote to its pty is out); the kernel tears the namespaces down after, as
+		 * it does a network namespace. */
+		if (payload_status >= 0 && !timed_out && lm_pty_drained())
+			break;
 		if (pf[0].revents & POLLIN) {
 			/* Drain what init sent just before it exited, then reap it. */
 			init_done = true;

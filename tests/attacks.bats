@@ -502,32 +502,100 @@ serve() {
 	escapes default seccomp tty-tioclinux-high
 }
 
-# tty_attack OPTIONS...: tty-inherited with the caller's terminal a real pty (script(1)).
+# tty_attack [--twin] OPTIONS...: tty-inherited with the caller's terminal a real pty (script(1)),
+# named to the attack by its device.  (script, its input at an end, types its end-of-file
+# character at once; the line discipline keeps one typed before lamina makes the terminal raw as
+# a NUL, which the sandbox's pty echoes as ^@.)
 tty_attack() {
-	run script -qec "$(printf '%q ' "$LAMINA" run -p default "$@" --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" tty-inherited)" /dev/null </dev/null
+	local twin=
+	[ "${1:-}" = --twin ] && twin=--twin && shift
+	run script -qec "$(printf '%q ' "$LAMINA" run -p default "$@" --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" tty-inherited $twin) \"\$(stat -L -c %d:%r /dev/stdin)\"" /dev/null </dev/null
 	output=${output//$'\r'/}
+	output=${output//^@/}
+	lines=()
+	mapfile -t lines <<<"$output"
 }
 
-@test "tty-inherited: TIOCSTI on the caller's terminal EPERM; twin TIOCGWINSZ; escapes only without seccomp and the new session" {
+@test "tty-inherited: TIOCSTI on the caller's terminal EPERM; twin TIOCGWINSZ; escapes only without seccomp, the new session and the pty" {
 	command -v script >/dev/null || skip "script(1) (util-linux) is needed for a controlling pty"
-	tty_attack
+	tty_attack --no-pty
 	assert_line --regexp '^blocked EPERM '
-	run script -qec "$(printf '%q ' "$LAMINA" run -p default --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" tty-inherited --twin)" /dev/null </dev/null
+	tty_attack --twin
 	assert_line --regexp '^ok '
-	tty_attack --unsafe-disable-layer session
+	tty_attack --no-pty --unsafe-disable-layer session
 	assert_line --regexp '^blocked EPERM '
 	if ! has legacy_tiocsti; then
 		# the kernel refuses TIOCSTI before it looks at whose terminal it is
-		tty_attack --unsafe-disable-layer seccomp
+		tty_attack --no-pty --unsafe-disable-layer seccomp
 		assert_line --regexp '^blocked EIO '
-		tty_attack --unsafe-disable-layer seccomp --unsafe-disable-layer session
+		tty_attack --no-pty --unsafe-disable-layer seccomp --unsafe-disable-layer session
 		assert_line --regexp '^blocked EIO '
 		skip "$FACT_WHY"
 	fi
-	tty_attack --unsafe-disable-layer seccomp
+	tty_attack --no-pty --unsafe-disable-layer seccomp
 	assert_line --regexp '^blocked EPERM '
-	tty_attack --unsafe-disable-layer seccomp --unsafe-disable-layer session
+	tty_attack --no-pty --unsafe-disable-layer seccomp --unsafe-disable-layer session
 	assert_line --regexp '^escaped '
+	# with the pty (the default) stdin is the sandbox's own terminal: TIOCSTI there types into
+	# the payload's own input, even with seccomp and the session removed
+	tty_attack
+	assert_line --regexp '^blocked OWNPTY .*\(TIOCSTI there: EPERM\)$'
+	tty_attack --unsafe-disable-layer seccomp --unsafe-disable-layer session
+	assert_line --regexp '^blocked OWNPTY .*\(TIOCSTI there: done\)$'
+}
+
+# tty_drive NAME [--twin] [LAMINA-OPTIONS...]: NAME with the caller's terminal a pty that
+# tests/ptydrive creates and inspects after the sandbox has ended ($output: its facts, ldisc
+# same|N, termios same|changed, terminal works|dead); the attack's verdict, written to a file so
+# that it survives a broken terminal, in $verdict.
+tty_drive() {
+	local name=$1 twin=
+	shift
+	[ "${1:-}" = --twin ] && twin=--twin && shift
+	command -v python3 >/dev/null || skip "python3 is needed to drive a pty"
+	local v="$BATS_TEST_TMPDIR/verdict"
+	run "$SRC_DIR/tests/ptydrive" --stdout "$v" --stderr "$v.err" -- \
+		sh -c 'exec "$@" "$(stat -L -c %d:%r /dev/stdin)"' _ \
+		"$LAMINA" run -p default "$@" --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" "$name" $twin
+	verdict=$(cat "$v")
+	[ "$status" = 0 ] || { printf 'ptydrive failed (%s): %s\n' "$status" "$output" >&2; return 1; }
+}
+
+@test "tty-setd: TIOCSETD N_NULL reaches only the sandbox's own pty, the caller's terminal works after; twin on a pty of its own; escapes with --no-pty" {
+	tty_drive tty-setd
+	[[ "$verdict" =~ ^blocked\ OWNPTY\ .*\(TIOCSETD\ N_NULL\ there:\ done\)$ ]]
+	assert_line "exit 0"
+	assert_line "ldisc same"
+	assert_line "terminal works"
+	tty_drive tty-setd -p hosting
+	[[ "$verdict" =~ ^blocked\ OWNPTY\  ]]
+	assert_line "ldisc same"
+	tty_drive tty-setd --twin
+	[[ "$verdict" =~ ^ok\  ]]
+	# without the pty the damage outlives the sandbox: the caller's terminal is dead
+	tty_drive tty-setd --no-pty
+	[[ "$verdict" =~ ^escaped\ ioctl\(0,\ TIOCSETD,\ N_NULL\)\ on\ the\ caller\'s\ terminal$ ]]
+	assert_line "ldisc 27"
+	assert_line "terminal dead"
+	tty_drive tty-setd --unsafe-disable-layer terminal
+	[[ "$verdict" =~ ^escaped\  ]]
+	assert_line "ldisc 27"
+}
+
+@test "tty-termios: -echo -icanon -isig reaches only the sandbox's own pty, the caller's settings are unchanged after; twin; escapes with --no-pty" {
+	tty_drive tty-termios
+	[[ "$verdict" =~ ^blocked\ OWNPTY\ .*\(tcsetattr\ -echo\ -icanon\ -isig\ there:\ done\)$ ]]
+	assert_line "exit 0"
+	assert_line "termios same"
+	assert_line "terminal works"
+	tty_drive tty-termios --twin
+	[[ "$verdict" =~ ^ok\  ]]
+	tty_drive tty-termios --no-pty
+	[[ "$verdict" =~ ^escaped\ tcsetattr\(0, ]]
+	assert_line "termios changed"
+	tty_drive tty-termios --unsafe-disable-layer terminal
+	[[ "$verdict" =~ ^escaped\  ]]
+	assert_line "termios changed"
 }
 
 # ---- std fds -----------------------------------------------------------------------------------------

@@ -199,7 +199,8 @@ expect_error() {
 		# a known option fails later (127, or 125 naming the value), never "unknown option"
 		local args=() w
 		for w in $meta; do args+=(x); done
-		run --separate-stderr "$LAMINA" run "$opt" "${args[@]}" -- /bin/true
+		# (stdin is not the loop's: with -t lamina types its stdin into the payload's pty)
+		run --separate-stderr "$LAMINA" run "$opt" "${args[@]}" -- /bin/true </dev/null
 		[[ "$stderr" != *"unknown option"* ]] || { echo "$opt: $stderr" >&2; return 1; }
 		[[ "$stderr" != *"needs"*"argument"* ]] || { echo "$opt: $stderr" >&2; return 1; }
 	done < <(printf '%s\n' "$output" | sed -nE 's/^ +(-[a-z], )?(--[a-z-]+.*)$/\2/p' | sed -E 's/  +.*//')

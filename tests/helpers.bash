@@ -181,3 +181,7 @@ hosting_nocg() {
 	fi
 	cat "$f"
 }
+# The terminal the suite may run on is never lamina's: with a terminal on stdin lamina puts it in
+# raw mode while it relays, and a test that kills lamina with SIGKILL would leave it so.  Tests
+# that need a terminal make one (script, tests/ptydrive).
+exec </dev/null

@@ -108,9 +108,10 @@ time.sleep(30)' > "$out" 2>&1 &
 
 @test "session: the payload has no controlling terminal (TIOCSTI cannot reach the caller's); twin without the session layer" {
 	command -v script >/dev/null || skip "script(1) from bsdutils is missing"
-	run script -qec "'$LAMINA' run -- /bin/sh -c 'if (exec </dev/tty) 2>/dev/null; then echo has-tty; else echo no-tty; fi'" /dev/null
+	# with --no-pty: the terminal layer would give it one of the sandbox's own (terminal.bats)
+	run script -qec "'$LAMINA' run --no-pty -- /bin/sh -c 'if (exec </dev/tty) 2>/dev/null; then echo has-tty; else echo no-tty; fi'" /dev/null
 	assert_output --partial no-tty
-	run script -qec "'$LAMINA' run --unsafe-disable-layer session -- /bin/sh -c 'if (exec </dev/tty) 2>/dev/null; then echo has-tty; else echo no-tty; fi'" /dev/null
+	run script -qec "'$LAMINA' run --no-pty --unsafe-disable-layer session -- /bin/sh -c 'if (exec </dev/tty) 2>/dev/null; then echo has-tty; else echo no-tty; fi'" /dev/null
 	assert_output --partial has-tty
 }
 

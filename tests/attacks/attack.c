@@ -62,6 +62,7 @@
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,6 +83,9 @@
 #endif
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY 1
+#endif
+#ifndef N_NULL
+#define N_NULL 27 /* the line discipline that passes nothing (Linux 4.14) */
 #endif
 
 /* ---- the verdict ------------------------------------------------------------------------ */
@@ -1289,13 +1293,63 @@ static void a_tty_tioclinux_high(const char *arg)
 	tty_attack(0x100000000UL | TIOCLINUX, "ioctl(0x10000541c)", true);
 }
 
+/* The attacks on the caller's terminal: the caller passes its terminal as DEV:RDEV (st_dev and
+ * st_rdev in decimal, `stat -L -c %d:%r /dev/stdin`), a pty of its own that it may throw away.
+ * Stdin is either that terminal (then the call reaches it) or another one, the sandbox's own pty
+ * (then the call reaches only that: blocked, OWNPTY); a pty of another devpts instance has
+ * another st_dev even where the numbers of the pty are the same. */
+static int caller_terminal(const char *arg, bool *callers)
+{
+	unsigned long long dev, rdev;
+	char extra;
+	if (!arg || sscanf(arg, "%llu:%llu%c", &dev, &rdev, &extra) != 2) {
+		inconclusive("%s needs the caller's terminal as DEV:RDEV (stat -L -c %%d:%%r)",
+			     g_name);
+		return -1;
+	}
+	struct stat st;
+	if (!isatty(0) || fstat(0, &st) < 0) {
+		inconclusive("stdin is not a terminal (the caller must pass one)");
+		return -1;
+	}
+	*callers = st.st_dev == (dev_t)dev && st.st_rdev == (dev_t)rdev;
+	return 0;
+}
+
+/* The call was made on the sandbox's own pty: whatever it did, the caller's terminal is out of
+ * reach. */
+static void own_pty(long r, int e, const char *what)
+{
+	blocked_w("OWNPTY", "stdin is the sandbox's own pty (%s there: %s)", what,
+		  r >= 0 ? "done" : errname(e));
+}
+
+/* A pty the attack opens for itself (the twins: the same call where it may work). */
+static int private_pty(int *master)
+{
+	char name[64];
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0) {
+		inconclusive("no pty in the sandbox: %s", errname(errno));
+		if (m >= 0)
+			close(m);
+		return -1;
+	}
+	int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0) {
+		inconclusive("open %s: %s", name, errname(errno));
+		close(m);
+		return -1;
+	}
+	*master = m;
+	return s;
+}
+
 static void a_tty_inherited(const char *arg)
 {
-	(void)arg;
-	if (!isatty(0)) {
-		inconclusive("stdin is not a terminal (the caller must pass one)");
+	bool callers;
+	if (caller_terminal(arg, &callers) < 0)
 		return;
-	}
 	if (g_twin) {
 		struct winsize ws;
 		OUTCOME(ioctl(0, TIOCGWINSZ, &ws), "ioctl(0, TIOCGWINSZ)");
@@ -1303,8 +1357,67 @@ static void a_tty_inherited(const char *arg)
 	}
 	/* A newline only: even if it lands, the caller's shell reads an empty line. */
 	char ch = '\n';
-	OUTCOME(syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI, &ch),
-		"ioctl(0, TIOCSTI) on the caller's terminal");
+	long r = syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI, &ch);
+	int e = errno;
+	if (callers)
+		outcome(r, e, "ioctl(0, TIOCSTI) on the caller's terminal");
+	else
+		own_pty(r, e, "TIOCSTI");
+}
+
+/* N_NULL as the line discipline of the caller's terminal: it passes nothing either way from
+ * then on, long after the sandbox is gone.  Twin: the same call on a pty of the attack's own. */
+static void a_tty_setd(const char *arg)
+{
+	bool callers;
+	if (caller_terminal(arg, &callers) < 0)
+		return;
+	int d = N_NULL;
+	if (g_twin) {
+		int m, s = private_pty(&m);
+		if (s < 0)
+			return;
+		OUTCOME(ioctl(s, TIOCSETD, &d), "ioctl(TIOCSETD, N_NULL) on a pty of its own");
+		close(s);
+		close(m);
+		return;
+	}
+	long r = ioctl(0, TIOCSETD, &d);
+	int e = errno;
+	if (callers)
+		outcome(r, e, "ioctl(0, TIOCSETD, N_NULL) on the caller's terminal");
+	else
+		own_pty(r, e, "TIOCSETD N_NULL");
+}
+
+/* The caller's terminal left without echo, line editing and Ctrl-C, as a crashed full-screen
+ * program leaves it.  Twin: the same change on a pty of the attack's own. */
+static void a_tty_termios(const char *arg)
+{
+	bool callers;
+	if (caller_terminal(arg, &callers) < 0)
+		return;
+	int m = -1, fd = 0;
+	if (g_twin && (fd = private_pty(&m)) < 0)
+		return;
+	struct termios t;
+	if (tcgetattr(fd, &t) < 0) {
+		inconclusive("tcgetattr: %s", errname(errno));
+	} else {
+		t.c_lflag &= ~(tcflag_t)(ECHO | ICANON | ISIG);
+		long r = tcsetattr(fd, TCSANOW, &t);
+		int e = errno;
+		if (g_twin)
+			outcome(r, e, "tcsetattr(-echo -icanon -isig) on a pty of its own");
+		else if (callers)
+			outcome(r, e, "tcsetattr(0, -echo -icanon -isig) on the caller's terminal");
+		else
+			own_pty(r, e, "tcsetattr -echo -icanon -isig");
+	}
+	if (g_twin) {
+		close(fd);
+		close(m);
+	}
 }
 
 /* ---- std fds --------------------------------------------------------------------------------- */
@@ -2400,6 +2513,10 @@ static const struct attack attacks[] = {
      NULL, "TIOCGWINSZ on the pty"},
     {"tty-inherited", "tty", "tty", "TIOCSTI on the caller's terminal (stdin)", a_tty_inherited,
      NULL, "TIOCGWINSZ on stdin"},
+    {"tty-setd", "tty", "tty", "TIOCSETD N_NULL on the caller's terminal (stdin)", a_tty_setd, NULL,
+     "TIOCSETD N_NULL on a pty of its own"},
+    {"tty-termios", "tty", "tty", "-echo -icanon -isig on the caller's terminal (stdin)",
+     a_tty_termios, NULL, "the same on a pty of its own"},
     {"stdfd-close", "stdfd", "-", "close(2)", a_stdfd_close, t_stdfd_close,
      "close of a non-std fd"},
     {"stdfd-close-high", "stdfd", "-", "close(0x100000001)", a_stdfd_close_high, t_stdfd_close,
