@@ -509,14 +509,6 @@ static const struct lm_const *const_lookup(const char *name, size_t len)
 	return NULL;
 }
 
-/* errno names come from glibc (strerrorname_np), which knows every one the kernel has. */
-const char *lm_errno_name(int errnum)
-{
-	if (errnum <= 0 || errnum > 4095)
-		return NULL;
-	return strerrorname_np(errnum);
-}
-
 static int errno_lookup(const char *name, size_t len)
 {
 	for (int i = 1; i < 256; i++) {
@@ -862,41 +854,6 @@ static int parse_value(struct pstate *st, struct src *s, uint64_t *out)
 }
 
 /* ---- actions --------------------------------------------------------------------------------- */
-const char *lm_action_str(const struct lm_action *a, char *buf, size_t len)
-{
-	const char *n = NULL;
-	switch (a->kind) {
-	case LM_ACT_ALLOW:
-		n = "allow";
-		break;
-	case LM_ACT_ERRNO: {
-		const char *en = lm_errno_name(a->errnum);
-		if (en)
-			snprintf(buf, len, "errno(%s)", en);
-		else
-			snprintf(buf, len, "errno(%d)", a->errnum);
-		return buf;
-	}
-	case LM_ACT_KILL_PROCESS:
-		n = "kill-process";
-		break;
-	case LM_ACT_KILL_THREAD:
-		n = "kill-thread";
-		break;
-	case LM_ACT_TRAP:
-		n = "trap";
-		break;
-	case LM_ACT_LOG:
-		n = "log";
-		break;
-	case LM_ACT_NOTIFY:
-		n = "notify";
-		break;
-	}
-	snprintf(buf, len, "%s", n ? n : "?");
-	return buf;
-}
-
 static const struct {
 	const char *name;
 	enum lm_action_kind kind;
@@ -1273,51 +1230,6 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 		st->nr_rules[r->nr]++;
 	p->rules[p->nrules++] = *r;
 	return 0;
-}
-
-static const char *cmp_str(enum lm_cmp op)
-{
-	switch (op) {
-	case LM_CMP_EQ:
-	case LM_CMP_MASKED_EQ:
-		return "==";
-	case LM_CMP_NE:
-		return "!=";
-	case LM_CMP_LT:
-		return "<";
-	case LM_CMP_LE:
-		return "<=";
-	case LM_CMP_GT:
-		return ">";
-	case LM_CMP_GE:
-		return ">=";
-	}
-	return "?";
-}
-
-char *lm_rule_str(const struct lm_rule *r)
-{
-	char act[64], *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		return NULL;
-	fprintf(f, "%s %s", lm_action_str(&r->action, act, sizeof act), r->syscall);
-	for (unsigned i = 0; i < r->nconds; i++) {
-		const struct lm_cond *cd = &r->conds[i];
-		fprintf(f, "%s a%u ", i ? " &&" : " if", cd->arg);
-		if (cd->op == LM_CMP_MASKED_EQ)
-			fprintf(f, "& 0x%" PRIx64 " ", cd->mask);
-		if (cd->value < 4096)
-			fprintf(f, "%s %" PRIu64, cmp_str(cd->op), cd->value);
-		else
-			fprintf(f, "%s 0x%" PRIx64, cmp_str(cd->op), cd->value);
-	}
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
 }
 
 /* COND: aN OP VALUE | aN & MASK == VALUE */

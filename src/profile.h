@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "lamina.h"
+#include "policy.h" /* the rules in words, for check and explain */
 
 /* A `group NAME: DESCRIPTION` section; the rules written after it (in the same file) belong to
  * it until the next group directive or the end of that file. */
@@ -44,14 +45,6 @@ void lm_profile_info_free(struct lm_profile_info *info);
 
 /* The file a shipped profile NAME is read from (malloc'd), or NULL with errno set. */
 char *lm_profile_path(const char *name);
-
-/* "allow", "errno(EPERM)", "kill-process", ... into buf (always NUL-terminated). */
-const char *lm_action_str(const struct lm_action *a, char *buf, size_t len);
-/* One rule as the profile would write it ("errno(EPERM) ioctl if a1 & 0xffffffff == TIOCSTI"),
- * malloc'd; constants are printed as numbers except for the errno name. */
-char *lm_rule_str(const struct lm_rule *r);
-/* The name of an errno value ("EPERM"), or NULL. */
-const char *lm_errno_name(int errnum);
 
 /* Size limit of one profile file: anything larger is refused (a profile is a page of text). */
 #define LM_PROFILE_MAX_SIZE (1024 * 1024)

@@ -266,27 +266,6 @@ int lm_action_rank(enum lm_action_kind k)
 	return 0;
 }
 
-const char *lm_action_kind_name(enum lm_action_kind k)
-{
-	switch (k) {
-	case LM_ACT_ALLOW:
-		return "allow";
-	case LM_ACT_ERRNO:
-		return "errno";
-	case LM_ACT_KILL_PROCESS:
-		return "kill-process";
-	case LM_ACT_KILL_THREAD:
-		return "kill-thread";
-	case LM_ACT_TRAP:
-		return "trap";
-	case LM_ACT_LOG:
-		return "log";
-	case LM_ACT_NOTIFY:
-		return "notify";
-	}
-	return "?";
-}
-
 /* The calls libseccomp multiplexes on i386 (socketcall(2), ipc(2)). */
 static bool x86_multiplexed(const char *name)
 {

@@ -53,8 +53,6 @@ const struct lm_rule *lm_profile_match(const struct lm_seccomp_policy *p, const 
  * more restrictive. */
 int lm_action_rank(enum lm_action_kind k);
 
-const char *lm_action_kind_name(enum lm_action_kind k);
-
 struct sock_filter;
 /* The i-th program lm_seccomp_prepare made (NULL when none): for the unit tests. */
 void lm_seccomp_prepared_prog(unsigned i, const struct sock_filter **insns, unsigned short *len);
