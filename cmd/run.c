@@ -126,7 +126,8 @@ int lm_run_parse_args(int argc, char **argv, struct lm_config *c, struct lm_err 
 	}
 	if (set_str(&c->profile_name, profile) < 0)
 		return lm_error(e, ENOMEM, "run", "profile");
-	/* Settings now; the rules only if the compiled filter is not cached (lm_seccomp_prepare). */
+	/* Settings now; the rules only if lm_cmd_run finds they are needed
+	 * (lm_seccomp_needs_rules). */
 	if (lm_profile_load_settings(profile, c, e) < 0)
 		return -1;
 	/* A profile's rlimits are bounds for everyone who uses it: a caller whose own hard limit
@@ -288,7 +289,12 @@ int lm_cmd_run(int argc, char **argv)
 			if (c.disabled_layers & b)
 				fprintf(stderr, "lamina: WARNING: layer '%s' disabled (--unsafe-disable-layer): this is not a safe sandbox\n",
 					lm_layer_name(b));
-		r = lm_run(&c, &e);
+		/* Once the options are applied (report mode, layers removed): the profile's rules
+		 * are parsed only when no filter built into lamina serves this launch. */
+		if (lm_seccomp_needs_rules(&c))
+			r = lm_profile_load_rules(&c, &e);
+		if (r == 0)
+			r = lm_run(&c, &e);
 	}
 	if (r < 0) {
 		fprintf(stderr, "lamina: %s\n", e.msg);

@@ -51,20 +51,6 @@ char *lm_profile_path(const char *name);
 /* Rules in one profile (with its includes). */
 #define LM_PROFILE_MAX_RULES 4096
 
-/* SHA-256 (FIPS 180-4), small and self-contained: the digest keys the BPF cache. */
-struct lm_sha256 {
-	uint32_t h[8];
-	uint64_t nbytes;
-	uint8_t buf[64];
-	size_t nbuf;
-};
-void lm_sha256_init(struct lm_sha256 *s);
-void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len);
-void lm_sha256_final(struct lm_sha256 *s, uint8_t out[32]);
-/* Tests: true forces the portable compression function, false lets the CPU's SHA extensions
- * be used where present. */
-void lm_sha256_set_portable(bool portable);
-
 /* explain.c: `lamina explain`: every layer of the sandbox c describes, in plain words. */
 int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *info,
 	       struct lm_err *e);

@@ -46,18 +46,17 @@
  * fd arguments: the kernel reads fds as unsigned int, so the built-in std-fd rules compare them
  * through a 0xffffffff mask (close(0x100000001) closes fd 1).
  *
- * Speed: the filters are compiled to BPF once (libseccomp), exported, and loaded with the raw
- * seccomp(2) call.  lm_seccomp_prepare() does the compile in the supervisor, before clone, and
- * keeps the BPF in a cache keyed by the profile's digest (see the cache section below), so the
- * payload only makes the seccomp(2) calls.  */
+ * Speed: the filters are compiled to BPF (libseccomp), exported, and loaded with the raw
+ * seccomp(2) call.  The shipped profiles' programs are compiled when lamina is built and linked
+ * into it (see "the shipped profiles' filters" below); any other profile's are compiled by
+ * lm_seccomp_prepare() in the supervisor, before clone.  Either way the payload only makes the
+ * seccomp(2) calls.  */
 #include "lamina.h"
 #include "seccomp_internal.h"
-#include "profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
-#include <linux/keyctl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -65,8 +64,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -1051,7 +1048,7 @@ static int compile_set(const struct lm_config *c, int optimize, struct lm_bpf_se
 {
 	memset(s, 0, sizeof *s);
 	/* Fail closed: a filter compiled without the profile's rules would be its default
-	 * action alone (lm_profile_load_rules was not called). */
+	 * action alone (they were left pending by a settings load). */
 	if (c->seccomp.rules_pending)
 		return lm_error(e, 0, "seccomp",
 				"internal error: the profile's rules are not loaded");
@@ -1084,20 +1081,27 @@ fail:
 	return -1;
 }
 
-/* ---- the BPF cache -------------------------------------------------------------------------
- * A shipped profile costs a libseccomp compile per run otherwise: measured on the 357-rule
- * default profile, 13-35 ms (x86_64 and i386, binary tree, export) against ~15-40 us to read
- * and check a cached entry; `lamina run -- /bin/true` went from ~62 ms to ~19 ms.  The key is
- * the profile's sha256 (over its full text, includes included, computed by profile.c), the
- * switches that change the filters, the libseccomp version, lamina's, and the identity and
- * mtime of the lamina binary (a rebuild may build filters differently); the
- * file name is a hash of that key and the file repeats the key, so a collision is detected.
- * Files are written to a temporary name, 0600, and renamed into place (atomic); on read the
- * magic, the lengths, the key and an HMAC (keyed from the user keyring, see cache_secret) are
- * verified and anything wrong means recompile
- * and rewrite.  The cache is the caller's own ($XDG_CACHE_HOME/lamina or ~/.cache/lamina): it
- * is trusted no more than the caller's other files, and a file not owned by the caller or
- * writable by others is ignored.  $LAMINA_NO_CACHE=1 turns it off. */
+/* ---- the shipped profiles' filters, compiled when lamina is built ---------------------------
+ * lamina-embed (cmd/lamina-embed.c) compiles every shipped profile at build time, with this
+ * code, and writes the programs as a C table that is linked into the lamina binary; main()
+ * (cmd/lamina.c) hands it over with lm_seccomp_use_builtin.  An entry is keyed by the profile's
+ * seccomp lines (struct lm_seccomp_policy's text: equal texts make equal policies, see
+ * profile.c) and by the switches that change the programs (lm_seccomp_switches).  A launch whose
+ * text and switches are an entry's loads that entry's programs: nothing is compiled, and outside
+ * report mode no rule is even parsed.  A profile that includes a shipped one and adds only
+ * settings has the shipped one's text and finds its entry too; a profile with seccomp lines of
+ * its own is compiled at launch.  The table is part of the binary: it cannot be stale, and it
+ * is as trusted as the binary.  Like any compile, it holds what libseccomp built on the machine
+ * that built lamina.  LAMINA_NO_BUILTIN_FILTER=1 leaves it unused (every filter compiled: for
+ * the tests and the benchmark). */
+static const struct lm_builtin_bpf *const *builtin_bpf;
+static size_t nbuiltin_bpf;
+
+void lm_seccomp_use_builtin(const struct lm_builtin_bpf *const *table, size_t n)
+{
+	builtin_bpf = table;
+	nbuiltin_bpf = n;
+}
 
 static int optimize_level(void)
 {
@@ -1113,328 +1117,88 @@ static int optimize_level(void)
 	return o && strcmp(o, "0") == 0 ? 0 : 2;
 }
 
-#define CACHE_MAGIC "LMBPF\x03\r\n"
-#define CACHE_KEY LM_BPF_KEY
-struct cache_header {
-	char magic[8];
-	uint8_t key[CACHE_KEY];
-	uint32_t nprogs;
-	uint32_t listener;
-	uint32_t len[2];
-	uint8_t mac[32]; /* HMAC-SHA256 over the header (mac zeroed) and the programs */
-};
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
+/* The switches the programs for c are built with, besides the profile's seccomp lines: report
+ * mode, the seccomp and std-fd layers removed, LAMINA_SECCOMP_OPTIMIZE and
+ * LAMINA_SECCOMP_SHRINK, libseccomp's version and the number of built-in rules: anything else
+ * that changes the programs must be added here.  (The std-fd, dup2(1, 2) and i386 bits follow
+ * from the seccomp lines; they cost nothing here.) */
+void lm_seccomp_switches(const struct lm_config *c, char *buf, size_t n)
 {
-	const unsigned char *p = data;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-/* with_exe: the identity of the lamina binary ends the key (the cache's); without it, "built
- * in" (the table compiled into the binary, see the section after the cache). */
-static void filter_key(const struct lm_config *c, bool with_exe, uint8_t key[CACHE_KEY])
-{
-	memset(key, 0, CACHE_KEY);
-	memcpy(key, c->seccomp.sha256, 32);
 	const struct scmp_version *v = seccomp_version();
 	uint32_t flags = (c->seccomp.stdfd ? 1u : 0) | (c->seccomp.allow_dup2_1_2 ? 2u : 0) |
 			 (lm_seccomp_wants_listener(c) ? 4u : 0) | (c->seccomp.i386 ? 8u : 0);
 	unsigned disabled = c->disabled_layers & (LM_LAYER_SECCOMP | LM_LAYER_STDFD);
-	char exe_id[80] = "built-in";
-	if (with_exe) {
-		/* The lamina binary itself (a rebuild may build filters differently), by identity
-		 * and modification time: a stale entry from an older build is never used. */
-		struct stat exe = {0};
-		(void)stat("/proc/self/exe", &exe);
-		snprintf(exe_id, sizeof exe_id, "%llx:%llx:%lld.%09ld",
-			 (unsigned long long)exe.st_dev, (unsigned long long)exe.st_ino,
-			 (long long)exe.st_mtim.tv_sec, exe.st_mtim.tv_nsec);
-	}
-	snprintf((char *)key + 32, CACHE_KEY - 32, "%x|%x|o%d%s|%u.%u.%u|%s|%s|%zu", flags,
-		 disabled, optimize_level(), shrink_enabled() ? "s" : "", v->major, v->minor,
-		 v->micro, LM_VERSION, exe_id, lm_nbuiltins);
-}
-
-static void cache_key(const struct lm_config *c, uint8_t key[CACHE_KEY])
-{
-	filter_key(c, true, key);
-}
-
-static int cache_dir(char *buf, size_t n)
-{
-	const char *x = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	int r;
-	if (x && x[0] == '/')
-		r = snprintf(buf, n, "%s/lamina", x);
-	else if (home && home[0] == '/')
-		r = snprintf(buf, n, "%s/.cache/lamina", home);
-	else
-		return -1;
-	return r > 0 && (size_t)r < n ? 0 : -1;
-}
-
-static int cache_path(const struct lm_config *c, char *buf, size_t n)
-{
-	char dir[4096];
-	if (cache_dir(dir, sizeof dir) < 0)
-		return -1;
-	uint8_t key[CACHE_KEY];
-	cache_key(c, key);
-	uint64_t h = fnv1a(0xcbf29ce484222325ULL, key, sizeof key);
-	int r = snprintf(buf, n, "%s/%016llx.bpf", dir, (unsigned long long)h);
-	return r > 0 && (size_t)r < n ? 0 : -1;
-}
-
-static bool cache_enabled(const struct lm_config *c)
-{
-	const char *off = getenv("LAMINA_NO_CACHE");
-	if (off && *off && strcmp(off, "0") != 0)
-		return false;
-	return c->seccomp.present && c->seccomp.digest_set;
-}
-
-/* The cache's key: 32 random bytes kept in the caller's user keyring (@u), readable only by
- * a possessor.  A checksum would not do: a payload given write access to the caller's home
- * (a build step with --bind "$HOME" "$HOME", say) could plant a permissive filter for the
- * next run and compute any checksum.  It cannot read this key: a sandbox's @u is the one of its
- * own user namespace, and the caller's key is not possessed from there (checked with the
- * seccomp layer removed).  No keyring (a container that refuses keyctl): no cache. */
-static int cache_secret(uint8_t out[32])
-{
-	static bool have;
-	static uint8_t secret[32];
-	if (!have) {
-		static const char desc[] = "lamina:bpf-cache";
-		long id =
-		    syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", desc, 0);
-		if (id < 0) {
-			uint8_t fresh[32];
-			if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh)
-				return -1;
-			id = syscall(SYS_add_key, "user", desc, fresh, sizeof fresh,
-				     KEY_SPEC_USER_KEYRING);
-			if (id < 0)
-				return -1;
-			/* possessor only: view, read, write, search, link, setattr */
-			(void)syscall(SYS_keyctl, KEYCTL_SETPERM, id, 0x3f000000);
-		}
-		/* Read back what is in the keyring (another lamina may have added it first). */
-		if (syscall(SYS_keyctl, KEYCTL_READ, id, secret, sizeof secret) !=
-		    (long)sizeof secret)
-			return -1;
-		have = true;
-	}
-	memcpy(out, secret, 32);
-	return 0;
-}
-
-static int set_mac(const struct cache_header *h0, const struct lm_bpf_set *s, uint8_t mac[32])
-{
-	uint8_t k[64] = {0}, pad[64];
-	if (cache_secret(k) < 0)
-		return -1;
-	struct cache_header h = *h0;
-	memset(h.mac, 0, sizeof h.mac);
-	struct lm_sha256 sha;
-	uint8_t inner[32];
-	for (int i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x36;
-	lm_sha256_init(&sha);
-	lm_sha256_update(&sha, pad, sizeof pad);
-	lm_sha256_update(&sha, &h, sizeof h);
-	for (unsigned i = 0; i < s->nprogs; i++)
-		lm_sha256_update(&sha, s->prog[i].insns,
-				 s->prog[i].len * sizeof(struct sock_filter));
-	lm_sha256_final(&sha, inner);
-	for (int i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x5c;
-	lm_sha256_init(&sha);
-	lm_sha256_update(&sha, pad, sizeof pad);
-	lm_sha256_update(&sha, inner, sizeof inner);
-	lm_sha256_final(&sha, mac);
-	return 0;
-}
-
-/* 0: loaded into s; -1: no usable cache entry (never an error: we compile instead). */
-static int cache_read(const struct lm_config *c, struct lm_bpf_set *s)
-{
-	char path[4200], dir[4096];
-	if (cache_path(c, path, sizeof path) < 0 || cache_dir(dir, sizeof dir) < 0)
-		return -1;
-	/* the directory too: the caller's, not a symlink, writable by nobody else (another user
-	 * could otherwise swap entries in and out) */
-	struct stat ds;
-	if (lstat(dir, &ds) < 0 || !S_ISDIR(ds.st_mode) || ds.st_uid != geteuid() ||
-	    (ds.st_mode & 0022))
-		return -1;
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -1;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 0022))
-		return -1;
-	struct cache_header h;
-	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
-		return -1;
-	uint8_t key[CACHE_KEY];
-	cache_key(c, key);
-	if (memcmp(h.magic, CACHE_MAGIC, 8) != 0 || memcmp(h.key, key, CACHE_KEY) != 0 ||
-	    h.nprogs < 1 || h.nprogs > 2 || h.listener > 1)
-		return -1;
-	size_t total = sizeof h;
-	for (unsigned i = 0; i < h.nprogs; i++) {
-		if (h.len[i] == 0 || h.len[i] > BPF_MAXINSNS)
-			return -1;
-		total += h.len[i] * sizeof(struct sock_filter);
-	}
-	if ((size_t)st.st_size != total)
-		return -1;
-	struct lm_bpf_set t = {.nprogs = 0, .listener = h.listener};
-	off_t off = sizeof h;
-	for (unsigned i = 0; i < h.nprogs; i++) {
-		size_t bytes = h.len[i] * sizeof(struct sock_filter);
-		t.prog[i].insns = malloc(bytes);
-		if (!t.prog[i].insns) {
-			bpf_set_free(&t);
-			return -1;
-		}
-		t.nprogs++;
-		t.prog[i].len = (unsigned short)h.len[i];
-		if (pread(fd, t.prog[i].insns, bytes, off) != (ssize_t)bytes) {
-			bpf_set_free(&t);
-			return -1;
-		}
-		off += bytes;
-	}
-	uint8_t mac[32], diff = 0;
-	if (set_mac(&h, &t, mac) < 0) {
-		bpf_set_free(&t);
-		return -1;
-	}
-	for (int i = 0; i < 32; i++)
-		diff |= (uint8_t)(mac[i] ^ h.mac[i]);
-	if (diff) {
-		bpf_set_free(&t);
-		return -1;
-	}
-	*s = t;
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Best effort: a cache that cannot be written only costs the next run a compile. */
-static void cache_write(const struct lm_config *c, const struct lm_bpf_set *s)
-{
-	char dir[4096], path[4200], tmp[4300];
-	if (cache_dir(dir, sizeof dir) < 0 || cache_path(c, path, sizeof path) < 0)
-		return;
-	/* mkdir -p of the last two components ($HOME/.cache, then lamina) */
-	char parent[4096];
-	snprintf(parent, sizeof parent, "%s", dir);
-	char *slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		if (mkdir(parent, 0700) < 0 && errno != EEXIST)
-			return;
-	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return;
-	int r = snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-	if (r < 0 || (size_t)r >= sizeof tmp)
-		return;
-	cleanup_close int fd =
-	    open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return;
-	struct cache_header h;
-	memset(&h, 0, sizeof h);
-	memcpy(h.magic, CACHE_MAGIC, 8);
-	cache_key(c, h.key);
-	h.nprogs = s->nprogs;
-	h.listener = s->listener;
-	for (unsigned i = 0; i < s->nprogs; i++)
-		h.len[i] = s->prog[i].len;
-	if (set_mac(&h, s, h.mac) < 0) {
-		unlink(tmp);
-		return;
-	}
-	bool ok = write_all(fd, &h, sizeof h) == 0;
-	for (unsigned i = 0; ok && i < s->nprogs; i++)
-		ok = write_all(fd, s->prog[i].insns, s->prog[i].len * sizeof(struct sock_filter)) ==
-		     0;
-	if (ok && rename(tmp, path) == 0)
-		return;
-	unlink(tmp);
-}
-
-/* ---- the shipped profiles' filters, compiled when lamina is built ---------------------------
- * lamina-embed (cmd/lamina-embed.c) compiles every shipped profile at build time, with this
- * code, and writes the programs as a C table that is linked into the lamina binary; main()
- * (cmd/lamina.c) hands it over with lm_seccomp_use_builtin.  A launch whose profile text (its
- * digest, includes included) and switches are those of a table entry loads that entry's BPF: no
- * cache to read and check (a stat of the binary, two keyctl calls, an HMAC over the programs:
- * ~70 us of the supervisor's start-up), and no compile (13-35 ms) for a caller without a
- * writable HOME.  The key is the cache's, with "built-in" in the place of the binary's identity:
- * the table is part of the binary, so it cannot be stale, and it is as trusted as the binary.  A
- * profile edited after the build has another digest and goes the cache's way; so do
- * LAMINA_SECCOMP_OPTIMIZE and LAMINA_SECCOMP_SHRINK (they are in the key).  LAMINA_NO_CACHE=1
- * turns this off too.  Like a cache entry, the table holds what libseccomp built on the machine
- * that compiled it. */
-static const struct lm_builtin_bpf *const *builtin_bpf;
-static size_t nbuiltin_bpf;
-
-void lm_seccomp_use_builtin(const struct lm_builtin_bpf *const *table, size_t n)
-{
-	builtin_bpf = table;
-	nbuiltin_bpf = n;
+	snprintf(buf, n, "%x|%x|o%d%s|%u.%u.%u|%zu", flags, disabled, optimize_level(),
+		 shrink_enabled() ? "s" : "", v->major, v->minor, v->micro, lm_nbuiltins);
 }
 
 /* The table entry for c's filters, or NULL. */
 static const struct lm_builtin_bpf *builtin_find(const struct lm_config *c)
 {
-	if (!nbuiltin_bpf || !cache_enabled(c))
+	const struct lm_seccomp_policy *p = &c->seccomp;
+	const char *off = getenv("LAMINA_NO_BUILTIN_FILTER");
+	if (!nbuiltin_bpf || !p->text_len || (off && *off && strcmp(off, "0") != 0))
 		return NULL;
-	uint8_t key[CACHE_KEY];
-	filter_key(c, false, key);
-	for (size_t i = 0; i < nbuiltin_bpf; i++)
-		if (memcmp(builtin_bpf[i]->key, key, CACHE_KEY) == 0)
-			return builtin_bpf[i];
+	char sw[64];
+	lm_seccomp_switches(c, sw, sizeof sw);
+	for (size_t i = 0; i < nbuiltin_bpf; i++) {
+		const struct lm_builtin_bpf *b = builtin_bpf[i];
+		if (b->text_len == p->text_len && strcmp(b->switches, sw) == 0 &&
+		    memcmp(b->text, p->text, p->text_len) == 0)
+			return b;
+	}
 	return NULL;
 }
 
-static void c_bytes(FILE *out, const uint8_t *p, size_t n)
+bool lm_seccomp_has_builtin(const struct lm_config *c)
 {
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, "%s0x%02x,", i % 12 ? " " : "\n\t\t", p[i]);
+	return builtin_find(c) != NULL;
 }
 
-int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, FILE *out, struct lm_err *e)
+bool lm_seccomp_needs_rules(const struct lm_config *c)
+{
+	if (!c->seccomp.rules_pending || (c->disabled_layers & LM_LAYER_SECCOMP))
+		return false;
+	/* Report mode names the rule that stopped a call: it needs the rules themselves. */
+	return lm_seccomp_wants_listener(c) || !builtin_find(c);
+}
+
+int lm_seccomp_write_builtin_text(const struct lm_config *c, const char *text_id, FILE *out,
+				  struct lm_err *e)
+{
+	const struct lm_seccomp_policy *p = &c->seccomp;
+	/* one string literal a line; the size makes the compiler check the length */
+	fprintf(out, "static const char %s[%zu] =", text_id, p->text_len + 1);
+	size_t i = 0;
+	do {
+		fputs("\n\t\"", out);
+		while (i < p->text_len) {
+			unsigned char ch = (unsigned char)p->text[i++];
+			if (ch == '\n') {
+				fputs("\\n", out);
+				break;
+			}
+			if (ch == '\\' || ch == '"' || ch == '?')
+				fprintf(out, "\\%c", ch);
+			else if (ch < 0x20 || ch >= 0x7f)
+				fprintf(out, "\\%03o", ch);
+			else
+				fputc(ch, out);
+		}
+		fputc('"', out);
+	} while (i < p->text_len);
+	fputs(";\n\n", out);
+	return ferror(out) ? lm_error(e, EIO, "seccomp", "writing the built-in table") : 0;
+}
+
+int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, const char *text_id,
+			     FILE *out, struct lm_err *e)
 {
 	struct lm_bpf_set s = {0};
 	if (compile_set(c, optimize_level(), &s, e) < 0)
 		return -1;
-	uint8_t key[CACHE_KEY];
-	filter_key(c, false, key);
+	char sw[64];
+	lm_seccomp_switches(c, sw, sizeof sw);
 	for (unsigned i = 0; i < s.nprogs; i++) {
 		fprintf(out, "static const struct sock_filter %s_%u[%u] = {\n", id, i,
 			s.prog[i].len);
@@ -1444,17 +1208,12 @@ int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, FILE *ou
 		}
 		fprintf(out, "};\n");
 	}
-	fprintf(out, "static const struct lm_builtin_bpf %s = {.key = {", id);
-	c_bytes(out, key, 32);
-	fprintf(out, "\n\t\t/* ");
-	for (const char *k = (const char *)key + 32; *k; k++)
-		fputc(*k == '*' ? '.' : *k, out);
-	fprintf(out, " */");
-	c_bytes(out, key + 32, CACHE_KEY - 32);
 	fprintf(out,
-		"},\n\t.nprogs = %u, .listener = %s, .len = {%u, %u}, .insns = {%s_0, %s%s}};\n",
-		s.nprogs, s.listener ? "true" : "false", s.prog[0].len,
-		s.nprogs > 1 ? s.prog[1].len : 0, id, s.nprogs > 1 ? id : "NULL",
+		"static const struct lm_builtin_bpf %s = {.switches = \"%s\", .text = %s,\n"
+		"\t.text_len = %zu, .nprogs = %u, .listener = %s, .len = {%u, %u},\n"
+		"\t.insns = {%s_0, %s%s}};\n",
+		id, sw, text_id, c->seccomp.text_len, s.nprogs, s.listener ? "true" : "false",
+		s.prog[0].len, s.nprogs > 1 ? s.prog[1].len : 0, id, s.nprogs > 1 ? id : "NULL",
 		s.nprogs > 1 ? "_1" : "");
 	bpf_set_free(&s);
 	return ferror(out) ? lm_error(e, EIO, "seccomp", "writing the built-in table") : 0;
@@ -1466,21 +1225,21 @@ int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, FILE *ou
 static struct {
 	const struct lm_config *c;
 	bool ready;
-	bool from_cache;
 	bool builtin; /* set points into the built-in table: nothing to free */
 	struct lm_bpf_set set;
 } prepared;
 
-int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e)
+int lm_seccomp_prepare(const struct lm_config *c, struct lm_err *e)
 {
 	lm_seccomp_release();
 	if (c->disabled_layers & LM_LAYER_SECCOMP)
 		return 0;
-	/* Report mode names the rule that stopped a call: it needs the rules themselves. */
-	if (lm_seccomp_wants_listener(c) && lm_profile_load_rules(c, e) < 0)
-		return -1;
-	bool cache = cache_enabled(c);
 	const struct lm_builtin_bpf *b = builtin_find(c);
+	/* Fail closed: a filter compiled without the profile's rules would be its default action
+	 * alone, and a report could not name the rule (see lm_seccomp_needs_rules). */
+	if (c->seccomp.rules_pending && (!b || lm_seccomp_wants_listener(c)))
+		return lm_error(e, 0, "seccomp",
+				"internal error: the profile's rules are not loaded");
 	if (b) {
 		prepared.set = (struct lm_bpf_set){.nprogs = b->nprogs, .listener = b->listener};
 		for (unsigned i = 0; i < b->nprogs; i++) {
@@ -1488,26 +1247,14 @@ int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e)
 			prepared.set.prog[i].len = b->len[i];
 		}
 		prepared.builtin = true;
-		prepared.from_cache = true;
-	} else if (cache && cache_read(c, &prepared.set) == 0) {
-		prepared.from_cache = true;
-	} else {
-		/* Not compiled before: the rules are parsed now (and checked: an error in one is
-		 * reported here, with its FILE:LINE). */
-		if (lm_profile_load_rules(c, e) < 0)
-			return -1;
-		if (compile_set(c, optimize_level(), &prepared.set, e) < 0)
-			return -1;
-		prepared.from_cache = false;
-		if (cache)
-			cache_write(c, &prepared.set);
+	} else if (compile_set(c, optimize_level(), &prepared.set, e) < 0) {
+		return -1;
 	}
 	prepared.c = c;
 	prepared.ready = true;
 	lm_verbose(c, "seccomp", "filter %s",
-		   prepared.builtin	 ? "built into lamina (a shipped profile, unchanged)"
-		   : prepared.from_cache ? "from the cache (compiled by an earlier run)"
-					 : "compiled now");
+		   prepared.builtin ? "built into lamina (the seccomp lines of a shipped profile)"
+				    : "compiled now");
 	return 0;
 }
 
@@ -1517,9 +1264,9 @@ void lm_seccomp_prepared_prog(unsigned i, const struct sock_filter **insns, unsi
 	*len = *insns ? prepared.set.prog[i].len : 0;
 }
 
-bool lm_seccomp_prepared_from_cache(void)
+bool lm_seccomp_prepared_builtin(void)
 {
-	return prepared.ready && prepared.from_cache;
+	return prepared.ready && prepared.builtin;
 }
 
 void lm_seccomp_release(void)

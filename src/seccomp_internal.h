@@ -54,8 +54,14 @@ const struct lm_rule *lm_profile_match(const struct lm_seccomp_policy *p, const 
 int lm_action_rank(enum lm_action_kind k);
 
 struct sock_filter;
-/* The i-th program lm_seccomp_prepare made (NULL when none): for the unit tests. */
+/* The i-th program lm_seccomp_prepare made (NULL when none), and whether they came from the
+ * table built into lamina: for the unit tests. */
 void lm_seccomp_prepared_prog(unsigned i, const struct sock_filter **insns, unsigned short *len);
+bool lm_seccomp_prepared_builtin(void);
+
+/* The switches c's programs are built with, besides the profile's seccomp lines, as the table
+ * built into lamina records them (NUL-terminated in buf). */
+void lm_seccomp_switches(const struct lm_config *c, char *buf, size_t n);
 
 /* bpfshrink.c: the same decisions as the seccomp program p (x86_64 alone) in fewer
  * instructions: a search tree over the runs of call numbers that one decision covers, and p

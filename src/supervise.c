@@ -77,7 +77,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	envp = lm_env_build(c, environ, e);
 	if (!envp)
 		return -1;
-	/* Compile (or fetch from the cache) the BPF now: the payload only loads it. */
+	/* The BPF now (built into lamina, or compiled): the payload only loads it. */
 	if (lm_seccomp_prepare(c, e) < 0)
 		return -1;
 	a.envp = envp;
