@@ -4,7 +4,7 @@
  *
  * Each PROFILE (all in one directory: `include NAME` resolves there) is loaded and compiled with
  * the library's own code, and OUT.c gets its programs and a table, lm_builtin_bpf_table, that
- * lamina hands to lm_seccomp_use_builtin (src/seccomp.c says when an entry is used).  Not
+ * lamina hands to lm_seccomp_use_builtin (src/seccomp_table.c says when an entry is used).  Not
  * installed.  A profile that does not load or compile fails the build: a shipped profile with a
  * broken rule never reaches a user. */
 #include <errno.h>

@@ -291,7 +291,7 @@ int lm_caps_drop(const struct lm_config *c, struct lm_err *e);
 /* env.c: build the payload's environment (caller owns the returned vector). */
 char **lm_env_build(const struct lm_config *c, char **environ_in, struct lm_err *e);
 
-/* seccomp.c: load the policy (last step before exec).  listener_fd receives the user
+/* seccomp_load.c: load the policy (last step before exec).  listener_fd receives the user
  * notification fd when c->report, else -1. */
 int lm_seccomp_apply(const struct lm_config *c, int *listener_fd, struct lm_err *e);
 /* Report mode is on (c->report, or a profile rule uses the notify action): the payload will
@@ -364,7 +364,7 @@ bool lm_seccomp_has_builtin(const struct lm_config *c);
 
 /* The shipped profiles' filters, compiled at build time (cmd/lamina-embed.c writes the table,
  * lamina links it in), keyed by the profile's seccomp lines and the switches that change the
- * programs (seccomp.c). */
+ * programs (seccomp_table.c). */
 struct sock_filter;
 struct lm_builtin_bpf {
 	const char *switches;

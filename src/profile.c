@@ -1879,7 +1879,7 @@ static int parse_line(struct pstate *st, struct src *s)
  * While a profile is read, each line that makes its seccomp policy (a rule, default, stdfd,
  * i386, reset) is added, trimmed, to c->seccomp.text, in the order read, an include's lines in
  * its place.  lamina run compares that text with the shipped profiles' before it parses a
- * single rule: the filters built into lamina are keyed by it (seccomp.c).  So equal texts
+ * single rule: the filters built into lamina are keyed by it (seccomp_table.c).  So equal texts
  * must make equal policies:
  *  - every line ends with '\n', and none holds one (a control byte is an error);
  *  - a rule or directive means the same in every file (names and constants resolve alike, and

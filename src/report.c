@@ -2,7 +2,7 @@
  *
  * How the supervisor learns of a violation: SECCOMP_RET_USER_NOTIF.  In report mode (--report,
  * always with -v) the payload's filter turns every refusal (errno, kill-process, kill-thread)
- * into a user notification; the payload loads the filter with lm_seccomp_apply (seccomp.c),
+ * into a user notification; the payload loads the filter with lm_seccomp_apply (seccomp_load.c),
  * which leaves the listener fd in the fd table it shares with init, init hands it to the
  * supervisor once the payload has exec'd (init.c), and the supervisor calls lm_report_handle()
  * whenever the listener is readable.  Why this and not the alternatives:
