@@ -720,8 +720,10 @@ static const struct {
 
 static bool is_action_word(const char *w, size_t n)
 {
+	/* asked for every line of a profile: the first byte rules most words out */
 	for (size_t i = 0; i < sizeof action_words / sizeof action_words[0]; i++)
-		if (strlen(action_words[i].name) == n && memcmp(action_words[i].name, w, n) == 0)
+		if (action_words[i].name[0] == w[0] && strlen(action_words[i].name) == n &&
+		    memcmp(action_words[i].name, w, n) == 0)
 			return true;
 	return false;
 }
@@ -1899,23 +1901,30 @@ static bool is_seccomp_word(const char *w, size_t n)
 	if (is_action_word(w, n))
 		return true;
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (strlen(words[i]) == n && memcmp(words[i], w, n) == 0)
+		if (words[i][0] == w[0] && strlen(words[i]) == n && memcmp(words[i], w, n) == 0)
 			return true;
 	return false;
 }
 
+/* Room for n more bytes, grown to exactly that: the text is kept, and one buffer the size of the
+ * profile costs less than a series of doublings (each a new mapping for musl's allocator). */
+static int text_reserve(struct pstate *st, size_t n)
+{
+	if (st->text_cap - st->text_len >= n)
+		return 0;
+	char *nt = realloc(st->text, st->text_len + n);
+	if (!nt)
+		return -1;
+	st->text = nt;
+	st->text_cap = st->text_len + n;
+	return 0;
+}
+
 static int text_add(struct pstate *st, const char *p, size_t n)
 {
-	if (st->text_cap - st->text_len < n + 1) {
-		size_t ncap = st->text_cap ? st->text_cap * 2 : 4096;
-		while (ncap - st->text_len < n + 1)
-			ncap *= 2;
-		char *nt = realloc(st->text, ncap);
-		if (!nt)
-			return -1;
-		st->text = nt;
-		st->text_cap = ncap;
-	}
+	if (st->text_cap - st->text_len < n + 1 &&
+	    text_reserve(st, st->text_cap > n + 1 ? st->text_cap : n + 1) < 0)
+		return -1;
 	memcpy(st->text + st->text_len, p, n);
 	st->text_len += n;
 	st->text[st->text_len++] = '\n';
@@ -1974,6 +1983,12 @@ static int parse_file(struct pstate *st, const char *name, const char *text, siz
 	s.dir = dir_of(name);
 	if (!s.dir)
 		return lm_error(st->e, ENOMEM, "profile", "%s", name);
+	/* This file's seccomp lines and "@N" lines take no more than its own length: each line
+	 * is trimmed, and an include line, left out, is longer than the "@N" after it. */
+	if (text_reserve(st, len + 16) < 0) {
+		free(s.dir);
+		return lm_error(st->e, ENOMEM, "profile", "%s", name);
+	}
 
 	int r = 0;
 	const char *p = text, *end = text + len;
@@ -2080,6 +2095,7 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 		if (st->keep && p->rules_pending) {
 			p->files = steal_pointer(&st->files);
 			p->nfiles = st->nread;
+			st->nread = 0;
 		}
 		p->name = strdup(name);
 		p->path = strdup(path);
@@ -2101,7 +2117,7 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 	free(st->text);
 	for (unsigned i = 0; i < st->ntext_names; i++)
 		free(st->text_names[i]);
-	lm_profile_texts_free(st->files, st->files ? st->nread : 0);
+	lm_profile_texts_free(st->files, st->nread);
 	lm_profile_info_free(&st->own_info);
 	if (r < 0 && st->info != &st->own_info)
 		lm_profile_info_free(st->info);

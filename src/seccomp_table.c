@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <seccomp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,21 @@ void lm_seccomp_switches(const struct lm_config *c, char *buf, size_t n)
 		 lm_nbuiltins);
 }
 
+/* a[0..n) == b[0..n), a word at a time: musl's memcmp goes byte by byte, and a profile's seccomp
+ * lines are kilobytes long. */
+static bool same_text(const char *a, const char *b, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	return memcmp(a + i, b + i, n - i) == 0;
+}
+
 /* The table entry for c's filters, or NULL. */
 const struct lm_builtin_bpf *lm_seccomp_builtin_find(const struct lm_config *c)
 {
@@ -59,7 +75,7 @@ const struct lm_builtin_bpf *lm_seccomp_builtin_find(const struct lm_config *c)
 	for (size_t i = 0; i < nbuiltin_bpf; i++) {
 		const struct lm_builtin_bpf *b = builtin_bpf[i];
 		if (b->text_len == p->text_len && strcmp(b->switches, sw) == 0 &&
-		    memcmp(b->text, p->text, p->text_len) == 0)
+		    same_text(b->text, p->text, p->text_len))
 			return b;
 	}
 	return NULL;
