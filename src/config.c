@@ -49,12 +49,23 @@ void lm_arena_free(struct lm_strarena *a)
 	}
 }
 
+void lm_profile_texts_free(struct lm_profile_text *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].path);
+		free(f[i].text);
+	}
+	free(f);
+}
+
 void lm_seccomp_policy_free(struct lm_seccomp_policy *p)
 {
 	lm_arena_free(&p->strings); /* every rule's strings */
 	free(p->rules);
 	free(p->name);
 	free(p->path);
+	free(p->text);
+	lm_profile_texts_free(p->files, p->nfiles);
 	memset(p, 0, sizeof *p);
 }
 
