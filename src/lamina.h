@@ -315,7 +315,6 @@ int lm_config_add_mount(struct lm_config *c, enum lm_mount_kind kind, const char
 int lm_config_add_envop(struct lm_config *c, bool unset, const char *key, const char *value,
 			struct lm_err *e);
 void lm_seccomp_policy_free(struct lm_seccomp_policy *p);
-void lm_landlock_config_free(struct lm_config *c); /* landlock.c: its fields of c */
 
 /* ---- parsing helpers shared by cmd/ and profile.c ------------------------------------- */
 /* "123", "64K", "1G", "unlimited"; size suffixes only where allow_suffix. */
