@@ -2031,6 +2031,11 @@ static int load_top(const char *name_or_path, struct lm_config *c, struct lm_pro
 				"no shipped profile named '%s' in %s (see `lamina profiles`; a "
 				"profile file needs a '/' in its name, as in ./%s)",
 				name_or_path, lm_profile_dir(), name_or_path);
+	if (lm_profile_is_json(path)) {
+		if (info)
+			memset(info, 0, sizeof *info);
+		return lm_profile_json_load(path, c, e);
+	}
 	struct pstate st;
 	pstate_begin(&st, c, info, e);
 	st.skim = skim;
@@ -2087,4 +2092,14 @@ int lm_profile_load_rules(struct lm_config *c, struct lm_err *e)
 	}
 	lm_config_free(&full);
 	return r;
+}
+
+bool lm_rules_may_overlap(const struct lm_rule *a, const struct lm_rule *b)
+{
+	return rules_overlap(a, b);
+}
+
+bool lm_rule_conds_subset(const struct lm_rule *a, const struct lm_rule *b)
+{
+	return conds_subset(a, b);
 }
