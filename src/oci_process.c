@@ -145,18 +145,20 @@ int lm_oci_exec_process(const struct lm_oci_process *p, const struct lm_config *
 					(unsigned long long)rl.rlim_cur,
 					(unsigned long long)rl.rlim_max, i);
 	}
+	/* fds 3 and up close at execve, but the preserved ones: marked before any filter is
+	 * loaded (an older profile may not know close_range) */
+	if (syscall(SYS_close_range, 3 + (unsigned)preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return lm_error(e, errno, L, "close_range");
+	if (p->umask_set)
+		umask(p->umask);
 	if (!p->nnp && lm_seccomp_apply(c, NULL, e) < 0)
 		return -1;
 	if (apply_caps(p, e) < 0 || set_ids(p, e) < 0 || set_cap_sets(p, e) < 0)
 		return -1;
 	if (p->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return lm_error(e, errno, L, "no_new_privs");
-	if (p->umask_set)
-		umask(p->umask);
 	if (chdir(p->cwd) < 0)
 		return lm_error(e, errno, L, "process.cwd %s", p->cwd);
-	if (syscall(SYS_close_range, 3 + (unsigned)preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		return lm_error(e, errno, L, "close_range");
 	if (p->nnp && lm_seccomp_apply(c, NULL, e) < 0)
 		return -1;
 	return exec_in_path(p->args, p->env, e);
