@@ -565,8 +565,8 @@ static int do_delete(const struct opts *op)
 	}
 	free(s.annotations);
 	const char *st = status_of(&s);
-	if (strcmp(st, "running") == 0 && !op->force)
-		return failf("container %s is running: stop it first, or delete --force", id);
+	if (strcmp(st, "stopped") != 0 && !op->force)
+		return failf("container %s is %s: stop it first, or delete --force", id, st);
 	if (strcmp(st, "stopped") != 0) {
 		if (s.cgroup[0])
 			lm_oci_cgroup_kill(s.cgroup, SIGKILL);

@@ -1167,17 +1167,20 @@ int lm_oci_load_config(const char *bundle, struct lm_oci *o, struct lm_err *e)
 		err(&x, "missing (lamina-oci runs Linux containers)");
 		goto out;
 	}
-	if ((o->hostname_set && *o->hostname && !o->ns_new[LM_OCI_NS_UTS]) ||
-	    (o->domainname_set && *o->domainname && !o->ns_new[LM_OCI_NS_UTS])) {
+	bool uts = o->ns_new[LM_OCI_NS_UTS] || o->ns_path[LM_OCI_NS_UTS];
+	if ((o->hostname_set && *o->hostname && !uts) ||
+	    (o->domainname_set && *o->domainname && !uts)) {
 		x.path[0] = '\0';
 		push(&x, o->hostname_set && *o->hostname ? ".hostname" : ".domainname");
-		err(&x, "needs a new uts namespace");
+		err(&x, "needs a uts namespace of the container's own (linux.namespaces)");
 		goto out;
 	}
-	if (!o->ns_new[LM_OCI_NS_MOUNT]) {
+	if (!o->ns_new[LM_OCI_NS_MOUNT] && !o->ns_path[LM_OCI_NS_MOUNT]) {
+		/* the root is pivoted into: in the runtime's own mount namespace that would be
+		 * the host's */
 		x.path[0] = '\0';
 		push(&x, ".linux.namespaces");
-		err(&x, "lamina-oci needs a new mount namespace");
+		err(&x, "lamina-oci needs a mount namespace for the container (new, or by path)");
 		goto out;
 	}
 	r = 0;

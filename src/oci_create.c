@@ -548,12 +548,15 @@ pid_t lm_oci_create(struct lm_oci *o, struct lm_oci_create *a, struct lm_err *e)
 			goto out;
 		}
 		if (m.type == SYNC_HOOKS) {
+			/* the state the hooks see: prestart's is created (runtime-spec 1.0's
+			 * hook, as runtime-tools checks it), createRuntime's creating */
 			cleanup_free char *st = lm_oci_state_json(o, "creating", init);
-			if (!st) {
+			cleanup_free char *pst = lm_oci_state_json(o, "created", init);
+			if (!st || !pst) {
 				lm_error(e, ENOMEM, L, "state");
 				goto out;
 			}
-			if (lm_oci_run_hooks(o, LM_OCI_HOOK_PRESTART, st, e) < 0 ||
+			if (lm_oci_run_hooks(o, LM_OCI_HOOK_PRESTART, pst, e) < 0 ||
 			    lm_oci_run_hooks(o, LM_OCI_HOOK_CREATE_RUNTIME, st, e) < 0)
 				goto out;
 			sync_send(rsync, SYNC_GO, 0, -1);

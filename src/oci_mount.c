@@ -418,12 +418,13 @@ static int make_devices(const struct lm_oci *o, struct lm_err *e)
 
 int lm_oci_rootfs_prepare(const struct lm_oci *o, const char *cgroup, struct lm_err *e)
 {
-	unsigned long prop = o->propagation ? o->propagation : MS_SLAVE;
-	if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
-		return lm_error(e, errno, L, "the propagation of /");
-	/* pivot_root refuses a shared mount: the root is private until it is pivoted into */
+	/* rslave while the root is built (nothing done here reaches the host; host mounts still
+	 * arrive); rootfsPropagation is the pivoted root's, applied after pivot_root */
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return lm_error(e, errno, L, "making / a slave");
 	if (mount(o->rootfs, o->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return lm_error(e, errno, L, "root.path %s", o->rootfs);
+	/* pivot_root refuses a shared new root or a shared parent of it */
 	if (mount(NULL, o->rootfs, NULL, MS_PRIVATE, NULL) < 0)
 		return lm_error(e, errno, L, "root.path %s private", o->rootfs);
 	rootfd = open(o->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -478,7 +479,7 @@ int lm_oci_rootfs_finish(const struct lm_oci *o, struct lm_err *e)
 		return lm_error(e, errno, L, "chdir /");
 	close(rootfd);
 	rootfd = -1;
-	if (o->propagation && mount(NULL, "/", NULL, o->propagation, NULL) < 0)
+	if (o->propagation && mount(NULL, "/", NULL, o->propagation | MS_REC, NULL) < 0)
 		return lm_error(e, errno, L, "linux.rootfsPropagation");
 	for (char **p = o->masked; p && *p; p++)
 		if (mask_path(*p, e) < 0)
