@@ -127,8 +127,9 @@ static unsigned long long proc_start(pid_t pid)
 	char st;
 	unsigned long long start = 0;
 	/* after ") ": state is field 3; start time field 22 */
-	if (sscanf(q + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-			  "%*d %llu",
+	if (sscanf(q + 2,
+		   "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+		   "%*d %llu",
 		   &st, &start) != 2)
 		return 0;
 	return st == 'Z' || st == 'X' ? 0 : start;
@@ -226,7 +227,7 @@ static int copy_file(const char *from, const char *to, struct lm_err *e)
 static int rm_rf(const char *dir)
 {
 	char p[4400];
-	static const char *const files[] = {"state.json", "config.json", "start.sock",
+	static const char *const files[] = {"state.json",     "config.json",	 "start.sock",
 					    "state.json.tmp", "config.json.tmp", NULL};
 	for (const char *const *f = files; *f; f++) {
 		snprintf(p, sizeof p, "%s/%s", dir, *f);
@@ -265,11 +266,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
 		if (eq)
 			val = eq + 1;
-		static const char *const with_arg[] = {
-		    "--bundle", "-b",	    "--pid-file", "--console-socket", "--process",
-		    "-p",	"--cwd",    "--env",	  "-e",		      "--user",
-		    "-u",	"--preserve-fds", "--cap", "--process-label", "--apparmor",
-		    "--signal", "-s",	    "--criu",	  NULL};
+		static const char *const with_arg[] = {"--bundle",   "-b",
+						       "--pid-file", "--console-socket",
+						       "--process",  "-p",
+						       "--cwd",	     "--env",
+						       "-e",	     "--user",
+						       "-u",	     "--preserve-fds",
+						       "--cap",	     "--process-label",
+						       "--apparmor", "--signal",
+						       "-s",	     "--criu",
+						       NULL};
 		bool takes = false;
 		for (const char *const *w = with_arg; *w && !takes; w++)
 			takes = strcmp(*w, name) == 0;
@@ -308,7 +314,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		else if (!strcmp(name, "--tty") || !strcmp(name, "-t"))
 			o->tty = true;
 		else if (!strcmp(name, "--no-new-keyring") || !strcmp(name, "--no-subreaper"))
-			; /* lamina-oci makes no session keyring, and is no subreaper after create */
+			; /* lamina-oci makes no session keyring, and is no subreaper after create
+			   */
 		else if (!strcmp(name, "--cap") || !strcmp(name, "--process-label") ||
 			 !strcmp(name, "--apparmor") || !strcmp(name, "--no-pivot") ||
 			 !strcmp(name, "--criu"))
@@ -336,14 +343,14 @@ static int signal_number(const char *s)
 		const char *name;
 		int sig;
 	} names[] = {
-	    {"HUP", SIGHUP},   {"INT", SIGINT},	    {"QUIT", SIGQUIT},	 {"ILL", SIGILL},
-	    {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},   {"IOT", SIGIOT},	 {"BUS", SIGBUS},
-	    {"FPE", SIGFPE},   {"KILL", SIGKILL},   {"USR1", SIGUSR1},	 {"SEGV", SIGSEGV},
-	    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},   {"ALRM", SIGALRM},	 {"TERM", SIGTERM},
-	    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"STOP", SIGSTOP},
-	    {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},   {"TTOU", SIGTTOU},	 {"URG", SIGURG},
-	    {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
-	    {"WINCH", SIGWINCH}, {"IO", SIGIO},	    {"POLL", SIGPOLL},	 {"PWR", SIGPWR},
+	    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+	    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT}, {"IOT", SIGIOT},	     {"BUS", SIGBUS},
+	    {"FPE", SIGFPE},	   {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+	    {"USR2", SIGUSR2},	   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+	    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+	    {"TSTP", SIGTSTP},	   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+	    {"XCPU", SIGXCPU},	   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+	    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
 	    {"SYS", SIGSYS},
 	};
 	const char *n = strncasecmp(s, "SIG", 3) == 0 ? s + 3 : s;
@@ -355,8 +362,7 @@ static int signal_number(const char *s)
 	return -1;
 }
 
-static int load_bundle(const char *bundle_arg, const char *id, struct lm_oci *oc,
-		       struct lm_err *e)
+static int load_bundle(const char *bundle_arg, const char *id, struct lm_oci *oc, struct lm_err *e)
 {
 	char bundle[PATH_MAX];
 	if (!realpath(bundle_arg ? bundle_arg : ".", bundle))
@@ -448,6 +454,7 @@ static int load_saved_config(const struct state *s, const char *id, struct lm_oc
 	/* the copy made at create: the bundle may have changed since */
 	char dir[4300];
 	snprintf(dir, sizeof dir, "%s", s->dir);
+	lm_oci_config_quiet = true;
 	int r = lm_oci_load_config(dir, oc, e);
 	if (r == 0) {
 		free(oc->bundle);
@@ -494,9 +501,9 @@ static int do_state(const char *id)
 	if (read_state(id, &s, &e) < 0)
 		return fail(&e);
 	const char *st = status_of(&s);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "ociVersion", OCI_VERSION, "id",
-			      id, "status", st, "pid", strcmp(st, "stopped") ? (int)s.pid : 0,
-			      "bundle", s.bundle, "created", s.created);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "ociVersion", OCI_VERSION, "id", id,
+			      "status", st, "pid", strcmp(st, "stopped") ? (int)s.pid : 0, "bundle",
+			      s.bundle, "created", s.created);
 	if (j && s.annotations)
 		json_object_set_new(j, "annotations", json_loads(s.annotations, 0, NULL));
 	free(s.annotations);
@@ -679,7 +686,8 @@ static int do_exec(const struct opts *op)
 			unsigned u, g;
 			int k = sscanf(op->user, "%u:%u", &u, &g);
 			if (k < 1)
-				r = lm_error(&e, 0, "oci", "--user %s: expected UID[:GID]", op->user);
+				r = lm_error(&e, 0, "oci", "--user %s: expected UID[:GID]",
+					     op->user);
 			p.uid = u;
 			if (k == 2)
 				p.gid = g;
@@ -812,8 +820,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(name, "--rootless")) {
 			/* runc's switch: lamina-oci follows what the caller's privileges allow */
 		} else if (!strcmp(name, "--systemd-cgroup")) {
-			return failf("--systemd-cgroup: lamina-oci manages cgroupfs paths only (this "
-				     "host runs no systemd); use the cgroupfs manager");
+			return failf(
+			    "--systemd-cgroup: lamina-oci manages cgroupfs paths only (this "
+			    "host runs no systemd); use the cgroupfs manager");
 		} else {
 			return failf("unknown global option '%.80s'", a);
 		}

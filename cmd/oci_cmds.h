@@ -13,4 +13,7 @@ int lm_oci_load_config(const char *bundle, struct lm_oci *o, struct lm_err *e);
  * in messages. */
 int lm_oci_parse_process(const char *file, const char *prefix, json_t *obj,
 			 struct lm_oci_process *p, struct lm_err *e);
+/* Say nothing of the properties the runtime-spec does not define (the saved copy of a config
+ * that create has already warned about). */
+extern bool lm_oci_config_quiet;
 #endif

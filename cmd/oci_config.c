@@ -6,6 +6,7 @@
 #include "../src/profile_json.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <linux/mount.h>
+
+bool lm_oci_config_quiet;
 
 struct cx {
 	const char *file;
@@ -69,8 +72,17 @@ static int keys(struct cx *x, json_t *o, const char *const *allowed)
 		bool ok = false;
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = strcmp(*a, k) == 0;
-		if (!ok)
-			return unsupported(x, k, "unknown field");
+		if (!ok) {
+			/* runtime-spec, "Extensibility": a property the specification does not
+			 * define is ignored (each one it defines is mapped or refused) */
+			size_t n = push(x, ".%s", k);
+			if (!lm_oci_config_quiet)
+				fprintf(stderr,
+					"lamina-oci: warning: %s: %s: not a runtime-spec property, "
+					"ignored\n",
+					x->file, x->path);
+			pop(x, n);
+		}
 	}
 	return 0;
 }
@@ -234,23 +246,33 @@ static int parse_rlimits(struct cx *x, json_t *arr, struct lm_oci_process *p)
 	return 0;
 }
 
-int lm_oci_parse_process(const char *file, const char *prefix, json_t *o,
-			 struct lm_oci_process *p, struct lm_err *e)
+int lm_oci_parse_process(const char *file, const char *prefix, json_t *o, struct lm_oci_process *p,
+			 struct lm_err *e)
 {
 	struct cx x = {.file = file, .e = e};
 	snprintf(x.path, sizeof x.path, "%s", prefix);
-	static const char *const k[] = {"terminal",	  "consoleSize",     "cwd",
-					"env",		  "args",	     "commandLine",
-					"rlimits",	  "apparmorProfile", "capabilities",
-					"noNewPrivileges", "oomScoreAdj",    "scheduler",
-					"selinuxLabel",	  "ioPriority",	     "execCPUAffinity",
-					"user",		  NULL};
+	static const char *const k[] = {"terminal",
+					"consoleSize",
+					"cwd",
+					"env",
+					"args",
+					"commandLine",
+					"rlimits",
+					"apparmorProfile",
+					"capabilities",
+					"noNewPrivileges",
+					"oomScoreAdj",
+					"scheduler",
+					"selinuxLabel",
+					"ioPriority",
+					"execCPUAffinity",
+					"user",
+					NULL};
 	if (keys(&x, o, k) < 0)
 		return -1;
 	if (get_bool(&x, o, "terminal", &p->terminal) < 0 ||
 	    get_strv(&x, o, "args", &p->args) < 0 || get_strv(&x, o, "env", &p->env) < 0 ||
-	    get_str(&x, o, "cwd", &p->cwd) < 0 ||
-	    get_bool(&x, o, "noNewPrivileges", &p->nnp) < 0)
+	    get_str(&x, o, "cwd", &p->cwd) < 0 || get_bool(&x, o, "noNewPrivileges", &p->nnp) < 0)
 		return -1;
 	if (!p->args || !p->args[0]) {
 		push(&x, ".args");
@@ -291,8 +313,8 @@ int lm_oci_parse_process(const char *file, const char *prefix, json_t *o,
 	json_t *caps = json_object_get(o, "capabilities");
 	if (caps) {
 		size_t n = push(&x, ".capabilities");
-		static const char *const ck[] = {"bounding", "effective", "inheritable",
-						 "permitted", "ambient", NULL};
+		static const char *const ck[] = {"bounding",  "effective", "inheritable",
+						 "permitted", "ambient",   NULL};
 		if (keys(&x, caps, ck) < 0)
 			return -1;
 		for (int i = 0; i < 5; i++)
@@ -308,10 +330,11 @@ int lm_oci_parse_process(const char *file, const char *prefix, json_t *o,
 	json_t *u = json_object_get(o, "user");
 	if (u) {
 		size_t n = push(&x, ".user");
-		static const char *const uk[] = {"uid", "gid", "umask", "additionalGids", "username",
-						 NULL};
+		static const char *const uk[] = {"uid",	     "gid", "umask", "additionalGids",
+						 "username", NULL};
 		long long uid = 0, gid = 0, um = 0;
-		if (keys(&x, u, uk) < 0 || get_int(&x, u, "uid", 0, UINT32_MAX - 1, NULL, &uid) < 0 ||
+		if (keys(&x, u, uk) < 0 ||
+		    get_int(&x, u, "uid", 0, UINT32_MAX - 1, NULL, &uid) < 0 ||
 		    get_int(&x, u, "gid", 0, UINT32_MAX - 1, NULL, &gid) < 0 ||
 		    get_int(&x, u, "umask", 0, 0777, &p->umask_set, &um) < 0 ||
 		    must_be_empty(&x, u, "username", "a Windows field") < 0)
@@ -351,34 +374,48 @@ static const struct {
 	bool clear;
 	unsigned long flag;
 } mount_flags[] = {
-    {"ro", false, MS_RDONLY},	       {"rw", true, MS_RDONLY},
-    {"nosuid", false, MS_NOSUID},      {"suid", true, MS_NOSUID},
-    {"nodev", false, MS_NODEV},	       {"dev", true, MS_NODEV},
-    {"noexec", false, MS_NOEXEC},      {"exec", true, MS_NOEXEC},
-    {"sync", false, MS_SYNCHRONOUS},   {"async", true, MS_SYNCHRONOUS},
-    {"dirsync", false, MS_DIRSYNC},    {"mand", false, MS_MANDLOCK},
-    {"nomand", true, MS_MANDLOCK},     {"atime", true, MS_NOATIME},
-    {"noatime", false, MS_NOATIME},    {"diratime", true, MS_NODIRATIME},
-    {"nodiratime", false, MS_NODIRATIME}, {"relatime", false, MS_RELATIME},
-    {"norelatime", true, MS_RELATIME}, {"strictatime", false, MS_STRICTATIME},
-    {"nostrictatime", true, MS_STRICTATIME}, {"defaults", true, 0},
+    {"ro", false, MS_RDONLY},
+    {"rw", true, MS_RDONLY},
+    {"nosuid", false, MS_NOSUID},
+    {"suid", true, MS_NOSUID},
+    {"nodev", false, MS_NODEV},
+    {"dev", true, MS_NODEV},
+    {"noexec", false, MS_NOEXEC},
+    {"exec", true, MS_NOEXEC},
+    {"sync", false, MS_SYNCHRONOUS},
+    {"async", true, MS_SYNCHRONOUS},
+    {"dirsync", false, MS_DIRSYNC},
+    {"mand", false, MS_MANDLOCK},
+    {"nomand", true, MS_MANDLOCK},
+    {"atime", true, MS_NOATIME},
+    {"noatime", false, MS_NOATIME},
+    {"diratime", true, MS_NODIRATIME},
+    {"nodiratime", false, MS_NODIRATIME},
+    {"relatime", false, MS_RELATIME},
+    {"norelatime", true, MS_RELATIME},
+    {"strictatime", false, MS_STRICTATIME},
+    {"nostrictatime", true, MS_STRICTATIME},
+    {"defaults", true, 0},
 };
 static const struct {
 	const char *name;
 	unsigned long prop;
 } mount_props[] = {
-    {"private", MS_PRIVATE},	  {"rprivate", MS_PRIVATE | MS_REC},
-    {"shared", MS_SHARED},	  {"rshared", MS_SHARED | MS_REC},
-    {"slave", MS_SLAVE},	  {"rslave", MS_SLAVE | MS_REC},
+    {"private", MS_PRIVATE},	   {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},	   {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},	   {"rslave", MS_SLAVE | MS_REC},
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 static const struct {
 	const char *name;
 	unsigned long attr;
 } mount_recattrs[] = {
-    {"rro", MOUNT_ATTR_RDONLY},	   {"rnosuid", MOUNT_ATTR_NOSUID},
-    {"rnodev", MOUNT_ATTR_NODEV},  {"rnoexec", MOUNT_ATTR_NOEXEC},
-    {"rnoatime", MOUNT_ATTR_NOATIME}, {"rrelatime", MOUNT_ATTR_RELATIME},
+    {"rro", MOUNT_ATTR_RDONLY},
+    {"rnosuid", MOUNT_ATTR_NOSUID},
+    {"rnodev", MOUNT_ATTR_NODEV},
+    {"rnoexec", MOUNT_ATTR_NOEXEC},
+    {"rnoatime", MOUNT_ATTR_NOATIME},
+    {"rrelatime", MOUNT_ATTR_RELATIME},
     {"rstrictatime", MOUNT_ATTR_STRICTATIME},
 };
 
@@ -447,14 +484,15 @@ static int parse_mounts(struct cx *x, json_t *arr, struct lm_oci *o)
 	json_array_foreach(arr, i, j)
 	{
 		size_t n = push(x, "[%zu]", i);
-		static const char *const k[] = {"destination", "type",	      "source",
-						"options",     "uidMappings", "gidMappings", NULL};
+		static const char *const k[] = {"destination", "type",	      "source", "options",
+						"uidMappings", "gidMappings", NULL};
 		if (keys(x, j, k) < 0)
 			return -1;
 		struct lm_oci_mount *m = &o->mounts[o->nmounts++];
 		char **opts = NULL;
-		if (get_str(x, j, "destination", &m->dst) < 0 || get_str(x, j, "type", &m->type) < 0 ||
-		    get_str(x, j, "source", &m->src) < 0 || get_strv(x, j, "options", &opts) < 0 ||
+		if (get_str(x, j, "destination", &m->dst) < 0 ||
+		    get_str(x, j, "type", &m->type) < 0 || get_str(x, j, "source", &m->src) < 0 ||
+		    get_strv(x, j, "options", &opts) < 0 ||
 		    must_be_empty(x, j, "uidMappings", "idmapped mounts") < 0 ||
 		    must_be_empty(x, j, "gidMappings", "idmapped mounts") < 0)
 			return -1;
@@ -480,17 +518,18 @@ static int parse_mounts(struct cx *x, json_t *arr, struct lm_oci *o)
 				return err(x, "a bind mount needs a source");
 			}
 		} else {
-			static const char *const types[] = {"proc",   "sysfs",	"tmpfs",  "devpts",
+			static const char *const types[] = {"proc",   "sysfs",	"tmpfs",   "devpts",
 							    "mqueue", "cgroup", "cgroup2", NULL};
 			bool ok = false;
 			for (const char *const *t = types; m->type && *t && !ok; t++)
 				ok = strcmp(*t, m->type) == 0;
 			if (!ok) {
 				push(x, ".type");
-				return err(x,
-					   "\"%s\" is not supported by lamina-oci (bind, proc, sysfs, "
-					   "tmpfs, devpts, mqueue, cgroup, cgroup2)",
-					   m->type ? m->type : "");
+				return err(
+				    x,
+				    "\"%s\" is not supported by lamina-oci (bind, proc, sysfs, "
+				    "tmpfs, devpts, mqueue, cgroup, cgroup2)",
+				    m->type ? m->type : "");
 			}
 		}
 		pop(x, n);
@@ -555,7 +594,8 @@ static int parse_namespaces(struct cx *x, json_t *a, struct lm_oci *o)
 		if (ns < 0) {
 			free(path);
 			push(x, ".type");
-			return err(x, "expected pid, network, mount, ipc, uts, user, cgroup or time");
+			return err(x,
+				   "expected pid, network, mount, ipc, uts, user, cgroup or time");
 		}
 		if (ns == LM_OCI_NS_TIME) {
 			free(path);
@@ -632,8 +672,12 @@ static int parse_devices(struct cx *x, json_t *a, struct lm_oci *o)
 
 static int parse_hooks(struct cx *x, json_t *h, struct lm_oci *o)
 {
-	static const char *const k[] = {"prestart",	   "createRuntime", "createContainer",
-					"startContainer", "poststart",	   "poststop",
+	static const char *const k[] = {"prestart",
+					"createRuntime",
+					"createContainer",
+					"startContainer",
+					"poststart",
+					"poststop",
 					NULL};
 	if (keys(x, h, k) < 0)
 		return -1;
@@ -690,9 +734,8 @@ static int dev_entry(struct cx *x, json_t *j, const char *const *k, struct lm_oc
 static int parse_resources(struct cx *x, json_t *r, struct lm_oci *o)
 {
 	struct lm_oci_resources *s = &o->res;
-	static const char *const k[] = {"devices", "memory",	    "cpu",     "pids",
-					"blockIO", "hugepageLimits", "network", "rdma",
-					"unified", NULL};
+	static const char *const k[] = {"devices",	  "memory",  "cpu",  "pids",	"blockIO",
+					"hugepageLimits", "network", "rdma", "unified", NULL};
 	if (keys(x, r, k) < 0)
 		return -1;
 	o->resources_given = true;
@@ -713,14 +756,15 @@ static int parse_resources(struct cx *x, json_t *r, struct lm_oci *o)
 		json_array_foreach(j, i, d)
 		{
 			size_t m = push(x, "[%zu]", i);
-			static const char *const dk[] = {"allow", "type", "major", "minor",
-							 "access", NULL};
+			static const char *const dk[] = {"allow", "type",   "major",
+							 "minor", "access", NULL};
 			struct lm_oci_devrule *dr = &s->dev[s->ndev++];
 			char *type = NULL, *access = NULL;
 			long long maj = -1, min = -1;
 			bool mset = false, nset = false;
 			if (keys(x, d, dk) < 0 || get_bool(x, d, "allow", &dr->allow) < 0 ||
-			    get_str(x, d, "type", &type) < 0 || get_str(x, d, "access", &access) < 0 ||
+			    get_str(x, d, "type", &type) < 0 ||
+			    get_str(x, d, "access", &access) < 0 ||
 			    get_int(x, d, "major", -1, 4095, &mset, &maj) < 0 ||
 			    get_int(x, d, "minor", -1, 1048575, &nset, &min) < 0) {
 				free(type);
@@ -752,9 +796,15 @@ static int parse_resources(struct cx *x, json_t *r, struct lm_oci *o)
 	}
 	if ((j = json_object_get(r, "memory")) && !json_is_null(j)) {
 		n = push(x, ".memory");
-		static const char *const mk[] = {"limit",      "reservation",	   "swap",
-						 "kernel",     "kernelTCP",	   "swappiness",
-						 "disableOOMKiller", "useHierarchy", "checkBeforeUpdate",
+		static const char *const mk[] = {"limit",
+						 "reservation",
+						 "swap",
+						 "kernel",
+						 "kernelTCP",
+						 "swappiness",
+						 "disableOOMKiller",
+						 "useHierarchy",
+						 "checkBeforeUpdate",
 						 NULL};
 		long long sw = 0;
 		bool uh = false, cbu = false;
@@ -779,14 +829,14 @@ static int parse_resources(struct cx *x, json_t *r, struct lm_oci *o)
 	}
 	if ((j = json_object_get(r, "cpu")) && !json_is_null(j)) {
 		n = push(x, ".cpu");
-		static const char *const ck[] = {"shares",	    "quota",	      "burst",
-						 "period",	    "realtimeRuntime", "realtimePeriod",
-						 "cpus",	    "mems",	      "idle",
-						 NULL};
+		static const char *const ck[] = {
+		    "shares",	      "quota", "burst", "period", "realtimeRuntime",
+		    "realtimePeriod", "cpus",  "mems",	"idle",	  NULL};
 		long long sh = 0, pe = 0, rp = 0;
 		if (keys(x, j, ck) < 0 ||
 		    get_int(x, j, "shares", 0, INT64_MAX, &s->shares_set, &sh) < 0 ||
-		    get_int(x, j, "quota", -1, INT64_MAX, &s->quota_set, (long long *)&s->quota) < 0 ||
+		    get_int(x, j, "quota", -1, INT64_MAX, &s->quota_set, (long long *)&s->quota) <
+			0 ||
 		    get_int(x, j, "period", 0, INT64_MAX, &s->period_set, &pe) < 0 ||
 		    get_int(x, j, "realtimeRuntime", -1, INT64_MAX, &s->rt_runtime_set,
 			    (long long *)&s->rt_runtime) < 0 ||
@@ -819,7 +869,8 @@ static int parse_resources(struct cx *x, json_t *r, struct lm_oci *o)
 						 "throttleWriteIOPSDevice",
 						 NULL};
 		long long w = 0, lw = 0;
-		if (keys(x, j, bk) < 0 || get_int(x, j, "weight", 0, 1000, &s->weight_set, &w) < 0 ||
+		if (keys(x, j, bk) < 0 ||
+		    get_int(x, j, "weight", 0, 1000, &s->weight_set, &w) < 0 ||
 		    get_int(x, j, "leafWeight", 0, 1000, &s->leaf_weight_set, &lw) < 0)
 			return -1;
 		s->weight = (unsigned)w;
@@ -949,16 +1000,16 @@ static int parse_resources(struct cx *x, json_t *r, struct lm_oci *o)
 
 static int parse_linux(struct cx *x, json_t *l, struct lm_oci *o)
 {
-	static const char *const k[] = {"devices",	   "uidMappings",   "gidMappings",
-					"sysctl",	   "cgroupsPath",   "resources",
-					"rootfsPropagation", "seccomp",	    "namespaces",
-					"maskedPaths",	   "readonlyPaths", "mountLabel",
-					"intelRdt",	   "personality",   "timeOffsets",
-					"memoryPolicy",	   "netDevices",    NULL};
+	static const char *const k[] = {
+	    "devices",	     "uidMappings",	  "gidMappings", "sysctl",	"cgroupsPath",
+	    "resources",     "rootfsPropagation", "seccomp",	 "namespaces",	"maskedPaths",
+	    "readonlyPaths", "mountLabel",	  "intelRdt",	 "personality", "timeOffsets",
+	    "memoryPolicy",  "netDevices",	  NULL};
 	if (keys(x, l, k) < 0)
 		return -1;
 	if (must_be_empty(x, l, "mountLabel", "this host has no SELinux") < 0 ||
-	    must_be_empty(x, l, "intelRdt", NULL) < 0 || must_be_empty(x, l, "personality", NULL) < 0 ||
+	    must_be_empty(x, l, "intelRdt", NULL) < 0 ||
+	    must_be_empty(x, l, "personality", NULL) < 0 ||
 	    must_be_empty(x, l, "timeOffsets", NULL) < 0 ||
 	    must_be_empty(x, l, "memoryPolicy", NULL) < 0 ||
 	    must_be_empty(x, l, "netDevices", NULL) < 0)
@@ -1074,14 +1125,14 @@ int lm_oci_load_config(const char *bundle, struct lm_oci *o, struct lm_err *e)
 		return -1;
 	struct cx x = {.file = "config.json", .e = e};
 	int r = -1;
-	static const char *const k[] = {"ociVersion", "process", "root",  "hostname", "domainname",
-					"mounts",     "hooks",	 "annotations", "linux", "solaris",
-					"windows",    "vm",	 "zos",	   NULL};
+	static const char *const k[] = {
+	    "ociVersion",  "process", "root",	 "hostname", "domainname", "mounts", "hooks",
+	    "annotations", "linux",   "solaris", "windows",  "vm",	   "zos",    NULL};
 	if (keys(&x, root, k) < 0)
 		goto out;
 	if (must_be_empty(&x, root, "solaris", NULL) < 0 ||
-	    must_be_empty(&x, root, "windows", NULL) < 0 || must_be_empty(&x, root, "vm", NULL) < 0 ||
-	    must_be_empty(&x, root, "zos", NULL) < 0)
+	    must_be_empty(&x, root, "windows", NULL) < 0 ||
+	    must_be_empty(&x, root, "vm", NULL) < 0 || must_be_empty(&x, root, "zos", NULL) < 0)
 		goto out;
 	json_t *v = json_object_get(root, "ociVersion");
 	if (!json_is_string(v) || strncmp(json_string_value(v), "1.", 2) != 0) {
@@ -1114,13 +1165,9 @@ int lm_oci_load_config(const char *bundle, struct lm_oci *o, struct lm_err *e)
 	if (!o->rootfs)
 		goto oom;
 	pop(&x, 0);
+	/* process may be absent at create; start then fails (runtime-spec, start) */
 	json_t *p = json_object_get(root, "process");
-	if (!p) {
-		push(&x, ".process");
-		err(&x, "missing (lamina-oci creates containers that run a process)");
-		goto out;
-	}
-	if (lm_oci_parse_process("config.json", "process", p, &o->proc, e) < 0)
+	if (p && lm_oci_parse_process("config.json", "process", p, &o->proc, e) < 0)
 		goto out;
 	if (get_str(&x, root, "hostname", &o->hostname) < 0 ||
 	    get_str(&x, root, "domainname", &o->domainname) < 0)

@@ -37,12 +37,12 @@ int lm_oci_ns_flag(enum lm_oci_ns ns);	       /* CLONE_NEWPID, ... */
 
 struct lm_oci_mount {
 	char *dst, *src, *type;
-	unsigned long flags;	/* MS_* set by the options */
-	unsigned long prop;	/* MS_PRIVATE, MS_SLAVE, ... | MS_REC, or 0 */
-	bool bind, rbind;	/* a bind mount (type "bind" or a bind/rbind option) */
-	bool ro_given;		/* "ro" among the options */
-	unsigned long recattr;	/* MOUNT_ATTR_* to set recursively (rro, rnosuid, ...) */
-	char *data;		/* the options that are not flags, comma-separated */
+	unsigned long flags;   /* MS_* set by the options */
+	unsigned long prop;    /* MS_PRIVATE, MS_SLAVE, ... | MS_REC, or 0 */
+	bool bind, rbind;      /* a bind mount (type "bind" or a bind/rbind option) */
+	bool ro_given;	       /* "ro" among the options */
+	unsigned long recattr; /* MOUNT_ATTR_* to set recursively (rro, rnosuid, ...) */
+	char *data;	       /* the options that are not flags, comma-separated */
 };
 
 struct lm_oci_device {
@@ -96,12 +96,18 @@ struct lm_oci_process {
 	bool oom_set;
 	int oom_score_adj;
 };
-enum { LM_CAPS_BOUNDING, LM_CAPS_EFFECTIVE, LM_CAPS_INHERITABLE, LM_CAPS_PERMITTED, LM_CAPS_AMBIENT };
+enum {
+	LM_CAPS_BOUNDING,
+	LM_CAPS_EFFECTIVE,
+	LM_CAPS_INHERITABLE,
+	LM_CAPS_PERMITTED,
+	LM_CAPS_AMBIENT
+};
 
 /* linux.resources (src/oci_cgroup.c); "set" flags say what was given. */
 struct lm_oci_devrule {
 	bool allow;
-	char type; /* 'a', 'c', 'b' */
+	char type;		/* 'a', 'c', 'b' */
 	long long major, minor; /* -1: any */
 	char access[4];
 };
@@ -110,8 +116,8 @@ struct lm_oci_throttle {
 	uint64_t rate;
 };
 struct lm_oci_resources {
-	bool mem_limit_set, mem_res_set, mem_swap_set, mem_kernel_set, mem_ktcp_set,
-	    swappiness_set, oom_disable;
+	bool mem_limit_set, mem_res_set, mem_swap_set, mem_kernel_set, mem_ktcp_set, swappiness_set,
+	    oom_disable;
 	int64_t mem_limit, mem_res, mem_swap, mem_kernel, mem_ktcp;
 	uint64_t swappiness;
 	bool shares_set, quota_set, period_set, rt_runtime_set, rt_period_set;
@@ -130,7 +136,7 @@ struct lm_oci_resources {
 	struct {
 		char *size;
 		uint64_t limit;
-	} *huge;
+	} * huge;
 	size_t nhuge;
 	bool classid_set;
 	uint32_t classid;
@@ -141,8 +147,8 @@ struct lm_oci_resources {
 
 struct lm_oci {
 	char *id;
-	char *bundle;	  /* absolute */
-	char *rootfs;	  /* absolute */
+	char *bundle; /* absolute */
+	char *rootfs; /* absolute */
 	bool root_ro;
 	char *hostname, *domainname;
 	bool hostname_set, domainname_set;
@@ -160,8 +166,8 @@ struct lm_oci {
 	struct lm_oci_process proc;
 	struct lm_oci_hook *hooks[LM_OCI_NHOOKS];
 	size_t nhooks[LM_OCI_NHOOKS];
-	char *cgroups_path;	    /* NULL: none given */
-	bool resources_given;	    /* linux.resources present */
+	char *cgroups_path;   /* NULL: none given */
+	bool resources_given; /* linux.resources present */
 	struct lm_oci_resources res;
 	char *annotations_json; /* the annotations object as JSON, for state */
 	/* lamina's own layers: the seccomp policy (linux.seccomp, or none: the built-in
@@ -219,8 +225,8 @@ bool lm_oci_cgroup_wanted(const struct lm_oci *o);
 
 /* oci_process.c: become the container's process (never returns on success; -1 and e on
  * failure).  c: lamina's config (its seccomp policy, prepared). */
-int lm_oci_exec_process(const struct lm_oci_process *p, const struct lm_config *c,
-			int preserve_fds, struct lm_err *e);
+int lm_oci_exec_process(const struct lm_oci_process *p, const struct lm_config *c, int preserve_fds,
+			struct lm_err *e);
 /* The pty of a terminal process: open it in the container's devpts, make it the controlling
  * terminal and fds 0-2; *master receives the master's fd. */
 int lm_oci_setup_tty(const struct lm_oci_process *p, int *master, struct lm_err *e);

@@ -222,10 +222,11 @@ static int resolve_path(const struct lm_oci *o, char *out, size_t n, struct lm_e
 		return 0;
 	}
 	if (strchr(p, ':') && p[0] != '/')
-		return lm_error(e, 0, L,
-				"linux.cgroupsPath %s is a systemd unit (slice:prefix:name): lamina-oci "
-				"uses cgroupfs paths only (run podman with --cgroup-manager cgroupfs)",
-				p);
+		return lm_error(
+		    e, 0, L,
+		    "linux.cgroupsPath %s is a systemd unit (slice:prefix:name): lamina-oci "
+		    "uses cgroupfs paths only (run podman with --cgroup-manager cgroupfs)",
+		    p);
 	for (const char *q = p; *q;) {
 		while (*q == '/')
 			q++;
@@ -239,7 +240,8 @@ static int resolve_path(const struct lm_oci *o, char *out, size_t n, struct lm_e
 	while (len > 1 && out[len - 1] == '/')
 		out[--len] = '\0';
 	if (strcmp(out, "/") == 0)
-		return lm_error(e, 0, L, "linux.cgroupsPath: the root cgroup cannot be a container's");
+		return lm_error(e, 0, L,
+				"linux.cgroupsPath: the root cgroup cannot be a container's");
 	return 0;
 }
 
@@ -266,15 +268,15 @@ int lm_oci_cgroup_setup(const struct lm_oci *o, char *path, size_t n, struct lm_
 			if (r->dev[i].type == 'a')
 				snprintf(b, sizeof b, "a");
 			else
-				snprintf(b, sizeof b, "%c %s %s", r->dev[i].type, d, r->dev[i].access);
+				snprintf(b, sizeof b, "%c %s %s", r->dev[i].type, d,
+					 r->dev[i].access);
 			put(&w, "devices", r->dev[i].allow ? "devices.allow" : "devices.deny", b,
 			    "linux.resources.devices");
 		}
 		/* the devices every container has (runtime-spec's default devices, the pty) */
-		static const char *const dflt[] = {"c 1:3 rwm",	 "c 1:5 rwm",  "c 1:7 rwm",
-						   "c 1:8 rwm",	 "c 1:9 rwm",  "c 5:0 rwm",
-						   "c 5:1 rwm",	 "c 5:2 rwm",  "c 136:* rwm",
-						   "c *:* m",	 "b *:* m",    NULL};
+		static const char *const dflt[] = {
+		    "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",   "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm",
+		    "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", "c *:* m",	  "b *:* m",   NULL};
 		for (const char *const *d = dflt; *d; d++)
 			put(&w, "devices", "devices.allow", *d, "linux.resources.devices");
 	}
@@ -318,7 +320,8 @@ int lm_oci_cgroup_setup(const struct lm_oci *o, char *path, size_t n, struct lm_
 		put_i64(&w, "memory", "memory.swappiness", (int64_t)r->swappiness,
 			"linux.resources.memory.swappiness");
 	if (r->oom_disable)
-		put(&w, "memory", "memory.oom_control", "1", "linux.resources.memory.disableOOMKiller");
+		put(&w, "memory", "memory.oom_control", "1",
+		    "linux.resources.memory.disableOOMKiller");
 	if (r->shares_set)
 		put_i64(&w, "cpu", "cpu.shares", (int64_t)r->shares, "linux.resources.cpu.shares");
 	if (r->period_set)

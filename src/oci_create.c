@@ -133,8 +133,8 @@ void lm_oci_free(struct lm_oci *o)
 
 char *lm_oci_state_json(const struct lm_oci *o, const char *status, pid_t pid)
 {
-	json_t *s = json_pack("{s:s, s:s, s:s, s:s}", "ociVersion", "1.2.0", "id", o->id,
-			      "status", status, "bundle", o->bundle);
+	json_t *s = json_pack("{s:s, s:s, s:s, s:s}", "ociVersion", "1.2.0", "id", o->id, "status",
+			      status, "bundle", o->bundle);
 	if (!s)
 		return NULL;
 	if (pid > 0)
@@ -223,21 +223,32 @@ static int run_hook(const struct lm_oci_hook *h, const char *kind, size_t idx, c
 int lm_oci_run_hooks(const struct lm_oci *o, enum lm_oci_hook_kind k, const char *state,
 		     struct lm_err *e)
 {
-	for (size_t i = 0; i < o->nhooks[k]; i++)
-		if (run_hook(&o->hooks[k][i], hook_names[k], i, state, e) < 0)
-			return -1;
-	return 0;
+	/* poststart and poststop: a failure is a warning and the rest still run (runtime-spec,
+	 * lifecycle); the caller prints it.  The others stop at the first failure. */
+	bool go_on = k == LM_OCI_HOOK_POSTSTART || k == LM_OCI_HOOK_POSTSTOP;
+	int r = 0;
+	for (size_t i = 0; i < o->nhooks[k]; i++) {
+		struct lm_err one = {0};
+		if (run_hook(&o->hooks[k][i], hook_names[k], i, state, &one) < 0) {
+			if (r == 0)
+				*e = one;
+			r = -1;
+			if (!go_on)
+				break;
+		}
+	}
+	return r;
 }
 
 /* ---- the sync channel between R, P1 and P2 --------------------------------------------- */
 enum {
-	SYNC_GO = 1,	 /* R -> P1: in the cgroup; R -> P1: maps written; R -> P2: hooks done */
-	SYNC_MAPS,	 /* P1 -> R: write my maps */
-	SYNC_PID,	 /* P1 -> R: P2's pid (code) */
-	SYNC_HOOKS,	 /* P2 -> R: run the createRuntime hooks now */
-	SYNC_READY,	 /* P2 -> R: waiting for start (the pty's master with it) */
-	SYNC_ERROR,	 /* any -> R: failed (msg) */
-	SYNC_STATEPID,	 /* R -> P2: your pid outside (code), for the hooks' state */
+	SYNC_GO = 1,   /* R -> P1: in the cgroup; R -> P1: maps written; R -> P2: hooks done */
+	SYNC_MAPS,     /* P1 -> R: write my maps */
+	SYNC_PID,      /* P1 -> R: P2's pid (code) */
+	SYNC_HOOKS,    /* P2 -> R: run the createRuntime hooks now */
+	SYNC_READY,    /* P2 -> R: waiting for start (the pty's master with it) */
+	SYNC_ERROR,    /* any -> R: failed (msg) */
+	SYNC_STATEPID, /* R -> P2: your pid outside (code), for the hooks' state */
 };
 struct sync_msg {
 	int type;
@@ -276,7 +287,8 @@ static int sync_wait(int fd, int want, struct sync_msg *m, int *passfd, struct l
 	}
 	if (m->type != want) {
 		if (e)
-			lm_error(e, 0, L, "unexpected message %d from the container's init", m->type);
+			lm_error(e, 0, L, "unexpected message %d from the container's init",
+				 m->type);
 		return -1;
 	}
 	return 0;
@@ -367,7 +379,10 @@ _Noreturn static void init_main(struct lm_oci *o, int sync, int lsock, struct lm
 			child_fail(conn, &e);
 		}
 	}
-	lm_oci_exec_process(&o->proc, &o->lc, a->preserve_fds, &e);
+	if (!o->proc.args)
+		lm_error(&e, 0, L, "config.json has no process: there is nothing to start");
+	else
+		lm_oci_exec_process(&o->proc, &o->lc, a->preserve_fds, &e);
 	child_fail(conn, &e);
 }
 
@@ -437,8 +452,8 @@ static int open_ns(const struct lm_oci *o, int *nsfd, struct lm_err *e)
 		int t = ioctl(nsfd[ns], NS_GET_NSTYPE);
 		if (t != ns_table[ns].flag)
 			return lm_error(e, t < 0 ? errno : 0, L,
-					"linux.namespaces: %s is not a %s namespace", o->ns_path[ns],
-					ns_table[ns].name);
+					"linux.namespaces: %s is not a %s namespace",
+					o->ns_path[ns], ns_table[ns].name);
 	}
 	return 0;
 }

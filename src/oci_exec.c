@@ -46,8 +46,8 @@ _Noreturn static void e_fail(int sync, const struct lm_err *e)
 /* Open the init's namespaces that differ from ours. */
 static int open_nss(pid_t pid, int *fds, struct lm_err *e)
 {
-	static const enum lm_oci_ns order[] = {LM_OCI_NS_USER, LM_OCI_NS_IPC,	 LM_OCI_NS_UTS,
-					       LM_OCI_NS_NET,  LM_OCI_NS_PID,	 LM_OCI_NS_CGROUP,
+	static const enum lm_oci_ns order[] = {LM_OCI_NS_USER, LM_OCI_NS_IPC, LM_OCI_NS_UTS,
+					       LM_OCI_NS_NET,  LM_OCI_NS_PID, LM_OCI_NS_CGROUP,
 					       LM_OCI_NS_MOUNT};
 	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
 		char p[64], self[64];
@@ -105,8 +105,9 @@ int lm_oci_exec(const struct lm_oci_process *p, const struct lm_config *c,
 		char b;
 		if (read(go[0], &b, 1) != 1)
 			_exit(LM_EXIT_FAILURE);
-		static const int flags[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
-					    CLONE_NEWPID,  CLONE_NEWCGROUP, CLONE_NEWNS};
+		static const int flags[] = {CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS,
+					    CLONE_NEWNET,  CLONE_NEWPID, CLONE_NEWCGROUP,
+					    CLONE_NEWNS};
 		for (int i = 0; i < 7; i++)
 			if (fds[i] >= 0 && setns(fds[i], flags[i]) < 0) {
 				lm_error(e, errno, L, "joining the container's namespaces");

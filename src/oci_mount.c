@@ -76,8 +76,8 @@ static int open_in_root(const char *path, bool create, bool file, struct lm_err 
 				if (r < 0 && errno != EEXIST) {
 					int err = errno;
 					close(dir);
-					return lm_error(e, err, L, "creating %s in the container's root",
-							path);
+					return lm_error(
+					    e, err, L, "creating %s in the container's root", path);
 				}
 				next = (int)syscall(SYS_openat2, dir, p, &how, sizeof how);
 			}
@@ -228,7 +228,8 @@ static int mount_cgroups(const struct lm_oci *o, const struct lm_oci_mount *m, c
 		snprintf(dst, sizeof dst, "%s/%s", target, name);
 		snprintf(src, sizeof src, "%s%s", mnt, strcmp(path, "/") == 0 ? "" : path);
 		/* in its own cgroup namespace the container mounts the hierarchy itself (its view
-		 * is rooted at its cgroup); otherwise the host's is bound at the container's path */
+		 * is rooted at its cgroup); otherwise the host's is bound at the container's path
+		 */
 		char sopts[512];
 		snprintf(sopts, sizeof sopts, "%s", opts);
 		char *rw = strstr(sopts, "rw,");
@@ -241,7 +242,8 @@ static int mount_cgroups(const struct lm_oci *o, const struct lm_oci_mount *m, c
 			       fl | (ro ? MS_RDONLY : 0), v2 ? NULL : sopts) == 0)
 			continue;
 		else if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
-			r = lm_error(e, errno, L, "binding the %s cgroup at %s/%s", name, m->dst, name);
+			r = lm_error(e, errno, L, "binding the %s cgroup at %s/%s", name, m->dst,
+				     name);
 		else if (bind_remount(dst, fl | (ro ? MS_RDONLY : 0)) < 0)
 			r = lm_error(e, errno, L, "%s/%s read-only", m->dst, name);
 	}
@@ -282,7 +284,8 @@ static int do_mount(const struct lm_oci *o, const struct lm_oci_mount *m, const 
 		fdpath(target, sizeof target, fd);
 		unsigned long fl = m->flags & ~(MS_BIND | MS_REC);
 		if (fl && bind_remount(target, fl) < 0)
-			return lm_error(e, errno, L, "mounts: remounting %s with its options", m->dst);
+			return lm_error(e, errno, L, "mounts: remounting %s with its options",
+					m->dst);
 	} else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0) {
 		if (mount_cgroups(o, m, target, cgroup, e) < 0)
 			return -1;
@@ -295,7 +298,8 @@ static int do_mount(const struct lm_oci *o, const struct lm_oci_mount *m, const 
 			if (strcmp(m->type, "sysfs") == 0 && (err == EPERM || err == EACCES) &&
 			    mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) == 0) {
 				if (m->flags & MS_RDONLY)
-					bind_remount(target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+					bind_remount(target,
+						     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
 			} else {
 				return lm_error(e, err, L, "mounts: %s on %s", m->type, m->dst);
 			}
@@ -307,7 +311,8 @@ static int do_mount(const struct lm_oci *o, const struct lm_oci_mount *m, const 
 		if (fd < 0)
 			return -1;
 		struct mount_attr a = {.attr_set = m->recattr};
-		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+		if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) <
+		    0)
 			return lm_error(e, errno, L, "mounts: recursive options of %s", m->dst);
 	}
 	if (m->prop) {
@@ -363,10 +368,11 @@ static int make_device(const struct lm_oci_device *d, bool in_userns, struct lm_
 	struct stat st;
 	if (stat(host, &st) < 0 || (st.st_mode & S_IFMT) != type ||
 	    st.st_rdev != makedev(d->major, d->minor))
-		return lm_error(e, 0, L,
-				"linux.devices: %s: a new user namespace cannot make device nodes, and "
-				"the host has no %s with %u:%u to bind",
-				d->path, host, d->major, d->minor);
+		return lm_error(
+		    e, 0, L,
+		    "linux.devices: %s: a new user namespace cannot make device nodes, and "
+		    "the host has no %s with %u:%u to bind",
+		    d->path, host, d->major, d->minor);
 	if (mount(host, p, NULL, MS_BIND, NULL) < 0)
 		return lm_error(e, errno, L, "linux.devices: binding %s", host);
 	return 0;
@@ -396,7 +402,7 @@ static int make_devices(const struct lm_oci *o, struct lm_err *e)
 		if (make_device(&o->devices[j], userns, e) < 0)
 			return -1;
 	static const char *const links[][2] = {
-	    {"/proc/self/fd", "fd"},	{"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd", "fd"},	   {"/proc/self/fd/0", "stdin"},
 	    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
 	    {"pts/ptmx", "ptmx"},
 	};

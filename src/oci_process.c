@@ -66,10 +66,11 @@ static int set_cap_sets(const struct lm_oci_process *p, struct lm_err *e)
 		return lm_error(e, errno, L, "clearing the ambient capabilities");
 	/* The kernel keeps the ambient set within permitted and inheritable: an ambient
 	 * capability outside them cannot be raised, and runc and crun skip it; so does this. */
-	uint64_t amb = p->caps[LM_CAPS_AMBIENT] & p->caps[LM_CAPS_PERMITTED] &
-		       p->caps[LM_CAPS_INHERITABLE];
+	uint64_t amb =
+	    p->caps[LM_CAPS_AMBIENT] & p->caps[LM_CAPS_PERMITTED] & p->caps[LM_CAPS_INHERITABLE];
 	for (int cap = 0; cap <= lm_cap_last(); cap++)
-		if (((amb >> cap) & 1) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+		if (((amb >> cap) & 1) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
 			return lm_error(e, errno, L, "raising %s in the ambient set",
 					lm_cap_name(cap));
 	return 0;
@@ -116,7 +117,8 @@ static int exec_in_path(char **argv, char **env, struct lm_err *e)
 			const char *end = strchrnul(d, ':');
 			size_t dl = (size_t)(end - d);
 			if (dl + strlen(prog) + 2 < sizeof buf) {
-				snprintf(buf, sizeof buf, "%.*s%s%s", (int)dl, d, dl ? "/" : "", prog);
+				snprintf(buf, sizeof buf, "%.*s%s%s", (int)dl, d, dl ? "/" : "",
+					 prog);
 				execve(buf, argv, env);
 				if (errno != ENOENT && errno != ENOTDIR)
 					best = errno;
@@ -134,16 +136,16 @@ static int exec_in_path(char **argv, char **env, struct lm_err *e)
 	return lm_error(e, err, "exec", "%s", prog);
 }
 
-int lm_oci_exec_process(const struct lm_oci_process *p, const struct lm_config *c,
-			int preserve_fds, struct lm_err *e)
+int lm_oci_exec_process(const struct lm_oci_process *p, const struct lm_config *c, int preserve_fds,
+			struct lm_err *e)
 {
 	for (size_t i = 0; i < p->nrlimits; i++) {
 		struct rlimit rl = {p->rlimits[i].soft, p->rlimits[i].hard};
 		if (setrlimit(p->rlimits[i].resource, &rl) < 0)
-			return lm_error(e, errno, L, "setrlimit %s %llu:%llu (process.rlimits[%zu])",
-					lm_rlimit_name(p->rlimits[i].resource),
-					(unsigned long long)rl.rlim_cur,
-					(unsigned long long)rl.rlim_max, i);
+			return lm_error(
+			    e, errno, L, "setrlimit %s %llu:%llu (process.rlimits[%zu])",
+			    lm_rlimit_name(p->rlimits[i].resource), (unsigned long long)rl.rlim_cur,
+			    (unsigned long long)rl.rlim_max, i);
 	}
 	/* fds 3 and up close at execve, but the preserved ones: marked before any filter is
 	 * loaded (an older profile may not know close_range) */
