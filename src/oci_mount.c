@@ -487,14 +487,7 @@ int lm_oci_rootfs_finish(const struct lm_oci *o, struct lm_err *e)
 	rootfd = -1;
 	if (o->propagation && mount(NULL, "/", NULL, o->propagation | MS_REC, NULL) < 0)
 		return lm_error(e, errno, L, "linux.rootfsPropagation");
-	for (char **p = o->masked; p && *p; p++)
-		if (mask_path(*p, e) < 0)
-			return -1;
-	for (char **p = o->ropaths; p && *p; p++)
-		if (ro_path(*p, e) < 0)
-			return -1;
-	if (o->root_ro && bind_remount("/", MS_RDONLY) < 0)
-		return lm_error(e, errno, L, "root.readonly");
+	/* the host name and the sysctls before /proc/sys is made read-only */
 	if (o->hostname_set && sethostname(o->hostname, strlen(o->hostname)) < 0)
 		return lm_error(e, errno, L, "hostname %s", o->hostname);
 	if (o->domainname_set && setdomainname(o->domainname, strlen(o->domainname)) < 0)
@@ -514,5 +507,13 @@ int lm_oci_rootfs_finish(const struct lm_oci *o, struct lm_err *e)
 		if (w < 0)
 			return lm_error(e, err, L, "linux.sysctl %s = %s", s[0], s[1]);
 	}
+	for (char **p = o->masked; p && *p; p++)
+		if (mask_path(*p, e) < 0)
+			return -1;
+	for (char **p = o->ropaths; p && *p; p++)
+		if (ro_path(*p, e) < 0)
+			return -1;
+	if (o->root_ro && bind_remount("/", MS_RDONLY) < 0)
+		return lm_error(e, errno, L, "root.readonly");
 	return 0;
 }

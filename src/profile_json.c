@@ -17,10 +17,11 @@
  *   - SCMP_CMP_MASKED_EQ's value is the mask and valueTwo the value;
  *   - SCMP_ACT_ERRNO without errnoRet is EPERM; SCMP_ACT_KILL is kill-thread;
  *   - a rule without conditions decides every call of its syscall (libseccomp drops the
- *     conditional rules with another action, and so does this loader); two rules with the
- *     same conditions and different actions, which libseccomp refuses, are an error, and so
- *     are two conditional rules that one call could match with different actions (lamina's
- *     text profiles refuse them too: libseccomp would not decide them in profile order);
+ *     conditional rules with another action, and so does this loader); of two rules with the
+ *     same conditions and different actions the first stands (libseccomp refuses the second,
+ *     runc goes on: containers-common's profile has such pairs); two conditional rules that
+ *     one call could match with different actions are an error (lamina's text profiles
+ *     refuse them too: libseccomp would not decide them in profile order);
  *   - architectures: x86_64 is native; SCMP_ARCH_X86 puts the same rules on i386 (`i386 on`
  *     in a text profile); x32 and every other architecture are killed by lamina's built-in
  *     hardening whatever the profile lists (stricter than runc, which filters x32 with the
@@ -549,11 +550,10 @@ static int add_rule(struct jstate *st, const char *name, int nr, const struct lm
 			i++;
 			continue;
 		}
-		if (conds_equal(o, &r))
-			return err(st,
-				   "%s: the same conditions as syscalls[%u] with another action "
-				   "(libseccomp refuses that)",
-				   name, st->rule_entry[i]);
+		if (conds_equal(o, &r)) { /* the first of them stands, as under runc */
+			st->skipped_shadowed++;
+			return 0;
+		}
 		if (o->nconds == 0) { /* the unconditional rule decides every call */
 			st->skipped_shadowed++;
 			return 0;
