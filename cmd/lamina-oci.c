@@ -772,6 +772,21 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* uid 0 of a user namespace (rootless Podman runs the runtime so) is not the host's root: its
+ * state goes where the user's does, as runc's does. */
+static bool in_user_namespace(void)
+{
+	char buf[128] = "";
+	int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t r = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	buf[r > 0 ? r : 0] = '\0';
+	unsigned a, b, c;
+	return !(sscanf(buf, "%u %u %u", &a, &b, &c) == 3 && a == 0 && b == 0 && c == 4294967295u);
+}
+
 extern const struct lm_builtin_bpf *const lm_builtin_bpf_table[];
 extern const size_t lm_builtin_bpf_count;
 
@@ -780,7 +795,7 @@ int main(int argc, char **argv)
 	lm_seccomp_use_builtin(lm_builtin_bpf_table, lm_builtin_bpf_count);
 	static char rootbuf[4096];
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (geteuid() == 0 || !xdg || !*xdg)
+	if ((geteuid() == 0 && !in_user_namespace()) || !xdg || !*xdg)
 		g_root = "/run/lamina-oci";
 	else {
 		snprintf(rootbuf, sizeof rootbuf, "%s/lamina-oci", xdg);

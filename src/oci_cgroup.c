@@ -245,6 +245,17 @@ static int resolve_path(const struct lm_oci *o, char *out, size_t n, struct lm_e
 	return 0;
 }
 
+/* A limit of the container as a whole (device rules are not one: see below). */
+static bool asks_limits(const struct lm_oci_resources *r)
+{
+	return r->mem_limit_set || r->mem_res_set || r->mem_swap_set || r->mem_kernel_set ||
+	       r->mem_ktcp_set || r->swappiness_set || r->oom_disable || r->shares_set ||
+	       r->quota_set || r->period_set || r->rt_runtime_set || r->rt_period_set ||
+	       (r->cpus && *r->cpus) || (r->mems && *r->mems) || r->pids_set || r->weight_set ||
+	       r->leaf_weight_set || r->nwdev || r->nthr[0] || r->nthr[1] || r->nthr[2] ||
+	       r->nthr[3] || r->nhuge || r->classid_set || r->prio;
+}
+
 int lm_oci_cgroup_setup(const struct lm_oci *o, char *path, size_t n, struct lm_err *e)
 {
 	if (resolve_path(o, path, n, e) < 0)
@@ -257,6 +268,16 @@ int lm_oci_cgroup_setup(const struct lm_oci *o, char *path, size_t n, struct lm_
 		if (make_dirs(&h[i], path) < 0) {
 			int err = errno;
 			lm_oci_cgroup_remove(path);
+			/* Rootless (Podman's user namespace on a host without cgroup delegation):
+			 * with no limit asked for there is nothing a cgroup would enforce (device
+			 * rules bind no one who cannot make device nodes, as a user namespace
+			 * cannot), and the container runs in the caller's cgroup, as under runc.
+			 * A limit that cannot be had is an error. */
+			if ((err == EACCES || err == EPERM || err == EROFS) && !asks_limits(&o->res) &&
+			    !o->cgroups_path) {
+				path[0] = '\0';
+				return 0;
+			}
 			return lm_error(e, err, L, "making the cgroup %s%s", h[i].mnt, path);
 		}
 	struct writer w = {h, nh, path, e, 0};

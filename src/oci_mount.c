@@ -341,10 +341,15 @@ static int make_device(const struct lm_oci_device *d, bool in_userns, struct lm_
 	const char *name = slash + 1;
 	char dpath[64];
 	fdpath(dpath, sizeof dpath, dir);
+	/* in a user namespace (the container's, or the one the runtime itself runs in under
+	 * rootless Podman) mknod of a device is refused: then the host's node is bound */
 	if (!in_userns || type == S_IFIFO) {
 		unlinkat(dir, name, 0);
-		if (mknodat(dir, name, type | (mode & 07777), makedev(d->major, d->minor)) < 0)
+		if (mknodat(dir, name, type | (mode & 07777), makedev(d->major, d->minor)) < 0) {
+			if (errno == EPERM && type != S_IFIFO)
+				return make_device(d, true, e);
 			return lm_error(e, errno, L, "linux.devices: mknod %s", d->path);
+		}
 		/* O_PATH cannot chmod/chown through the fd: the /proc/self/fd path can */
 		char p[4200];
 		snprintf(p, sizeof p, "%s/%s", dpath, name);
