@@ -374,6 +374,29 @@ static int load_bundle(const char *bundle_arg, const char *id, struct lm_oci *oc
 	return lm_oci_load_config(bundle, oc, e);
 }
 
+/* --root and the directories above it (containerd's /run/containerd/runc/NAMESPACE) */
+static int mkdir_p(const char *dir)
+{
+	char p[4096];
+	if (strlen(dir) >= sizeof p) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(p, dir);
+	for (char *q = p + 1;; q++) {
+		if (*q == '/' || !*q) {
+			char c = *q;
+			*q = '\0';
+			if (mkdir(p, 0700) < 0 && errno != EEXIST)
+				return -1;
+			*q = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
 static char *now_rfc3339(char *buf, size_t n)
 {
 	struct timespec ts;
@@ -395,7 +418,7 @@ static int do_create(const char *id, const struct opts *op, struct lm_oci *oc, p
 		return failf("'%.80s' is not a valid container ID (letters, digits, - _ . +)", id);
 	if (load_bundle(op->bundle, id, oc, &e) < 0)
 		return fail(&e);
-	if (mkdir(g_root, 0700) < 0 && errno != EEXIST)
+	if (mkdir_p(g_root) < 0)
 		return failf("--root %s: %s", g_root, strerror(errno));
 	state_dir(dir, dirn, id);
 	if (mkdir(dir, 0700) < 0)
