@@ -1199,6 +1199,7 @@ static const char demo_help[] =
     "  --no-pairs               skip the seccomp+layer pairs for attacks no single layer stops\n"
     "  --attack-bin PATH        the attack program (default: found next to lamina)\n"
     "  --list                   the attacks, one a line: name, class, what it tries\n"
+    "  -h, --help               this text\n"
     "Progress goes to stderr: on a terminal one line updated in place, otherwise a line every\n"
     "5 seconds.\n"
     "TSV columns: attack, class, result, layers, detail.  Result n/a: the attack needs a kernel\n"
