@@ -205,7 +205,8 @@ chmod -R a+rX /srv/www
 ( $server ) >"$W/server.out" 2>&1 &
 pid=\$!
 i=0
-until python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", 8080), timeout=1).close()' 2>/dev/null; do
+# (pasta takes the connection on the host's side at once: wait for an HTTP answer)
+until curl -sf -o /dev/null --max-time 2 http://127.0.0.1:8080/; do
 	i=\$((i + 1)); [ \$i -lt 100 ] || { echo "the server did not come up" >&2; cat "$W/server.out" >&2; kill \$pid; exit 1; }
 	sleep 0.1
 done
