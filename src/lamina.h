@@ -76,6 +76,7 @@ enum lm_layer_bit {
 	/* the sandbox's cgroup (memory, tasks, CPU, I/O limits) */
 	LM_LAYER_RESOURCES = 1u << 13,
 	LM_LAYER_TERMINAL = 1u << 14, /* a pty of its own, not the caller's terminal */
+	LM_LAYER_STATUS = 1u << 15,   /* what the launch came to, told to the caller */
 };
 
 /* ---- mounts ---------------------------------------------------------------------------- */
@@ -306,6 +307,9 @@ struct lm_config {
 	/* terminal (src/pty.c) */
 	bool tty_force; /* -t/--tty: a pty even when fds 0-2 are not terminals */
 	bool no_pty;    /* --no-pty: the payload gets the caller's fds 0-2 as they are */
+	/* status (src/status.c) */
+	bool status_fd_set; /* --json-status-fd FD: JSON objects at the start and the end */
+	int status_fd;
 };
 
 void lm_config_init(struct lm_config *c);
@@ -578,6 +582,7 @@ extern const struct lm_layer lm_layer_fds, lm_layer_session, lm_layer_userns, lm
     lm_layer_seccomp, lm_layer_stdfd, lm_layer_terminal;
 extern const struct lm_layer lm_layer_landlock;
 extern const struct lm_layer lm_layer_resources;
+extern const struct lm_layer lm_layer_status;
 
 /* ---- cgroup.c: the resources layer's interface to the rest of lamina -------------------- */
 /* A limit of the sandbox as a whole was asked for (and the layer is on): a cgroup is needed.

@@ -31,7 +31,9 @@
  *             landlock_restrict_self needs without CAP_SYS_ADMIN) and before seccomp, so
  *             that the filter need not allow the Landlock calls;
  *   seccomp   last: it constrains only what the payload does from there on (execve);
- *   stdfd     a switch of the seccomp layer, a row for its name.  */
+ *   stdfd     a switch of the seccomp layer, a row for its name;
+ *   status    what the launch came to, told to the caller (a SIGSYS death, --json-status-fd):
+ *             its end step comes after the resources layer's, which measures the cgroup.  */
 #include "sandbox.h"
 
 #include <ctype.h>
@@ -45,7 +47,8 @@ const struct lm_layer *const lm_layers[] = {
     &lm_layer_fds,	 &lm_layer_session, &lm_layer_userns,	&lm_layer_ns,
     &lm_layer_mount,	 &lm_layer_netns,   &lm_layer_terminal, &lm_layer_env,
     &lm_layer_rlimits,	 &lm_layer_resources, &lm_layer_caps,	&lm_layer_nnp,
-    &lm_layer_landlock, &lm_layer_seccomp, &lm_layer_stdfd,   NULL,
+    &lm_layer_landlock, &lm_layer_seccomp, &lm_layer_stdfd,   &lm_layer_status,
+    NULL,
 };
 
 int lm_layers_run(enum lm_stage stage, struct lm_sandbox *sb, struct lm_err *e)
