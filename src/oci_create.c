@@ -458,12 +458,25 @@ static int open_ns(const struct lm_oci *o, int *nsfd, struct lm_err *e)
 	return 0;
 }
 
+/* The address of DIR/start.sock: through DIR's fd (*dirfd, the caller closes it), since a
+ * sockaddr_un holds 108 bytes and a state directory under XDG_RUNTIME_DIR with a 64-character
+ * ID does not fit. */
+static int start_addr(const char *dir, struct sockaddr_un *sa, int *dirfd, struct lm_err *e)
+{
+	*dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return lm_error(e, errno, L, "%s", dir);
+	*sa = (struct sockaddr_un){.sun_family = AF_UNIX};
+	snprintf(sa->sun_path, sizeof sa->sun_path, "/proc/self/fd/%d/start.sock", *dirfd);
+	return 0;
+}
+
 static int listen_start(const char *dir, struct lm_err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/start.sock", dir) >=
-	    sizeof sa.sun_path)
-		return lm_error(e, ENAMETOOLONG, L, "%s/start.sock (use a shorter --root)", dir);
+	struct sockaddr_un sa;
+	cleanup_close int dfd = -1;
+	if (start_addr(dir, &sa, &dfd, e) < 0)
+		return -1;
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return lm_error(e, errno, L, "socket");
@@ -471,7 +484,7 @@ static int listen_start(const char *dir, struct lm_err *e)
 	    listen(s, 4) < 0) {
 		int err = errno;
 		close(s);
-		return lm_error(e, err, L, "%s", sa.sun_path);
+		return lm_error(e, err, L, "%s/start.sock", dir);
 	}
 	return s;
 }
@@ -624,8 +637,10 @@ out:
 
 int lm_oci_start(const char *dir, struct lm_err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/start.sock", dir);
+	struct sockaddr_un sa;
+	cleanup_close int dfd = -1;
+	if (start_addr(dir, &sa, &dfd, e) < 0)
+		return -1;
 	cleanup_close int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return lm_error(e, errno, L, "socket");
@@ -633,7 +648,7 @@ int lm_oci_start(const char *dir, struct lm_err *e)
 		return lm_error(e, errno, L, "the container's init does not answer");
 	if (send(s, "s", 1, MSG_NOSIGNAL) != 1)
 		return lm_error(e, errno, L, "starting the container");
-	unlink(sa.sun_path);
+	unlinkat(dfd, "start.sock", 0);
 	struct sync_msg m;
 	ssize_t r;
 	do
