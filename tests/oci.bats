@@ -53,10 +53,12 @@ teardown_file() {
 	return 0
 }
 args() { printf '%s' "$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:]))' "$@")"; }
-# wait until the container is STATUS (1 s at most)
+# wait until the container is STATUS (5 s at most: a container's init is stopped once every
+# process of its pid namespace is reaped, and a detached exec's process is reaped by whatever
+# reaps orphans here, which on some machines polls)
 wait_status() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq 500); do
 		oci state "$ID" 2>/dev/null | grep -q "\"status\": \"$1\"" && return 0
 		sleep 0.01
 	done
