@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# lamina-oci driven by Podman (root, and rootless as the unprivileged user: Podman's own user
+# namespace, one id mapped, the vfs storage driver) and by containerd (`ctr run --runc-binary`,
+# the shim path Kubernetes uses; root), each with a busybox image imported offline from a
+# tarball of rootfs-tools/mkrootfs busybox.  As root Podman needs --ulimit values no higher
+# than root's own hard limits here (its defaults are above them: root cannot raise them).
+load helpers
+
+OCI=${OCI:-$BUILD_DIR/lamina-oci}
+IMG=localhost/lamina-oci-test-bb:1
+
+setup_file() {
+	command -v podman >/dev/null || return 0
+	local d=$BATS_FILE_TMPDIR
+	mkdir -p "$d/rootfs" "$d/run"
+	chmod 700 "$d/run"
+	"$SRC_DIR/rootfs-tools/mkrootfs" busybox "$d/rootfs" >/dev/null
+	tar -C "$d/rootfs" --owner=0 --group=0 --numeric-owner -cf "$d/bb.tar" .
+	export XDG_RUNTIME_DIR=$d/run
+	podman_cmd import "$d/bb.tar" "$IMG" >/dev/null
+}
+
+teardown_file() {
+	command -v podman >/dev/null || return 0
+	export XDG_RUNTIME_DIR=$BATS_FILE_TMPDIR/run
+	podman_cmd rm -af >/dev/null 2>&1
+	podman_cmd rmi -f "$IMG" >/dev/null 2>&1
+	[ -f "$BATS_FILE_TMPDIR/containerd.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/containerd.pid")" 2>/dev/null
+	return 0
+}
+
+# Podman as this user: root's storage, or rootless with vfs (no subordinate ids needed)
+podman_cmd() {
+	if is_root; then
+		podman "$@"
+	else
+		podman --storage-driver vfs "$@"
+	fi
+}
+
+setup() {
+	command -v podman >/dev/null || skip "podman is not installed (tests/deps installs it where the archive has it)"
+	export XDG_RUNTIME_DIR=$BATS_FILE_TMPDIR/run
+	P=(podman --runtime "$OCI")
+	is_root || P=(podman --storage-driver vfs --runtime "$OCI")
+	RUN=("${P[@]}" run --rm --network none)
+	is_root && RUN+=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+	NAME=lamina-oci-t$$-$BATS_TEST_NUMBER
+}
+
+@test "podman: run, the exit status, the container's own root" {
+	run "${RUN[@]}" "$IMG" sh -c 'echo pid $$; ls /bin/busybox; exit 5'
+	assert_failure 5
+	assert_output $'pid 1\n/bin/busybox'
+	# the twin: a zero exit
+	run "${RUN[@]}" "$IMG" true
+	assert_success
+}
+
+@test "podman: -it: a terminal, and the status through it" {
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	local cmd
+	printf -v cmd '%q ' "${RUN[@]}" -it "$IMG" sh
+	# script gives Podman a terminal for its stdin and forwards what is typed (a pipe here)
+	run script -qec "$cmd" /dev/null < <(printf 'tty; echo $((6*7)); exit 9\n')
+	assert_failure 9
+	assert_output --partial $'/dev/pts/0\r\n42\r'
+}
+
+@test "podman: exec, kill, stop" {
+	local d=(--network none)
+	is_root && d+=(--ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+	"${P[@]}" run -d --name "$NAME" "${d[@]}" "$IMG" sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done' >/dev/null
+	run "${P[@]}" exec "$NAME" sh -c 'echo exec pid $$ of $(cat /proc/1/cmdline | tr "\0" " ")'
+	assert_success
+	assert_output --regexp '^exec pid [0-9]+ of sh -c trap'
+	run "${P[@]}" exec "$NAME" sh -c 'exit 3'
+	assert_failure 3
+	"${P[@]}" kill -s USR1 "$NAME" >/dev/null
+	run "${P[@]}" wait "$NAME"
+	assert_output 42
+	"${P[@]}" rm "$NAME" >/dev/null
+	# stop: SIGTERM, which a pid 1 without a handler does not get, then SIGKILL: 137
+	"${P[@]}" run -d --name "$NAME" "${d[@]}" "$IMG" sleep 100 >/dev/null
+	"${P[@]}" stop -t 1 "$NAME" >/dev/null 2>&1
+	run "${P[@]}" inspect -f '{{.State.ExitCode}}' "$NAME"
+	assert_output 137
+	"${P[@]}" rm "$NAME" >/dev/null
+}
+
+@test "podman: --memory and --pids-limit reach the container's cgroups (root)" {
+	is_root || skip "rootless Podman has no cgroup here (cgroup v1, no delegation): limits are refused"
+	run "${RUN[@]}" --memory 64m --pids-limit 20 "$IMG" \
+		cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
+	assert_success
+	assert_output $'67108864\n20'
+	# the limit holds: a 21st task is refused
+	run "${RUN[@]}" --pids-limit 5 "$IMG" sh -c 'for i in 1 2 3 4 5 6; do sleep 1 & done 2>&1; wait'
+	assert_output --partial "can't fork"
+}
+
+@test "podman: the seccomp profile and lamina's hardening apply inside" {
+	run "${RUN[@]}" "$IMG" sh -c 'grep -E "^(Seccomp|NoNewPrivs|CapEff)" /proc/self/status'
+	assert_success
+	assert_line --regexp '^Seccomp:[[:space:]]+2$'
+	# lamina's built-in rules stand under Podman's profile (unshare(CLONE_NEWUSER)), next to
+	# the twin the profile allows
+	run "${RUN[@]}" -v "$SEED_DIR:/seed:ro" "$IMG" /seed/try-syscall unshare 0x10000000
+	assert_failure 1
+	assert_output "unshare: EPERM"
+	run "${RUN[@]}" -v "$SEED_DIR:/seed:ro" "$IMG" /seed/try-syscall getpid
+	assert_success
+}
+
+start_containerd() {
+	local d=$BATS_FILE_TMPDIR/containerd
+	if [ ! -S "$d/sock" ]; then
+		mkdir -p "$d"
+		containerd --root "$d/root" --state "$d/state" --address "$d/sock" \
+			>"$d/log" 2>&1 </dev/null &
+		echo $! >"$BATS_FILE_TMPDIR/containerd.pid"
+		for i in $(seq 100); do [ -S "$d/sock" ] && break; sleep 0.05; done
+		[ -S "$d/sock" ] || { cat "$d/log" >&2; return 1; }
+	fi
+	CTR=(ctr --address "$d/sock")
+	if ! "${CTR[@]}" image ls -q | grep -qx "$IMG"; then
+		podman_cmd save --format oci-archive -o "$d/img.tar" "$IMG" >/dev/null
+		"${CTR[@]}" image import --base-name "${IMG%:*}" "$d/img.tar" >/dev/null
+	fi
+}
+
+@test "containerd: ctr run --runc-binary lamina-oci (the shim Kubernetes uses)" {
+	is_root || skip "containerd runs as root"
+	command -v containerd >/dev/null && command -v ctr >/dev/null ||
+		skip "containerd is not installed (tests/deps installs it where the archive has it)"
+	start_containerd
+	run "${CTR[@]}" run --runc-binary "$OCI" --rm "$IMG" "c$$" sh -c 'echo pid $$; exit 7'
+	assert_failure 7
+	assert_output "pid 1"
+	"${CTR[@]}" run --runc-binary "$OCI" -d "$IMG" "d$$" sleep 100
+	run "${CTR[@]}" task exec --exec-id e1 "d$$" sh -c 'echo exec pid $$; exit 2'
+	assert_failure 2
+	assert_output --regexp '^exec pid [0-9]+$'
+	"${CTR[@]}" task kill -s SIGKILL "d$$"
+	for i in $(seq 100); do "${CTR[@]}" task ls | grep -q "d$$.*STOPPED" && break; sleep 0.05; done
+	"${CTR[@]}" task delete "d$$"
+	"${CTR[@]}" container delete "d$$"
+	# nothing of either is left in the runtime's state
+	run ls "$BATS_FILE_TMPDIR/containerd/state/io.containerd.runtime.v2.task/default"
+	assert_output ""
+}
