@@ -185,13 +185,21 @@ static void put(struct writer *w, const char *ctrl, const char *file, const char
 		size_t base = strlen(h->mnt);
 		char *parts[64];
 		int np = 0;
-		for (char *q = anc + strlen(anc); q > anc + base && np < 64; q--)
+		for (char *q = anc + strlen(anc); q >= anc + base && np < 64; q--)
 			if (*q == '/')
 				parts[np++] = q;
 		for (int i = np - 1; i >= 0; i--) {
 			*parts[i] = '\0';
-			write_file(anc, "cgroup.subtree_control", "+hugetlb");
+			int r = write_file(anc, "cgroup.subtree_control", "+hugetlb");
+			int err = errno;
 			*parts[i] = '/';
+			if (r < 0) {
+				*parts[i] = '\0';
+				w->r = lm_error(w->e, err, L,
+						"%s: enabling hugetlb in %s/cgroup.subtree_control",
+						what, anc);
+				return;
+			}
 		}
 	}
 	if (write_file(dir, f, value) < 0)
@@ -204,6 +212,29 @@ static void put_i64(struct writer *w, const char *ctrl, const char *file, int64_
 	char b[32];
 	snprintf(b, sizeof b, "%lld", (long long)v);
 	put(w, ctrl, file, b, what);
+}
+
+/* memory.kmem.limit_in_bytes: newer kernels keep the file but ignore what is written to it
+ * (kernel memory is charged with the rest); a limit that does not read back is refused rather
+ * than silently not applied. */
+static void put_kmem(struct writer *w, int64_t v)
+{
+	const char *what = "linux.resources.memory.kernel";
+	put_i64(w, "memory", "memory.kmem.limit_in_bytes", v, what);
+	if (w->r < 0 || v < 0)
+		return;
+	bool v2;
+	const struct hier *h = find_ctrl(w->h, w->n, "memory", &v2);
+	char dir[1200], buf[64];
+	snprintf(dir, sizeof dir, "%s%s", h->mnt, w->path);
+	if (read_file(dir, "memory.kmem.limit_in_bytes", buf, sizeof buf) <= 0)
+		w->r = lm_error(w->e, errno, L, "%s: reading %s/memory.kmem.limit_in_bytes", what,
+				dir);
+	else if (strtoll(buf, NULL, 10) > v)
+		w->r = lm_error(w->e, 0, L,
+				"%s: this kernel does not limit kernel memory (it ignores "
+				"memory.kmem.limit_in_bytes)",
+				what);
 }
 
 static void devnum(char *b, size_t n, long long maj, long long min)
@@ -273,8 +304,8 @@ int lm_oci_cgroup_setup(const struct lm_oci *o, char *path, size_t n, struct lm_
 			 * rules bind no one who cannot make device nodes, as a user namespace
 			 * cannot), and the container runs in the caller's cgroup, as under runc.
 			 * A limit that cannot be had is an error. */
-			if ((err == EACCES || err == EPERM || err == EROFS) && !asks_limits(&o->res) &&
-			    !o->cgroups_path) {
+			if ((err == EACCES || err == EPERM || err == EROFS) &&
+			    !asks_limits(&o->res) && !o->cgroups_path) {
 				path[0] = '\0';
 				return 0;
 			}
@@ -332,8 +363,7 @@ int lm_oci_cgroup_setup(const struct lm_oci *o, char *path, size_t n, struct lm_
 		put_i64(&w, "memory", "memory.soft_limit_in_bytes", r->mem_res,
 			"linux.resources.memory.reservation");
 	if (r->mem_kernel_set)
-		put_i64(&w, "memory", "memory.kmem.limit_in_bytes", r->mem_kernel,
-			"linux.resources.memory.kernel");
+		put_kmem(&w, r->mem_kernel);
 	if (r->mem_ktcp_set)
 		put_i64(&w, "memory", "memory.kmem.tcp.limit_in_bytes", r->mem_ktcp,
 			"linux.resources.memory.kernelTCP");

@@ -290,6 +290,49 @@ wait_status() {
 	rmdir /sys/fs/cgroup/*/lamina-oci-test 2>/dev/null || true
 }
 
+@test "oci: linux.resources: hugepageLimits (v1 or the unified hierarchy), kernel memory never ignored" {
+	local f
+	if [ -d /sys/fs/cgroup/hugetlb ]; then
+		f=/sys/fs/cgroup/hugetlb/lamina-oci-test/$ID/hugetlb.2MB.limit_in_bytes
+	elif grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+		f=/sys/fs/cgroup/unified/lamina-oci-test/$ID/hugetlb.2MB.max
+	else
+		skip "this host has no hugetlb cgroup controller"
+	fi
+	[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "this host has no 2 MB huge pages"
+	# on the unified hierarchy the runtime enables hugetlb from the root down, as runc does;
+	# the host's root is given back as it was
+	local sc=/sys/fs/cgroup/unified/cgroup.subtree_control was=
+	[ -w "$sc" ] && grep -qw hugetlb "$sc" && was=1
+	cfg linux.resources='{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}' \
+		linux.cgroupsPath='"/lamina-oci-test/'"$ID"'"' process.args="$(args sleep 30)"
+	create --bundle "$B" "$ID"
+	run cat "$f"
+	assert_output 4194304
+	oci delete --force "$ID"
+	rmdir /sys/fs/cgroup/*/lamina-oci-test 2>/dev/null || true
+	[ -n "$was" ] || [ ! -w "$sc" ] || echo -hugetlb >"$sc"
+	# kernel memory: applied where the kernel limits it, else refused naming the field
+	local probe=/sys/fs/cgroup/memory/lamina-oci-probe.$$
+	[ -d /sys/fs/cgroup/memory ] || skip "this host has no v1 memory controller"
+	mkdir "$probe"
+	echo 8388608 >"$probe/memory.kmem.limit_in_bytes" 2>/dev/null
+	local kmem
+	kmem=$(cat "$probe/memory.kmem.limit_in_bytes" 2>/dev/null)
+	rmdir "$probe"
+	cfg linux.resources='{"memory": {"kernel": 8388608}}' linux.cgroupsPath='"/lamina-oci-test/'"$ID"'"' \
+		process.args="$(args cat /sys/fs/cgroup/memory/memory.kmem.limit_in_bytes)"
+	run --separate-stderr oci run --bundle "$B" "$ID"
+	if [ "$kmem" = 8388608 ]; then
+		assert_success
+		assert_output 8388608
+	else
+		assert_failure 125
+		assert_stderr "lamina-oci: resources: linux.resources.memory.kernel: this kernel does not limit kernel memory (it ignores memory.kmem.limit_in_bytes)"
+	fi
+	rmdir /sys/fs/cgroup/*/lamina-oci-test 2>/dev/null || true
+}
+
 @test "oci: exec joins the running container" {
 	cfg process.args="$(args sleep 30)"
 	create --bundle "$B" "$ID"
