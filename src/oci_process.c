@@ -47,6 +47,16 @@ static int apply_caps(const struct lm_oci_process *p, struct lm_err *e)
 
 static int set_cap_sets(const struct lm_oci_process *p, struct lm_err *e)
 {
+	/* a capability the runtime does not hold itself cannot be given: name it */
+	if (capng_get_caps_process() == 0)
+		for (int cap = 0; cap <= lm_cap_last(); cap++)
+			if ((((p->caps[LM_CAPS_EFFECTIVE] | p->caps[LM_CAPS_PERMITTED]) >> cap) &
+			     1) &&
+			    !capng_have_capability(CAPNG_PERMITTED, (unsigned)cap))
+				return lm_error(e, EPERM, L,
+						"process.capabilities: %s is not in the runtime's "
+						"own permitted set",
+						lm_cap_name(cap));
 	capng_clear(CAPNG_SELECT_CAPS);
 	for (int cap = 0; cap <= lm_cap_last(); cap++) {
 		unsigned sets = 0;

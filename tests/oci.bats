@@ -173,6 +173,18 @@ wait_status() {
 	run oci run --bundle "$B" "$ID"
 	assert_success
 	assert_output $'CapBnd:\t0000000000000000'
+	# a capability the runtime does not hold itself is an error naming it (CAP_SYS_TIME
+	# dropped from lamina-oci's bounding set, hence from its permitted set), next to the
+	# same config where the runtime holds it
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	grep -q '^CapPrm:.*[^0]' /proc/self/status || skip "this shell holds no capabilities"
+	cfg process.args="$(args true)" \
+		process.capabilities='{"bounding": ["CAP_SYS_TIME"], "effective": ["CAP_SYS_TIME"], "permitted": ["CAP_SYS_TIME"]}'
+	run --separate-stderr setpriv --bounding-set -sys_time "$OCI" --root "$ROOT" run --bundle "$B" "$ID"
+	assert_failure 125
+	assert_stderr "lamina-oci: oci: process.capabilities: CAP_SYS_TIME is not in the runtime's own permitted set: Operation not permitted"
+	run oci run --bundle "$B" "$ID"
+	assert_success
 }
 
 @test "oci: masked and read-only paths; root.readonly" {
