@@ -227,6 +227,10 @@ bool lm_oci_cgroup_wanted(const struct lm_oci *o);
  * failure).  c: lamina's config (its seccomp policy, prepared). */
 int lm_oci_exec_process(const struct lm_oci_process *p, const struct lm_config *c, int preserve_fds,
 			struct lm_err *e);
+/* Is process.args[0] an executable file in the root (found in the process's PATH when it
+ * has no '/')?  Checked at create, as runc and crun do, so that the caller learns of a missing
+ * command (exit code 127, 126 for one that is not executable) before `start`. */
+int lm_oci_check_executable(const struct lm_oci_process *p, struct lm_err *e);
 /* The pty of a terminal process: open it in the container's devpts, make it the controlling
  * terminal and fds 0-2; *master receives the master's fd. */
 int lm_oci_setup_tty(const struct lm_oci_process *p, int *master, struct lm_err *e);

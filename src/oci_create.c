@@ -352,6 +352,8 @@ _Noreturn static void init_main(struct lm_oci *o, int sync, int lsock, struct lm
 	}
 	if (lm_oci_rootfs_finish(o, &e) < 0)
 		child_fail(sync, &e);
+	if (o->proc.args && lm_oci_check_executable(&o->proc, &e) < 0)
+		child_fail(sync, &e);
 	int master = -1;
 	if (o->proc.terminal && lm_oci_setup_tty(&o->proc, &master, &e) < 0)
 		child_fail(sync, &e);

@@ -146,6 +146,40 @@ static int exec_in_path(char **argv, char **env, struct lm_err *e)
 	return lm_error(e, err, "exec", "%s", prog);
 }
 
+int lm_oci_check_executable(const struct lm_oci_process *p, struct lm_err *e)
+{
+	const char *prog = p->args[0];
+	if (prog[0] != '/' && strchr(prog, '/'))
+		return 0; /* relative to process.cwd, which exists only at start */
+	struct stat st;
+	int why = ENOENT;
+	if (prog[0] == '/') {
+		if (stat(prog, &st) == 0)
+			why = S_ISREG(st.st_mode) && (st.st_mode & 0111) ? 0 : EACCES;
+	} else {
+		const char *path = env_get(p->env, "PATH");
+		if (!path)
+			path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+		char buf[4096];
+		for (const char *d = path; why; d++) {
+			const char *end = strchrnul(d, ':');
+			int dl = (int)(end - d);
+			snprintf(buf, sizeof buf, "%.*s%s%s", dl, d, dl ? "/" : "", prog);
+			if (stat(buf, &st) == 0)
+				why = S_ISREG(st.st_mode) && (st.st_mode & 0111) ? 0 : EACCES;
+			if (!*end)
+				break;
+			d = end;
+		}
+	}
+	if (!why)
+		return 0;
+	e->exit_code = why == ENOENT ? LM_EXIT_NOTFOUND : LM_EXIT_NOEXEC;
+	if (why == ENOENT && prog[0] != '/')
+		return lm_error(e, 0, "exec", "%s: not found in the process's PATH", prog);
+	return lm_error(e, why, "exec", "%s", prog);
+}
+
 int lm_oci_exec_process(const struct lm_oci_process *p, const struct lm_config *c, int preserve_fds,
 			struct lm_err *e)
 {

@@ -57,6 +57,17 @@ setup() {
 	assert_success
 }
 
+@test "podman: a missing command is 127, one that cannot run 126, as under runc" {
+	run -127 "${RUN[@]}" "$IMG" nosuchcmd
+	assert_failure 127
+	assert_output --partial "nosuchcmd: not found in the process's PATH"
+	run "${RUN[@]}" "$IMG" /etc
+	assert_failure 126
+	# the twin
+	run "${RUN[@]}" "$IMG" /bin/true
+	assert_success
+}
+
 @test "podman: -it: a terminal, and the status through it" {
 	command -v script >/dev/null || skip "script (util-linux) is not installed"
 	local cmd

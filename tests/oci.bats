@@ -477,6 +477,23 @@ wait_status() {
 	assert_line --partial '"status": "created"'
 }
 
+@test "oci: a missing or non-executable process.args[0] fails create: 127, 126" {
+	cfg process.args="$(args nosuchcmd)"
+	run -127 --separate-stderr create --bundle "$B" "$ID"
+	assert_failure 127
+	assert_stderr "lamina-oci: exec: nosuchcmd: not found in the process's PATH"
+	run -127 --separate-stderr create --bundle "$B" "$ID"
+	assert_failure 127 # nothing was left by the first
+	cfg process.args="$(args /etc/passwd)"
+	run --separate-stderr create --bundle "$B" "$ID"
+	assert_failure 126
+	assert_stderr "lamina-oci: exec: /etc/passwd: Permission denied"
+	# the twin: found in the process's own PATH
+	cfg process.args="$(args busybox true)" process.env='["PATH=/bin"]'
+	create --bundle "$B" "$ID"
+	oci start "$ID"
+}
+
 @test "oci: --log --log-format json records the error as conmon reads it" {
 	run oci --log "$B/log.json" --log-format json state nope
 	assert_failure 125
