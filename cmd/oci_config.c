@@ -285,8 +285,8 @@ int lm_oci_parse_process(const char *file, const char *prefix, json_t *o, struct
 	if (!p->env && !(p->env = calloc(1, sizeof *p->env)))
 		return nomem(&x);
 	if (must_be_empty(&x, o, "commandLine", "a Windows field") < 0 ||
-	    must_be_empty(&x, o, "apparmorProfile", "this host has no AppArmor") < 0 ||
-	    must_be_empty(&x, o, "selinuxLabel", "this host has no SELinux") < 0 ||
+	    must_be_empty(&x, o, "apparmorProfile", "it applies no AppArmor profile") < 0 ||
+	    must_be_empty(&x, o, "selinuxLabel", "it applies no SELinux label") < 0 ||
 	    must_be_empty(&x, o, "scheduler", NULL) < 0 ||
 	    must_be_empty(&x, o, "ioPriority", NULL) < 0 ||
 	    must_be_empty(&x, o, "execCPUAffinity", NULL) < 0)
@@ -1007,7 +1007,7 @@ static int parse_linux(struct cx *x, json_t *l, struct lm_oci *o)
 	    "memoryPolicy",  "netDevices",	  NULL};
 	if (keys(x, l, k) < 0)
 		return -1;
-	if (must_be_empty(x, l, "mountLabel", "this host has no SELinux") < 0 ||
+	if (must_be_empty(x, l, "mountLabel", "it applies no SELinux label") < 0 ||
 	    must_be_empty(x, l, "intelRdt", NULL) < 0 ||
 	    must_be_empty(x, l, "personality", NULL) < 0 ||
 	    must_be_empty(x, l, "timeOffsets", NULL) < 0 ||

@@ -429,6 +429,10 @@ wait_status() {
 	run --separate-stderr create --bundle "$B" "$ID"
 	assert_failure 125
 	assert_stderr "lamina-oci: config.json: linux.intelRdt: not supported by lamina-oci"
+	cfg process.apparmorProfile='"containers-default-0.50.0"'
+	run --separate-stderr create --bundle "$B" "$ID"
+	assert_failure 125
+	assert_stderr "lamina-oci: config.json: process.apparmorProfile: not supported by lamina-oci: it applies no AppArmor profile"
 	cfg +mounts='{"destination": "/x", "type": "nfs", "source": "server:/x"}'
 	run --separate-stderr create --bundle "$B" "$ID"
 	assert_failure 125
