@@ -7,25 +7,41 @@
 load helpers
 
 OCI=${OCI:-$BUILD_DIR/lamina-oci}
-IMG=localhost/lamina-oci-test-bb:1
 
 setup_file() {
 	command -v podman >/dev/null || return 0
 	local d=$BATS_FILE_TMPDIR
+	# an image and containers of this run's own (the host's other containers are not touched)
+	export IMG=localhost/lamina-oci-test-bb:t$$
 	mkdir -p "$d/rootfs" "$d/run"
 	chmod 700 "$d/run"
 	"$SRC_DIR/rootfs-tools/mkrootfs" busybox "$d/rootfs" >/dev/null
 	tar -C "$d/rootfs" --owner=0 --group=0 --numeric-owner -cf "$d/bb.tar" .
 	export XDG_RUNTIME_DIR=$d/run
-	podman_cmd import "$d/bb.tar" "$IMG" >/dev/null
+	podman_cmd import "$d/bb.tar" "$IMG" >/dev/null 2>&1
 }
 
 teardown_file() {
 	command -v podman >/dev/null || return 0
-	export XDG_RUNTIME_DIR=$BATS_FILE_TMPDIR/run
-	podman_cmd rm -af >/dev/null 2>&1
+	local d=$BATS_FILE_TMPDIR c
+	export XDG_RUNTIME_DIR=$d/run
+	stop_containerd
+	for c in $(podman_cmd ps -aq --filter "ancestor=$IMG" 2>/dev/null); do
+		podman_cmd rm -f "$c" >/dev/null 2>&1
+	done
 	podman_cmd rmi -f "$IMG" >/dev/null 2>&1
-	[ -f "$BATS_FILE_TMPDIR/containerd.pid" ] && kill "$(cat "$BATS_FILE_TMPDIR/containerd.pid")" 2>/dev/null
+	# rootless Podman leaves a pause process holding its user namespace: ended here
+	stop_pid "$XDG_RUNTIME_DIR/libpod/tmp/pause.pid"
+	return 0
+}
+
+# stop_pid PIDFILE: SIGTERM, then SIGKILL after 5 s, to the process the file names
+stop_pid() {
+	local pid i
+	[ -f "$1" ] && pid=$(cat "$1") && [ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+	kill -KILL "$pid" 2>/dev/null
 	return 0
 }
 
@@ -100,7 +116,7 @@ setup() {
 }
 
 @test "podman: --memory and --pids-limit reach the container's cgroups (root)" {
-	is_root || skip "rootless Podman has no cgroup here (cgroup v1, no delegation): limits are refused"
+	is_root || skip "rootless Podman on cgroup v1 drops --memory and --pids-limit itself (\"Resource limits are not supported and ignored on cgroups V1 rootless systems\"): they never reach the runtime"
 	run "${RUN[@]}" --memory 64m --pids-limit 20 "$IMG" \
 		cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
 	assert_success
@@ -123,6 +139,8 @@ setup() {
 	assert_success
 }
 
+# containerd of this file's own (its root, state and socket in the file's scratch directory;
+# a host's containerd is not touched), started at the first test that needs it
 start_containerd() {
 	local d=$BATS_FILE_TMPDIR/containerd
 	if [ ! -S "$d/sock" ]; then
@@ -135,9 +153,25 @@ start_containerd() {
 	fi
 	CTR=(ctr --address "$d/sock")
 	if ! "${CTR[@]}" image ls -q | grep -qx "$IMG"; then
-		podman_cmd save --format oci-archive -o "$d/img.tar" "$IMG" >/dev/null
+		podman_cmd save --format oci-archive -o "$d/img.tar" "$IMG" >/dev/null 2>&1
 		"${CTR[@]}" image import --base-name "${IMG%:*}" "$d/img.tar" >/dev/null
 	fi
+}
+
+# what the tests left in it (a failed assertion skips their own clean-up), then containerd
+stop_containerd() {
+	local d=$BATS_FILE_TMPDIR/containerd t
+	[ -S "$d/sock" ] || return 0
+	local ctr=(ctr --address "$d/sock")
+	for t in $("${ctr[@]}" task ls -q 2>/dev/null); do
+		"${ctr[@]}" task kill -s SIGKILL "$t" >/dev/null 2>&1
+		for i in $(seq 100); do "${ctr[@]}" task ls 2>/dev/null | grep -q "^$t .*STOPPED" && break; sleep 0.05; done
+		"${ctr[@]}" task delete "$t" >/dev/null 2>&1
+	done
+	for t in $("${ctr[@]}" container ls -q 2>/dev/null); do
+		"${ctr[@]}" container delete "$t" >/dev/null 2>&1
+	done
+	stop_pid "$BATS_FILE_TMPDIR/containerd.pid"
 }
 
 @test "containerd: ctr run --runc-binary lamina-oci (the shim Kubernetes uses)" {
