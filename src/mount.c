@@ -1244,7 +1244,8 @@ static void plan_free(void)
 	lm_mount_src_free();
 }
 
-/* 1. The host trees, while init still has the caller's host identity. */
+/* 1. The host trees, while init still has its host identity (the caller's; as root, the
+ * sandbox's first host uid: the supervisor took what needs root, mount_src.c). */
 static int mount_init_host(struct lm_sandbox *sb, struct lm_err *e)
 {
 	const struct lm_config *c = sb->c;

@@ -22,11 +22,11 @@
  * Quotas.  The kernel charges pending signals, message-queue bytes, processes and inotify
  * watches per user, up the chain of user namespaces to the user that CREATED the namespace,
  * and bounds a namespace's total by its creator's limits at creation (kernel/ucount.c).  As
- * root the user namespace is therefore created by a helper running as the sandbox's first host
- * id with the sandbox's limits, and init is cloned into it by a second helper that keeps root's
- * host identity (see lm_userns_clone): a sandbox charges its own host uid, never host root or
- * another sandbox, and all its ids together stay within its limits.  Unprivileged, the caller
- * creates it, with its pending-signal and message-queue limits lowered to the sandbox's. */
+ * root the supervisor therefore clones init into the new user namespace as the sandbox's first
+ * host id, with the sandbox's limits, and takes root's ids back at once (see clone_as_root): a
+ * sandbox charges its own host uid, never host root or another sandbox, and all its ids
+ * together stay within its limits.  Unprivileged, the caller creates it, with its
+ * pending-signal and message-queue limits lowered to the sandbox's. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -44,6 +44,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <linux/sched.h>
 
 #define L "userns"
@@ -687,6 +689,14 @@ hint:
 
 int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 {
+	/* As root, init was born with the namespace's root (inside 0) as its ids: a change to
+	 * another uid would clear its capabilities in the namespace, which it still needs to build
+	 * the sandbox (the caps layer drops them in the payload).  SECBIT_NO_SETUID_FIXUP keeps
+	 * them for that change only (capabilities(7)); a new user namespace starts with no
+	 * securebits, and none is left set. */
+	bool keep = c->caller_is_root && c->uid != 0;
+	if (keep && prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+		return lm_error(e, errno, L, "PR_SET_SECUREBITS");
 	/* The raw system calls: init has one thread, and the C library's wrappers would stop every
 	 * other thread first (musl: three signal-mask calls around each). */
 	if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0)
@@ -695,6 +705,8 @@ int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 		return lm_error(e, errno, L, "dropping supplementary groups");
 	if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0)
 		return lm_error(e, errno, L, "setresuid %u", (unsigned)c->uid);
+	if (keep && prctl(PR_SET_SECUREBITS, 0, 0, 0, 0) < 0)
+		return lm_error(e, errno, L, "PR_SET_SECUREBITS");
 	/* A change of effective ids clears the parent-death signal and resets dumpable
 	 * (commit_creds): arm both again. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -703,72 +715,78 @@ int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 }
 
 /* ---- the clone ------------------------------------------------------------------------------ */
-/* The sandbox's bounds, which the user namespace is created with. */
+/* The sandbox's bounds, which the user namespace is created with: the kernel copies its
+ * creator's soft limits into it (and bounds processes only for a creator whose real uid is not
+ * root; unprivileged, processes cannot be lowered: the clone itself counts against them). */
 static const int bounded[] = {RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NPROC};
+#define NBOUNDED (sizeof bounded / sizeof bounded[0])
 
 static int raw_prlimit(int res, const struct rlimit *set, struct rlimit *old)
 {
 	return (int)syscall(SYS_prlimit64, 0, res, set, old);
 }
 
-/* Helper 1 (root): a fork that drops to the sandbox's first host uid and gid, takes the
- * sandbox's limits (the kernel copies the creator's soft limits into the namespace, and bounds
- * processes only for a creator whose real uid is not root), creates the user namespace and
- * stops; the supervisor opens the namespace through /proc and kills it.  It closes every fd
- * first and is never dumpable: the host uid may be a real user's, who must not be able to
- * reach the supervisor's fds or memory through it. */
-_Noreturn static void creator_main(const struct lm_config *c, pid_t parent)
+/* The supervisor's soft limits lowered to the sandbox's for the clone, and put back after;
+ * hard limits are kept (without CAP_SYS_RESOURCE they could not be raised again).  init keeps
+ * the lowered soft limits: the payload sets the sandbox's own anyway. */
+struct lowered {
+	struct rlimit old[NBOUNDED];
+	bool on[NBOUNDED];
+};
+
+static void limits_lower(struct lowered *l, size_t n)
 {
-	syscall(SYS_close_range, 3, ~0U, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	for (size_t i = 0; i < sizeof bounded / sizeof bounded[0]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct rlimit r;
-		if (lm_rlimit_resolved(bounded[i], &r) && raw_prlimit(bounded[i], &r, NULL) < 0)
-			_exit(errno);
+		l->on[i] = false;
+		if (lm_rlimit_resolved(bounded[i], &r) &&
+		    raw_prlimit(bounded[i], NULL, &l->old[i]) == 0 &&
+		    r.rlim_cur != l->old[i].rlim_cur) {
+			r.rlim_max = l->old[i].rlim_max;
+			if (r.rlim_cur > r.rlim_max)
+				r.rlim_cur = r.rlim_max;
+			l->on[i] = raw_prlimit(bounded[i], &r, NULL) == 0;
+		}
 	}
-	/* As root the map has one extent: a range from inside 0, or the one id. */
-	uid_t hu = c->uid_map[0].outside;
-	gid_t hg = c->gid_map[0].outside;
-	if (syscall(SYS_setresgid, hg, hg, hg) < 0 || syscall(SYS_setresuid, hu, hu, hu) < 0)
-		_exit(errno);
-	/* The id change reset both; a stopped creator must not outlive lamina. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(ESRCH);
-	if (unshare(CLONE_NEWUSER) < 0)
-		_exit(errno);
-	kill(getpid(), SIGSTOP);
-	_exit(0);
 }
 
-/* The user namespace, created as the sandbox's host uid; its fd, or -1 (e filled). */
-static int create_userns(const struct lm_config *c, struct lm_err *e)
+static void limits_restore(const struct lowered *l, size_t n)
 {
-	pid_t self = getpid();
-	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0)
-		return lm_error(e, errno, L, "starting the user namespace's creator");
-	if (pid == 0)
-		creator_main(c, self);
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED) < 0 && errno == EINTR)
-		;
-	int fd = -1, err = 0;
-	if (si.si_code == CLD_STOPPED) {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		err = errno;
-	} else {
-		err = si.si_code == CLD_EXITED && si.si_status ? si.si_status : ECHILD;
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (fd >= 0)
-		return fd;
-	/* User namespaces switched off says more than anything the creator met first. */
+	for (size_t i = 0; i < n; i++)
+		if (l->on[i])
+			raw_prlimit(bounded[i], &l->old[i], NULL);
+}
+
+/* clone, like fork (no new stack), with a pidfd; clone3 when the child must be born in a
+ * cgroup v2 (cgroup: its directory fd, or -1). */
+static pid_t clone_pidfd(unsigned long flags, int *pidfd, int cgroup)
+{
+	if (cgroup < 0)
+		return (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL,
+				      NULL);
+	struct clone_args ca = {.flags = flags | CLONE_PIDFD | CLONE_INTO_CGROUP,
+				.pidfd = (uint64_t)(uintptr_t)pidfd,
+				.exit_signal = SIGCHLD,
+				.cgroup = (uint64_t)cgroup};
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+}
+
+/* The effective capability set (capget/capset, version 3: two 32-bit words). */
+static int caps_get(struct __user_cap_data_struct d[2])
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	return (int)syscall(SYS_capget, &h, d);
+}
+
+static int caps_set(const struct __user_cap_data_struct d[2])
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* The clone failed (err): user namespaces switched off says more than anything else. */
+static int clone_error(const struct lm_config *c, int err, struct lm_err *e)
+{
 	char max[32] = "";
 	cleanup_close int mfd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
 	if (mfd >= 0 && read(mfd, max, sizeof max - 1) > 0 && strtoul(max, NULL, 10) == 0)
@@ -787,76 +805,89 @@ static int create_userns(const struct lm_config *c, struct lm_err *e)
 	return -1;
 }
 
-/* init's pid outside, from its pidfd. */
-static pid_t pidfd_pid(int pidfd)
+/* As root.  The kernel charges pending signals, queue bytes and processes up the chain of user
+ * namespaces to the namespace's owner, the effective uid that created it (kernel/ucount.c).  So
+ * the supervisor clones init as the sandbox's first host uid and gid, real and effective ids
+ * both (the real uid decides whether processes are bounded), with the sandbox's soft limits:
+ * the namespace charges that uid, never host root, and is bounded by the sandbox's limits.  The
+ * saved ids stay root's, so the supervisor takes root's ids back right after
+ * (setresuid(2)).  Meanwhile a process of that uid may signal or renice the supervisor, as it
+ * may the sandbox's own processes, but not ptrace it or open its /proc files (the kernel wants
+ * the saved uid too, and the supervisor is non-dumpable).  The supervisor has one thread: the
+ * raw calls change its ids alone, as the kernel does.
+ *
+ * init is born non-dumpable, from a non-dumpable supervisor: the namespace's owner holds every
+ * capability in it, but the memory and /proc files of a non-dumpable process belong to the
+ * user namespace its memory was made in, the host's, whose root the owner is not; the
+ * supervisor, host root again, still writes init's maps.  init starts with the sandbox's host
+ * uid as its ids, and needs no more: the supervisor cloned the host trees that need root
+ * (src/mount_src.c), init clones only /usr and the /bin, /lib* directories, which anyone may
+ * read, and builds the rest after its ids are settled inside.
+ *
+ * A change of effective ids clears the parent-death signal and resets dumpable
+ * (commit_creds): both are armed again.  With a cgroup v2 the clone must be allowed to write
+ * the cgroup's cgroup.procs (root's file): CAP_DAC_OVERRIDE is raised from the permitted set,
+ * which the saved uid keeps, for that clone only. */
+static pid_t clone_as_root(const struct lm_config *c, unsigned long flags, int cgroup, int *pidfd,
+			   struct lm_err *e)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	const char *p = strstr(buf, "\nPid:");
-	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
-}
-
-/* clone, like fork (no new stack), with a pidfd; clone3 when the child must be born in a
- * cgroup v2 (cgroup: its directory fd, or -1). */
-static pid_t clone_pidfd(unsigned long flags, int *pidfd, int cgroup)
-{
-	if (cgroup < 0)
-		return (pid_t)syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL,
-				      NULL);
-	struct clone_args ca = {.flags = flags | CLONE_PIDFD | CLONE_INTO_CGROUP,
-				.pidfd = (uint64_t)(uintptr_t)pidfd,
-				.exit_signal = SIGCHLD,
-				.cgroup = (uint64_t)cgroup};
-	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
-}
-
-static pid_t clone_as_root(const struct lm_config *c, unsigned long flags, int cgroup,
-			   int *pidfd, struct lm_err *e)
-{
-	cleanup_close int ns = create_userns(c, e);
-	if (ns < 0)
-		return -1;
-	/* Helper 2: shares our fd table (the pidfd lands in it, on a slot reserved here), enters
-	 * the namespace with root's host identity and clones init into it as our child
-	 * (CLONE_PARENT).  init is thus what the clone of an unprivileged-owned namespace could
-	 * not give: host root's fs identity for the host trees it clones first (mount.c), in a
-	 * namespace that charges the sandbox's host uid.  Non-dumpable before it enters: the
-	 * namespace's owner holds every capability over it, but not over a non-dumpable
-	 * process's memory, whose owner is the host's root. */
-	cleanup_close int slot = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (slot < 0)
-		return lm_error(e, errno, L, "/dev/null");
-	pid_t helper =
-	    (pid_t)syscall(SYS_clone, CLONE_VFORK | CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (helper < 0)
-		return lm_error(e, errno, L, "starting init's clone helper");
-	if (helper == 0) {
-		int pfd = -1;
-		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || setns(ns, CLONE_NEWUSER) < 0)
-			_exit(errno);
-		pid_t pid =
-		    clone_pidfd((flags & ~(unsigned long)CLONE_NEWUSER) | CLONE_PARENT, &pfd, cgroup);
-		if (pid == 0)
-			return 0; /* init, a child of the supervisor */
-		if (pid < 0 || dup3(pfd, slot, O_CLOEXEC) < 0)
-			_exit(errno);
-		_exit(0);
+	/* As root the map has one extent: a range from inside 0, or the one id. */
+	uid_t hu = c->uid_map[0].outside, ru, eu, su;
+	gid_t hg = c->gid_map[0].outside, rg, eg, sg;
+	struct __user_cap_data_struct caps[2];
+	if (syscall(SYS_getresuid, &ru, &eu, &su) < 0 ||
+	    syscall(SYS_getresgid, &rg, &eg, &sg) < 0 || caps_get(caps) < 0)
+		return lm_error(e, errno, L, "reading the supervisor's ids");
+	pid_t parent = getppid();
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return lm_error(e, errno, L, "PR_SET_DUMPABLE");
+	struct lowered low;
+	limits_lower(&low, NBOUNDED);
+	pid_t pid = -1;
+	int err = 0;
+	if (syscall(SYS_setresgid, hg, hg, 0) < 0 || syscall(SYS_setresuid, hu, hu, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		err = errno;
+	} else {
+		struct __user_cap_data_struct dac[2] = {caps[0], caps[1]};
+		dac[0].effective = caps[0].permitted & (1u << CAP_DAC_OVERRIDE);
+		dac[1].effective = 0;
+		if (cgroup >= 0 && caps_set(dac) < 0)
+			err = errno;
+		else if ((pid = clone_pidfd(flags, pidfd, cgroup)) < 0)
+			err = errno;
+		else if (pid == 0)
+			return 0; /* init */
 	}
-	int st;
-	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return lm_error(e, WIFEXITED(st) ? WEXITSTATUS(st) : ECHILD, L,
-				"cloning init into the sandbox's user namespace");
-	pid_t pid = pidfd_pid(slot);
-	if (pid <= 0)
-		return lm_error(e, errno ? errno : ESRCH, L, "init's pid");
-	*pidfd = lm_steal_fd(&slot);
+	/* Root's ids back (the saved uid is root's: ids among the sandbox's and root's need no
+	 * privilege, others are set once the effective uid is root's again), then the gids, then
+	 * the effective capabilities (the kernel made them the permitted set). */
+	bool direct = (ru == 0 || ru == hu) && eu == 0 && (su == 0 || su == hu);
+	bool same_caps =
+	    caps[0].effective == caps[0].permitted && caps[1].effective == caps[1].permitted;
+	int back = 0;
+	if ((!direct && syscall(SYS_setresuid, -1, 0, -1) < 0) ||
+	    syscall(SYS_setresuid, ru, eu, su) < 0 || syscall(SYS_setresgid, rg, eg, sg) < 0 ||
+	    (!same_caps && caps_set(caps) < 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		back = errno;
+	else
+		limits_restore(&low, NBOUNDED);
+	bool gone = !back && getppid() != parent;
+	if (pid > 0 && (back || gone)) {
+		/* init waits for its maps: kill it (our child) and reap it. */
+		syscall(SYS_pidfd_send_signal, *pidfd, SIGKILL, NULL, 0);
+		lm_closep(pidfd);
+		*pidfd = -1;
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (back)
+		return lm_error(e, back, L, "taking root's ids back after the clone");
+	if (gone)
+		return lm_error(e, 0, "supervise", "the calling process is gone");
+	if (pid < 0)
+		return clone_error(c, err, e);
 	return pid;
 }
 
@@ -865,26 +896,15 @@ pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int cgroup
 {
 	if (c->caller_is_root)
 		return clone_as_root(c, flags, cgroup, pidfd, e);
-	/* Unprivileged the caller creates the namespace: its soft limits on pending signals and
-	 * queue bytes are lowered to the sandbox's for the clone (processes cannot be: the clone
-	 * itself is counted against that limit). */
-	struct rlimit old[2];
-	bool lowered[2] = {false, false};
-	for (int i = 0; i < 2; i++) {
-		struct rlimit r;
-		if (lm_rlimit_resolved(bounded[i], &r) &&
-		    raw_prlimit(bounded[i], NULL, &old[i]) == 0) {
-			r.rlim_max = old[i].rlim_max;
-			lowered[i] = raw_prlimit(bounded[i], &r, NULL) == 0;
-		}
-	}
+	/* Unprivileged the caller creates the namespace, with its soft limits on pending
+	 * signals and queue bytes lowered to the sandbox's for the clone. */
+	struct lowered low;
+	limits_lower(&low, 2);
 	pid_t pid = clone_pidfd(flags, pidfd, cgroup);
 	int err = errno;
 	if (pid == 0)
 		return 0;
-	for (int i = 0; i < 2; i++)
-		if (lowered[i])
-			raw_prlimit(bounded[i], &old[i], NULL);
+	limits_restore(&low, 2);
 	if (pid < 0)
 		return lm_error(e, err, L, "clone into new namespaces%s%s",
 				cgroup >= 0 ? " and the sandbox's cgroup" : "",
@@ -918,9 +938,9 @@ static int userns_init_host(struct lm_sandbox *sb, struct lm_err *e)
 	return 0;
 }
 
-/* init settles its ids inside after the host trees are cloned (as root, init could reach
- * root-only bind sources until now) and before it builds the root, so that what the new tmpfs
- * gets is owned by mapped ids and nothing later runs as host root. */
+/* init settles its ids inside after the host trees are cloned and before it builds the root, so
+ * that what the new tmpfs gets is owned by mapped ids (as root, init's ids until now were the
+ * sandbox's first host id, with host root as its saved id). */
 static int userns_init(struct lm_sandbox *sb, struct lm_err *e)
 {
 	return lm_userns_enter_ids(sb->c, e);

@@ -336,7 +336,33 @@ print(struct.unpack("I", fcntl.ioctl(fd, 0xb704, b"\0" * 4))[0])'
 	fi
 }
 
-@test "userns: as root, a bind source only root can reach still works (init clones the host trees with root's host identity)" {
+@test "userns: as root, the namespace's owner uid cannot ptrace init or read its memory (EPERM, EACCES); twin: it may signal it" {
+	is_root || skip "needs root: the owner is then a uid of lamina's pool, not the caller"
+	lm -- /bin/sleep 30.4249 &
+	local pid init owner
+	pid=$(pid_of '/bin/sleep 30.4249')
+	init=$(awk '{print $4}' "/proc/$pid/stat")
+	owner=$(/usr/bin/python3 -c 'import fcntl, os, struct, sys
+fd = os.open("/proc/%s/ns/user" % sys.argv[1], os.O_RDONLY)
+print(struct.unpack("I", fcntl.ioctl(fd, 0xb704, b"\0" * 4))[0])' "$pid")
+	local py='import ctypes, errno, os, sys
+init = int(sys.argv[1])
+try:
+    os.open("/proc/%d/mem" % init, os.O_RDONLY); print("mem open")
+except OSError as e:
+    print("mem", errno.errorcode[e.errno])
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.ptrace(16, init, 0, 0)  # PTRACE_ATTACH
+print("ptrace", "ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
+os.kill(init, 0); print("signal ok")'
+	run setpriv --reuid="$owner" --regid="$owner" --clear-groups /usr/bin/python3 -c "$py" "$init"
+	kill %1; wait || true
+	[ "$owner" -ge "$POOL_LO" ]
+	assert_success
+	assert_output "$(printf '%s\n' 'mem EACCES' 'ptrace EPERM' 'signal ok')"
+}
+
+@test "userns: as root, a bind source only root can reach still works (the supervisor clones the host trees with root's host identity)" {
 	is_root || skip "needs root: checks root-only bind sources"
 	make_scratch
 	# the source is readable by anyone, but only root can pass through its parent
