@@ -111,11 +111,16 @@ static char *read_small(int dir, const char *path, size_t max)
 	return buf;
 }
 
-/* The caller's entry in /etc/passwd: its name and home ("user" and "/" when it has none). */
-static void lookup_user(uid_t uid, char *name, size_t nn, char *home, size_t hn)
+/* The name of uid's entry in /etc/passwd ("user" when it has none).  Read once per launch:
+ * the supervisor's prepare and init's /etc/passwd and /etc/group ask for the same uid, and
+ * init inherits what the supervisor read. */
+static const char *user_name(uid_t uid)
 {
-	snprintf(name, nn, "user");
-	snprintf(home, hn, "/");
+	static char name[256];
+	static uid_t cached = (uid_t)-1;
+	if (cached == uid)
+		return name;
+	snprintf(name, sizeof name, "user");
 	cleanup_free char *text = read_small(AT_FDCWD, "/etc/passwd", 64u << 20);
 	for (char *line = text, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
@@ -132,10 +137,11 @@ static void lookup_user(uid_t uid, char *name, size_t nn, char *home, size_t hn)
 		char *end;
 		if (!f[6] || strtoul(f[2], &end, 10) != uid || *end)
 			continue;
-		snprintf(name, nn, "%s", f[0]);
-		snprintf(home, hn, "%s", f[5]);
-		return;
+		snprintf(name, sizeof name, "%s", f[0]);
+		break;
 	}
+	cached = uid;
+	return name;
 }
 
 /* ---- the maps ---------------------------------------------------------------------------- */
@@ -209,20 +215,29 @@ static bool taken_overlaps(const struct taken *t, uint64_t lo, uint64_t hi)
 	return false;
 }
 
-static uint64_t defs_value(const char *text, const char *key, uint64_t dflt)
+/* login.defs' KEY VALUE lines, in one pass: values[i] for keys[i] (the first line that gives
+ * one), left as given where absent. */
+static void defs_values(const char *text, const char *const *keys, uint64_t *values, size_t n)
 {
-	size_t kl = strlen(key);
+	unsigned found = 0;
 	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (strncmp(p, key, kl) || (p[kl] != ' ' && p[kl] != '\t'))
-			continue;
-		char *end;
-		uint64_t v = strtoull(p + kl, &end, 0);
-		if (end != p + kl)
-			return v;
+		if (*p < 'A' || *p > 'Z')
+			continue; /* comments and blank lines */
+		for (size_t i = 0; i < n; i++) {
+			size_t kl = strlen(keys[i]);
+			if (strncmp(p, keys[i], kl) || (p[kl] != ' ' && p[kl] != '\t'))
+				continue;
+			char *end;
+			uint64_t v = strtoull(p + kl, &end, 0);
+			if (end != p + kl && !(found & 1u << i)) {
+				values[i] = v;
+				found |= 1u << i;
+			}
+			break;
+		}
 	}
-	return dflt;
 }
 
 static void taken_subids(struct taken *t, const char *file)
@@ -246,11 +261,13 @@ static void taken_load(struct taken *t)
 {
 	t->n = 0;
 	cleanup_free char *defs = read_small(AT_FDCWD, "/etc/login.defs", 1u << 20);
-	const char *d = defs ? defs : "";
-	uint64_t umax = defs_value(d, "UID_MAX", 60000), gmax = defs_value(d, "GID_MAX", 60000);
-	taken_add(t, 0, umax > gmax ? umax : gmax);
-	taken_add(t, defs_value(d, "SUB_UID_MIN", 100000), defs_value(d, "SUB_UID_MAX", 600100000));
-	taken_add(t, defs_value(d, "SUB_GID_MIN", 100000), defs_value(d, "SUB_GID_MAX", 600100000));
+	static const char *const keys[] = {"UID_MAX",	  "GID_MAX",	 "SUB_UID_MIN",
+					   "SUB_UID_MAX", "SUB_GID_MIN", "SUB_GID_MAX"};
+	uint64_t v[] = {60000, 60000, 100000, 600100000, 100000, 600100000};
+	defs_values(defs, keys, v, sizeof v / sizeof v[0]);
+	taken_add(t, 0, v[0] > v[1] ? v[0] : v[1]);
+	taken_add(t, v[2], v[3]);
+	taken_add(t, v[4], v[5]);
 	taken_subids(t, "/etc/subuid");
 	taken_subids(t, "/etc/subgid");
 }
@@ -462,8 +479,7 @@ static unsigned sub_map(struct lm_idmap *m, uint32_t self, uint32_t caller, uint
 
 static int prepare_unprivileged(struct lm_config *c)
 {
-	char name[256], home[512];
-	lookup_user(c->caller_uid, name, sizeof name, home, sizeof home);
+	const char *name = user_name(c->caller_uid);
 	uint32_t us, uc, gs, gc;
 	bool have_u = subid_entry("/etc/subuid", name, c->caller_uid, &us, &uc),
 	     have_g = subid_entry("/etc/subgid", name, c->caller_uid, &gs, &gc);
@@ -577,13 +593,18 @@ static int userns_prepare(struct lm_sandbox *sb, struct lm_err *e)
 		if (!both_exist(base, base, count))
 			return ids_missing(base, count, "--userns-range", e);
 	} else {
-		if (!both_exist(POOL_BASE, POOL_BASE, POOL_END - POOL_BASE))
-			return ids_missing(POOL_BASE, POOL_END - POOL_BASE, "lamina's pool", e);
+		/* Whether the pool's ids exist here (root inside another user namespace may lack
+		 * them) is asked only when something fails: the clone (clone_error), or the state
+		 * directories, which such a root may not even open. */
 		static struct taken t; /* large: not on the stack */
 		taken_load(&t);
 		if ((c->tenant ? tenant_block(&t, c->tenant, &base, e)
-			       : dynamic_block(&t, &base, e)) < 0)
+			       : dynamic_block(&t, &base, e)) < 0) {
+			if (!both_exist(POOL_BASE, POOL_BASE, POOL_END - POOL_BASE))
+				return ids_missing(POOL_BASE, POOL_END - POOL_BASE, "lamina's pool",
+						   e);
 			return -1;
+		}
 	}
 	if (c->uid >= count || c->gid >= count)
 		return lm_error(
@@ -793,6 +814,15 @@ static int clone_error(const struct lm_config *c, int err, struct lm_err *e)
 		return lm_error(e, ENOSPC, L,
 				"clone into new namespaces (are user namespaces allowed? see "
 				"/proc/sys/user/max_user_namespaces)");
+	uint32_t n = c->uid_map[0].count;
+	if ((err == EINVAL || err == EPERM) &&
+	    !both_exist(c->uid_map[0].outside, c->gid_map[0].outside, n))
+		return ids_missing(c->uid_map[0].outside, n,
+				   c->host_id_set	 ? "--host-uid/--host-gid"
+				   : c->userns_range_set ? "--userns-range"
+				   : c->tenant		 ? "the tenant's range"
+							 : "lamina's pool",
+				   e);
 	lm_error(e, err, L, "creating the user namespace as host uid %u", c->uid_map[0].outside);
 	if (err == EINVAL || err == EPERM) {
 		size_t n = strlen(e->msg);
@@ -1046,7 +1076,7 @@ static bool name_in_base(const char *name, bool group)
 char *lm_userns_etc(const struct lm_config *c, bool group, const char *payload_home)
 {
 	char name[256], home[512];
-	lookup_user(c->caller_is_root ? 0 : c->caller_uid, name, sizeof name, home, sizeof home);
+	snprintf(name, sizeof name, "%s", user_name(c->caller_is_root ? 0 : c->caller_uid));
 	snprintf(home, sizeof home, "%s", payload_home);
 	/* The payload's own entry: its uid's system name where it has one; otherwise the
 	 * caller's name ("user" for root's sandboxes and for a name already used). */
