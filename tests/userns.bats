@@ -440,8 +440,9 @@ os.kill(init, 0); print("signal ok")'
 		assert_line --index 1 root
 		assert_line --index 2 root
 	fi
-	# --gid 50 names the system group staff, once, and root's own line carries gid 50
-	run --separate-stderr lm --uid 0 --gid 50 -- /bin/sh -c 'cat /etc/passwd /etc/group'
+	# --gid 50 names the system group staff, once, and root's own line carries gid 50 (and the
+	# caller's HOME as its home: /root here, whoever runs the suite)
+	HOME=/root run --separate-stderr lm --uid 0 --gid 50 -- /bin/sh -c 'cat /etc/passwd /etc/group'
 	assert_success
 	assert_line "root:x:0:50:root:/root:/bin/sh"
 	assert_line "staff:x:50:"
