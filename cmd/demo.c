@@ -80,6 +80,13 @@ struct demo {
 	enum { F_TEXT, F_TSV, F_JSON } format;
 	char **only;
 	size_t nonly;
+	bool *only_found; /* only[i] named an attack or a class */
+	bool list;	  /* --list: the attacks, not the matrix */
+	/* progress on stderr (run_jobs) */
+	size_t done;
+	struct timespec last_progress;
+	bool progress_tty, progress_shown;
+	size_t shown_done;
 
 	struct attack *attacks;
 	size_t nattacks;
@@ -205,9 +212,16 @@ static int load_attacks(struct demo *d)
 		if (d->nonly) {
 			bool want = false;
 			for (size_t i = 0; i < d->nonly; i++)
-				want |= !strcmp(d->only[i], f1) || !strcmp(d->only[i], f2);
+				if (!strcmp(d->only[i], f1) || !strcmp(d->only[i], f2)) {
+					want = true;
+					d->only_found[i] = true;
+				}
 			if (!want)
 				continue;
+		}
+		if (d->list) {
+			printf("%s\t%s\t%s\n", f1, f2, f4);
+			continue;
 		}
 		d->attacks = xrealloc(d->attacks, (d->nattacks + 1) * sizeof *d->attacks);
 		d->attacks[d->nattacks++] =
@@ -217,7 +231,20 @@ static int load_attacks(struct demo *d)
 	int st;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !d->nattacks) {
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "lamina: demo: '%s --list' gave no attacks\n", d->attack_bin);
+		return -1;
+	}
+	for (size_t i = 0; i < d->nonly; i++)
+		if (!d->only_found[i]) {
+			fprintf(
+			    stderr,
+			    "lamina: demo: unknown attack '%.80s' (lamina demo --list names the "
+			    "attacks and their classes)\n",
+			    d->only[i]);
+			return -1;
+		}
+	if (!d->nattacks && !d->list) {
 		fprintf(stderr, "lamina: demo: '%s --list' gave no attacks\n", d->attack_bin);
 		return -1;
 	}
@@ -721,6 +748,39 @@ static void log_job(const struct demo *d, const struct job *j)
 		layers[0] ? layers : "(nothing)", verdict_names[j->v], j->code, j->detail);
 }
 
+/* Progress on stderr while the matrix runs (up to a minute, a thousand sandboxes).  On a
+ * terminal, one line rewritten in place at most four times a second (every finished run would be
+ * flicker and a write each), and erased at the end.  Otherwise, in a log, a line every five
+ * seconds: a CI job or `2>log` shows the demo is alive, and a minute's run adds a dozen lines,
+ * not one per run.  With -v every run's verdict is printed instead. */
+#define PROGRESS_TTY_EVERY 0.25
+#define PROGRESS_LOG_EVERY 5.0
+static void progress(struct demo *d)
+{
+	if (d->verbose)
+		return;
+	double since = elapsed(&d->last_progress);
+	if (d->progress_tty) {
+		if (since < PROGRESS_TTY_EVERY || (d->progress_shown && d->shown_done == d->done))
+			return;
+		fprintf(stderr, "\rlamina: demo: %zu/%zu runs", d->done, d->njobs);
+		d->progress_shown = true;
+		d->shown_done = d->done;
+	} else {
+		if (since < PROGRESS_LOG_EVERY)
+			return;
+		fprintf(stderr, "lamina: demo: %zu/%zu runs\n", d->done, d->njobs);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &d->last_progress);
+}
+
+static void progress_end(struct demo *d)
+{
+	if (d->progress_shown)
+		fprintf(stderr, "\r%*s\r", 48, "");
+	d->progress_shown = false;
+}
+
 /* Run jobs [from, to) with at most d->par at a time. */
 /* SIGINT/SIGTERM: stop starting runs, kill the running ones, remove the fixtures. */
 static volatile sig_atomic_t g_stop;
@@ -733,8 +793,8 @@ static void run_jobs(struct demo *d, size_t from, size_t to)
 {
 	struct job *active[MAX_PAR] = {0};
 	size_t next = from, done = 0, total = to - from;
-	bool progress = isatty(2);
 	while (done < total) {
+		progress(d);
 		if (g_stop) {
 			for (int s = 0; s < d->par; s++) {
 				struct job *j = active[s];
@@ -757,13 +817,13 @@ static void run_jobs(struct demo *d, size_t from, size_t to)
 			struct job *j = &d->jobs[next];
 			if (d->attacks[j->attack].na_why) {
 				set_result(j, V_NA, "N/A", d->attacks[j->attack].na_why);
-				next++, done++;
+				next++, done++, d->done++;
 				s--;
 				continue;
 			}
 			if (d->attacks[j->attack].skip) {
 				set_result(j, V_ERROR, "SKIPPED", d->attacks[j->attack].skip_why);
-				next++, done++;
+				next++, done++, d->done++;
 				s--;
 				continue;
 			}
@@ -772,7 +832,7 @@ static void run_jobs(struct demo *d, size_t from, size_t to)
 				snprintf(b, sizeof b, "could not start lamina: %s",
 					 strerror(errno));
 				set_result(j, V_ERROR, "ERROR", b);
-				next++, done++;
+				next++, done++, d->done++;
 				s--;
 				continue;
 			}
@@ -831,13 +891,9 @@ static void run_jobs(struct demo *d, size_t from, size_t to)
 			if (d->verbose)
 				log_job(d, j);
 			active[s] = NULL;
-			done++;
-			if (progress)
-				fprintf(stderr, "\rlamina: demo: %zu/%zu runs", done, total);
+			done++, d->done++;
 		}
 	}
-	if (progress)
-		fprintf(stderr, "\r%*s\r", 40, "");
 }
 
 static struct job *add_job(struct demo *d, size_t attack, unsigned disabled)
@@ -973,6 +1029,48 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* The text format fits 100 columns: text is printed from column col on, words wrapped onto
+ * lines indented to indent, a word wider than the room cut. */
+#define TEXT_WIDTH 100
+static void put_wrapped(const char *text, int col, int indent)
+{
+	bool first = true;
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		int len = (int)strcspn(p, " ");
+		int need = len + (first ? 0 : 1);
+		if (!first && col + need > TEXT_WIDTH) {
+			printf("\n%*s", indent, "");
+			col = indent;
+			need = len;
+		} else if (!first) {
+			putchar(' ');
+			col++;
+		}
+		/* a word wider than a whole line (a path): as much as fits, cut after a '/' where
+		 * there is one, the rest on the next line */
+		while (col + len > TEXT_WIDTH && TEXT_WIDTH - col > 0) {
+			int room = TEXT_WIDTH - col, cut = room;
+			for (int i = room - 1; i > 0; i--)
+				if (p[i - 1] == '/') {
+					cut = i;
+					break;
+				}
+			printf("%.*s\n%*s", cut, p, indent, "");
+			p += cut;
+			len -= cut;
+			col = indent;
+		}
+		printf("%.*s", len, p);
+		col += len;
+		p += len;
+		first = false;
+	}
+}
+
 static void print_matrix(const struct demo *d, const struct row *rows)
 {
 	size_t n = d->nattacks;
@@ -1034,16 +1132,31 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 		nescaped += r->v == V_ESCAPED;
 		nna += r->v == V_NA;
 		nshown += r->v == V_BLOCKED && strcmp(r->layers, "-");
-		printf("%-*s  %-*s  %s%-7s%s  %s%-*s%s  %s\n", wa, r->a->name, wc, r->a->cls,
+		printf("%-*s  %-*s  %s%-7s%s  %s%-*s%s  ", wa, r->a->name, wc, r->a->cls,
 		       colour ? col : "", verdict_names[r->v], colour ? "\033[0m" : "",
-		       colour ? "\033[36m" : "", wl, r->layers, colour ? "\033[0m" : "", r->detail);
+		       colour ? "\033[36m" : "", wl, r->layers, colour ? "\033[0m" : "");
+		/* the detail column, or the next lines when the columns before leave it no room */
+		int start = wa + wc + 7 + wl + 8;
+		if (start > TEXT_WIDTH - 32) {
+			printf("\n%*s", 4, "");
+			start = 4;
+		}
+		put_wrapped(r->detail, start, start);
+		putchar('\n');
 	}
-	printf("\n%zu attacks: %zu blocked with every layer on, %zu escaped, %zu errors", n,
-	       nblocked, nescaped, n - nblocked - nescaped - nna);
+	char line[1024];
+	int k = snprintf(line, sizeof line,
+			 "%zu attacks: %zu blocked with every layer on, %zu escaped, %zu errors", n,
+			 nblocked, nescaped, n - nblocked - nescaped - nna);
 	if (nna)
-		printf(", %zu n/a (not applicable on this kernel)", nna);
-	printf("; %zu blocked attacks name a layer whose removal alone lets them through.\n",
-	       nshown);
+		k += snprintf(line + k, sizeof line - (size_t)k,
+			      ", %zu n/a (not applicable on this kernel)", nna);
+	snprintf(line + k, sizeof line - (size_t)k,
+		 "; %zu blocked attacks name a layer whose removal alone lets them through.",
+		 nshown);
+	putchar('\n');
+	put_wrapped(line, 0, 2);
+	putchar('\n');
 	for (size_t k = 0; k < d->nremovable; k++) {
 		const struct job *err = NULL;
 		size_t runs = 0, errors = 0;
@@ -1055,14 +1168,20 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 					err = &d->jobs[i];
 				}
 			}
-		if (err)
-			printf("note: without %s, %zu of %zu runs failed to start or report (%s)\n",
-			       lm_layer_name(d->removable[k]), errors, runs, err->detail);
+		if (err) {
+			snprintf(line, sizeof line,
+				 "note: without %s, %zu of %zu runs failed to start or report (%s)",
+				 lm_layer_name(d->removable[k]), errors, runs, err->detail);
+			put_wrapped(line, 0, 2);
+			putchar('\n');
+		}
 	}
-	printf("payload uid 0 inside; profile %s (std-fd attacks: %s); layers removed one at a "
-	       "time with "
-	       "'lamina run --unsafe-disable-layer NAME'.\n",
-	       d->profile, d->stdfd_profile);
+	snprintf(line, sizeof line,
+		 "payload uid 0 inside; profile %s (std-fd attacks: %s); layers removed one at a "
+		 "time with 'lamina run --unsafe-disable-layer NAME'.",
+		 d->profile, d->stdfd_profile);
+	put_wrapped(line, 0, 2);
+	putchar('\n');
 }
 
 /* ---- command line ---------------------------------------------------------------------------- */
@@ -1079,6 +1198,10 @@ static const char demo_help[] =
     "  -v, --verbose            print every run's verdict on stderr\n"
     "  --no-pairs               skip the seccomp+layer pairs for attacks no single layer stops\n"
     "  --attack-bin PATH        the attack program (default: found next to lamina)\n"
+    "  --list                   the attacks, one a line: name, class, what it tries\n"
+    "  -h, --help               this text\n"
+    "Progress goes to stderr: on a terminal one line updated in place, otherwise a line every\n"
+    "5 seconds.\n"
     "TSV columns: attack, class, result, layers, detail.  Result n/a: the attack needs a kernel\n"
     "entry this machine lacks (the i386 entry) and is not run.\n"
     "Exit status: 0 when every attack is blocked with every layer on (or n/a), 1 when one is\n"
@@ -1146,6 +1269,9 @@ static int parse(struct demo *d, int argc, char **argv)
 		} else if (!strcmp(a, "--no-pairs")) {
 			d->pairs = false;
 			continue;
+		} else if (!strcmp(a, "--list")) {
+			d->list = true;
+			continue;
 		} else if (a[0] == '-') {
 			fprintf(stderr,
 				"lamina: demo: unknown option '%.80s' (try 'lamina demo --help')\n",
@@ -1154,6 +1280,11 @@ static int parse(struct demo *d, int argc, char **argv)
 		} else {
 			d->only = argv + i;
 			d->nonly = (size_t)(argc - i);
+			d->only_found = calloc(d->nonly, sizeof *d->only_found);
+			if (!d->only_found) {
+				fprintf(stderr, "lamina: demo: out of memory\n");
+				return -1;
+			}
 			return 0;
 		}
 		i++;
@@ -1166,23 +1297,39 @@ int lm_cmd_demo(int argc, char **argv)
 	struct demo d = {
 	    .profile = "default", .stdfd_profile = "stdio", .par = 2, .timeout = 20, .pairs = true};
 	int r = parse(&d, argc, argv);
-	if (r)
+	if (r) {
+		free(d.only_found);
 		return r > 0 ? 0 : LM_EXIT_FAILURE;
+	}
 	char self[PATH_MAX], att[PATH_MAX], attdir[PATH_MAX];
-	if (find_binaries(&d, self, sizeof self, att, sizeof att) < 0)
+	if (find_binaries(&d, self, sizeof self, att, sizeof att) < 0) {
+		free(d.only_found);
 		return LM_EXIT_FAILURE;
+	}
 	snprintf(attdir, sizeof attdir, "%s", d.attack_bin);
 	char *slash = strrchr(attdir, '/');
 	if (!slash || strcmp(slash, "/attack")) {
 		fprintf(stderr,
 			"lamina: demo: the attack program must be a file named 'attack' (got %s)\n",
 			d.attack_bin);
+		free(d.only_found);
 		return LM_EXIT_FAILURE;
 	}
 	*slash = 0;
 	d.attack_dir = attdir[0] ? attdir : "/";
-	if (load_attacks(&d) < 0)
-		return LM_EXIT_FAILURE;
+	int loaded = load_attacks(&d);
+	free(d.only_found);
+	d.only_found = NULL;
+	if (loaded < 0 || d.list) {
+		for (size_t i = 0; i < d.nattacks; i++) {
+			free(d.attacks[i].name);
+			free(d.attacks[i].cls);
+			free(d.attacks[i].needs);
+			free(d.attacks[i].desc);
+		}
+		free(d.attacks);
+		return loaded < 0 ? LM_EXIT_FAILURE : 0;
+	}
 
 	/* Every layer that can be removed, in the order of their bits (the matrix's columns). */
 	for (unsigned bit = 1; bit; bit <<= 1)
@@ -1196,6 +1343,8 @@ int lm_cmd_demo(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	fixtures(&d);
+	d.progress_tty = isatty(2);
+	clock_gettime(CLOCK_MONOTONIC, &d.last_progress);
 
 	for (size_t i = 0; i < d.nattacks; i++) {
 		add_job(&d, i, 0);
@@ -1226,6 +1375,8 @@ int lm_cmd_demo(int argc, char **argv)
 		}
 		run_jobs(&d, pairs_from, d.njobs);
 	}
+
+	progress_end(&d);
 
 	int status = 0;
 	struct row *rows = g_stop ? NULL : calloc(d.nattacks, sizeof *rows);

@@ -4,7 +4,7 @@
  *
  * Each PROFILE (all in one directory: `include NAME` resolves there) is loaded and compiled with
  * the library's own code, and OUT.c gets its programs and a table, lm_builtin_bpf_table, that
- * lamina hands to lm_seccomp_use_builtin (src/seccomp.c says when an entry is used).  Not
+ * lamina hands to lm_seccomp_use_builtin (src/seccomp_table.c says when an entry is used).  Not
  * installed.  A profile that does not load or compile fails the build: a shipped profile with a
  * broken rule never reaches a user. */
 #include <errno.h>
@@ -21,6 +21,11 @@ static int die(const char *what, const char *msg)
 	return 1;
 }
 
+static bool same_lines(const struct lm_seccomp_policy *a, const struct lm_seccomp_policy *b)
+{
+	return a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -31,7 +36,7 @@ int main(int argc, char **argv)
 	 * and an entry built with them would never be found. */
 	unsetenv("LAMINA_SECCOMP_OPTIMIZE");
 	unsetenv("LAMINA_SECCOMP_SHRINK");
-	unsetenv("LAMINA_NO_CACHE");
+	unsetenv("LAMINA_NO_BUILTIN_FILTER");
 	char dir[4096];
 	snprintf(dir, sizeof dir, "%s", argv[2]);
 	char *sl = strrchr(dir, '/');
@@ -40,6 +45,14 @@ int main(int argc, char **argv)
 	*sl = '\0';
 	if (setenv("LAMINA_PROFILE_DIR", dir, 1) < 0)
 		return die("setenv", strerror(errno));
+
+	/* The profiles written so far (index into argv): a profile whose seccomp lines are
+	 * another's (build's are default's: it adds only settings) finds that one's entries. */
+	int *written = calloc((size_t)argc, sizeof *written);
+	struct lm_config *seen = calloc((size_t)argc, sizeof *seen);
+	int nwritten = 0;
+	if (!written || !seen)
+		return die("calloc", strerror(errno));
 
 	char tmp[4200];
 	snprintf(tmp, sizeof tmp, "%s.tmp", argv[1]);
@@ -60,25 +73,46 @@ int main(int argc, char **argv)
 		struct lm_config c;
 		struct lm_err e = {0};
 		lm_config_init(&c);
+		int same = -1;
 		if (lm_profile_load(p, &c, &e) < 0) {
 			rc = die(p, e.msg);
 		} else {
-			/* As launched, and in report mode (--report, -v) unless that is the same.
-			 */
+			for (int k = 0; k < nwritten && same < 0; k++)
+				if (same_lines(&seen[k].seccomp, &c.seccomp))
+					same = written[k];
+		}
+		if (rc == 0 && same >= 0) {
+			fprintf(out,
+				"/* %s: the seccomp lines of %s, whose entries serve it */\n\n",
+				p + strlen(dir) + 1, argv[same] + strlen(dir) + 1);
+		} else if (rc == 0) {
+			/* As launched, and in report mode (--report, -v) unless that is the same;
+			 * both entries share the profile's seccomp lines. */
 			bool listener = lm_seccomp_wants_listener(&c);
+			char text_id[32];
+			snprintf(text_id, sizeof text_id, "lm_builtin_text_%d", i - 2);
+			if (lm_seccomp_write_builtin_text(&c, text_id, out, &e) < 0)
+				rc = die(p, e.msg);
 			for (int report = 0; report <= (listener ? 0 : 1) && rc == 0; report++) {
 				char id[32];
 				snprintf(id, sizeof id, "lm_builtin_%d", n);
 				c.report = report;
-				if (lm_seccomp_write_builtin(&c, id, out, &e) < 0)
+				if (lm_seccomp_write_builtin(&c, id, text_id, out, &e) < 0)
 					rc = die(p, e.msg);
 				fprintf(out, "/* %s%s */\n\n", p + strlen(dir) + 1,
 					report ? ", report mode" : "");
 				n++;
 			}
+			written[nwritten] = i;
+			seen[nwritten++] = c; /* kept for the comparison; freed below */
+			continue;
 		}
 		lm_config_free(&c);
 	}
+	for (int k = 0; k < nwritten; k++)
+		lm_config_free(&seen[k]);
+	free(seen);
+	free(written);
 	if (rc == 0) {
 		fprintf(out, "const struct lm_builtin_bpf *const lm_builtin_bpf_table[] = {\n");
 		for (int i = 0; i < n; i++)

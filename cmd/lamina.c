@@ -12,7 +12,7 @@ static void usage(FILE *f)
 		"       lamina check [--pfc] PROFILE                 validate a profile, print a summary\n"
 		"       lamina explain [PROFILE]                     every layer in plain words\n"
 		"       lamina profiles                              the shipped profiles\n"
-		"       lamina demo [--format text|tsv|json]         which layer stops which attack\n"
+		"       lamina demo [OPTIONS] [ATTACK|CLASS...]      which layer stops which attack\n"
 		"       lamina --version | --help\n"
 		"\n"
 		"Run 'lamina run --help' for the run options.\n");

@@ -39,10 +39,10 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 			printf(" %s", info->files[i]);
 		printf("\n");
 	}
-	printf("  sha256:         ");
-	for (int i = 0; i < 32; i++)
-		printf("%02x", p->sha256[i]);
-	printf("\n");
+	printf("  filter:         %s\n",
+	       lm_seccomp_has_builtin(c)
+		   ? "built into lamina (the seccomp lines of a shipped profile)"
+		   : "compiled at each launch (no shipped profile has its seccomp lines)");
 	if (!p->present) {
 		printf("  seccomp:        no rules of its own (only the built-in hardening)\n");
 	} else {

@@ -168,7 +168,12 @@ int lm_cmd_run(int argc, char **argv)
 					"lamina: WARNING: layer '%s' disabled (--unsafe-disable-layer): "
 					"this is not a safe sandbox\n",
 					(*l)->name);
-		r = lm_run(&c, &e);
+		/* Once the options are applied (report mode, layers removed): the profile's rules
+		 * are parsed only when no filter built into lamina serves this launch. */
+		if (lm_seccomp_needs_rules(&c))
+			r = lm_profile_load_rules(&c, &e);
+		if (r == 0)
+			r = lm_run(&c, &e);
 	}
 	if (r < 0) {
 		fprintf(stderr, "lamina: %s\n", e.msg);

@@ -1,7 +1,6 @@
 /* The one description of a sandbox: construction, growth, release. */
 #include "lamina.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +48,23 @@ void lm_arena_free(struct lm_strarena *a)
 	}
 }
 
+void lm_profile_texts_free(struct lm_profile_text *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].path);
+		free(f[i].text);
+	}
+	free(f);
+}
+
 void lm_seccomp_policy_free(struct lm_seccomp_policy *p)
 {
 	lm_arena_free(&p->strings); /* every rule's strings */
 	free(p->rules);
 	free(p->name);
 	free(p->path);
+	free(p->text);
+	lm_profile_texts_free(p->files, p->nfiles);
 	memset(p, 0, sizeof *p);
 }
 
@@ -83,7 +93,9 @@ void lm_config_free(struct lm_config *c)
 	free(c->profile_name);
 	free(c->tenant);
 	lm_seccomp_policy_free(&c->seccomp);
-	lm_landlock_config_free(c);
+	for (size_t i = 0; i < c->nlandlock_rules; i++)
+		free(c->landlock_rules[i].path);
+	free(c->landlock_rules);
 	memset(c, 0, sizeof *c);
 }
 
@@ -155,69 +167,3 @@ int lm_config_add_envop(struct lm_config *c, bool unset, const char *key, const 
 	c->nenvops++;
 	return 0;
 }
-
-/* ---- settings that belong to no layer ------------------------------------------------------ */
-static int set_profile(struct lm_config *c, struct lm_args *a, struct lm_err *e)
-{
-	if (!a->argv[0][0])
-		return lm_error(e, 0, "run", "%s needs a profile name or file", a->name);
-	char *d = strdup(a->argv[0]);
-	if (!d)
-		return lm_error(e, ENOMEM, "run", "%s", a->name);
-	free(c->profile_name);
-	c->profile_name = d;
-	return 0;
-}
-
-/* Seconds: digits with at most one '.', more than 0 and at most a year (no sign, exponent,
- * "inf" or "nan"). */
-static int set_timeout(struct lm_config *c, struct lm_args *a, struct lm_err *e)
-{
-	const char *v = a->argv[0];
-	bool ok = *v != '\0';
-	unsigned dots = 0;
-	for (const char *p = v; ok && *p; p++) {
-		dots += *p == '.';
-		ok = (isdigit((unsigned char)*p) || *p == '.') && dots <= 1;
-	}
-	char *end = NULL;
-	errno = 0;
-	double t = ok ? strtod(v, &end) : 0;
-	if (!ok || *end || errno || !(t > 0) || t > 31536000.0)
-		return lm_error(e, 0, "timeout",
-				"%s '%.40s' is not a number of seconds (more than 0, at most a year)",
-				a->name, v);
-	c->timeout = t;
-	return 0;
-}
-
-static int set_verbose(struct lm_config *c, struct lm_args *a, struct lm_err *e)
-{
-	(void)a, (void)e;
-	c->verbose = true;
-	c->report = true;
-	return 0;
-}
-
-static int set_disable(struct lm_config *c, struct lm_args *a, struct lm_err *e)
-{
-	const struct lm_layer *l = lm_layer_find(a->argv[0], true);
-	if (!l)
-		return lm_error(e, 0, "run", "%s: unknown or irremovable layer '%.40s'", a->name,
-				a->argv[0]);
-	c->disabled_layers |= l->bit;
-	return 0;
-}
-
-const struct lm_setting lm_core_settings[] = {
-    {.option = "--profile", .short_opt = 'p', .nargs = 1, .metavar = "NAME|FILE",
-     .help = "a shipped profile by name, or a profile file (default: default)",
-     .set = set_profile},
-    {.option = "--timeout", .directive = "timeout", .nargs = 1, .metavar = "SECONDS",
-     .help = "wall-clock limit for the whole sandbox (exit 124)", .set = set_timeout},
-    {.option = "--verbose", .short_opt = 'v',
-     .help = "one line per layer as it is applied (implies --report)", .set = set_verbose},
-    {.option = "--unsafe-disable-layer", .nargs = 1, .metavar = "NAME",
-     .help = "DEMO ONLY: remove one layer (see the list below)", .set = set_disable},
-    {0},
-};

@@ -153,17 +153,18 @@ static pid_t start_payload_sharing_fds(const struct lm_config *c)
  * descends from init, so none is left when init has no child.  (A process the host's root put
  * into the namespace from outside, with nsenter, is not init's to kill: the kernel kills it when
  * init exits.) */
-static void end_the_rest(void)
+static void end_the_rest(pid_t payload)
 {
 	int st;
 	pid_t p;
 	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-		;
+		lm_status_reaped(p, st, payload);
 	if (p < 0 && errno == ECHILD)
 		return;
 	kill(-1, SIGKILL);
 	while ((p = waitpid(-1, &st, 0)) > 0 || (p < 0 && errno == EINTR))
-		;
+		if (p > 0)
+			lm_status_reaped(p, st, payload);
 }
 
 _Noreturn void lm_init_main(struct lm_sandbox *sb)
@@ -248,6 +249,8 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 		}
 		close(pa->listener);
 	}
+	/* The payload has exec'd: the status layer's start message, if one was asked for. */
+	lm_status_payload_started(sb, payload);
 
 	bool in_own_pidns = lm_layer_on(c, LM_LAYER_NAMESPACES) && getpid() == 1;
 	/* The payload leads a process group (session.c) or a session (pty.c) of its own: the
@@ -265,12 +268,15 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 				kill(payload, sig);
 			continue;
 		}
-		/* Reap every zombie; the payload's own status decides ours. */
+		/* Reap every zombie; the payload's own status decides ours.  The status layer
+		 * counts the SIGSYS deaths (a seccomp rule's kills) among them. */
+		lm_status_sigchld(&si);
 		for (;;) {
 			int st;
 			pid_t p = waitpid(-1, &st, WNOHANG);
 			if (p <= 0)
 				break;
+			lm_status_reaped(p, st, payload);
 			if (p == payload) {
 				/* Nothing of the sandbox may outlive this message: the
 				 * supervisor returns on it, without waiting for init's own
@@ -278,8 +284,9 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 				 * first, takes a few hundred microseconds and no process of
 				 * the sandbox is left to see it). */
 				if (in_own_pidns)
-					end_the_rest();
+					end_the_rest(payload);
 				struct lm_ctl_msg em = {.type = LM_CTL_EXIT, .code = st};
+				lm_status_exit(c, &em.u.exit);
 				lm_ctl_send(ctl, &em, -1);
 				/* Exit only once the supervisor has hung up.  Our exit tears
 				 * the namespaces down, kernel work that is not preempted; the

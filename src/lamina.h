@@ -76,6 +76,7 @@ enum lm_layer_bit {
 	/* the sandbox's cgroup (memory, tasks, CPU, I/O limits) */
 	LM_LAYER_RESOURCES = 1u << 13,
 	LM_LAYER_TERMINAL = 1u << 14, /* a pty of its own, not the caller's terminal */
+	LM_LAYER_STATUS = 1u << 15,   /* what the launch came to, told to the caller */
 };
 
 /* ---- mounts ---------------------------------------------------------------------------- */
@@ -152,6 +153,17 @@ struct lm_strarena {
 char *lm_arena_strndup(struct lm_strarena *a, const char *s, size_t n); /* NULL: no memory */
 void lm_arena_free(struct lm_strarena *a);
 
+/* A profile file as lamina run read it: its rules are parsed from this text when they are
+ * needed, never from the disk a second time. */
+struct lm_profile_text {
+	char *path;
+	char *text;
+	size_t len;
+	dev_t dev; /* the file's identity, for the include cycle check */
+	ino_t ino;
+};
+void lm_profile_texts_free(struct lm_profile_text *f, size_t n);
+
 struct lm_seccomp_policy {
 	bool present;            /* a profile with seccomp rules was loaded */
 	char *name;              /* profile name ("default") or path */
@@ -164,12 +176,19 @@ struct lm_seccomp_policy {
 	bool allow_dup2_1_2;     /* the seed's one exception to the std-fd layer */
 	bool i386;               /* `i386 on`: i386 calls (int $0x80) get the same rules; off:
 				    they kill the process like every other foreign arch */
-	uint8_t sha256[32];      /* digest of the profile's full text (with includes), for the BPF cache */
-	bool digest_set;
+	/* The profile's seccomp lines (rules, default, stdfd, i386, reset), trimmed, one a line,
+	 * in the order read (profile.c, "the seccomp lines"): equal texts make equal policies,
+	 * and the filters built into lamina are keyed by it. */
+	char *text;
+	size_t text_len;
 	/* Loaded by lm_profile_load_settings: the profile has rules, not parsed yet (see
-	 * lm_profile_load_rules); notify_pending: one of them uses the notify action. */
+	 * lm_profile_load_rules); notify_pending: one of them uses the notify action.  files:
+	 * the files read (the top one first, includes in the order read), kept while the rules
+	 * are pending. */
 	bool rules_pending;
 	bool notify_pending;
+	struct lm_profile_text *files;
+	size_t nfiles;
 	struct lm_strarena strings; /* the rules' syscall and file strings */
 };
 
@@ -288,6 +307,9 @@ struct lm_config {
 	/* terminal (src/pty.c) */
 	bool tty_force; /* -t/--tty: a pty even when fds 0-2 are not terminals */
 	bool no_pty;    /* --no-pty: the payload gets the caller's fds 0-2 as they are */
+	/* status (src/status.c) */
+	bool status_fd_set; /* --json-status-fd FD: JSON objects at the start and the end */
+	int status_fd;
 };
 
 void lm_config_init(struct lm_config *c);
@@ -297,7 +319,6 @@ int lm_config_add_mount(struct lm_config *c, enum lm_mount_kind kind, const char
 int lm_config_add_envop(struct lm_config *c, bool unset, const char *key, const char *value,
 			struct lm_err *e);
 void lm_seccomp_policy_free(struct lm_seccomp_policy *p);
-void lm_landlock_config_free(struct lm_config *c); /* landlock.c: its fields of c */
 
 /* ---- parsing helpers shared by cmd/ and profile.c ------------------------------------- */
 /* "123", "64K", "1G", "unlimited"; size suffixes only where allow_suffix. */
@@ -373,7 +394,7 @@ ssize_t lm_recv_fd(int sock, void *buf, size_t len, int flags, int *passfd);
 /* env.c: build the payload's environment (caller owns the returned vector). */
 char **lm_env_build(const struct lm_config *c, char **environ_in, struct lm_err *e);
 
-/* seccomp.c: load the policy (last step before exec).  listener_fd receives the user
+/* seccomp_load.c: load the policy (last step before exec).  listener_fd receives the user
  * notification fd when c->report, else -1. */
 int lm_seccomp_apply(const struct lm_config *c, int *listener_fd, struct lm_err *e);
 /* Report mode is on (c->report, or a profile rule uses the notify action): the payload will
@@ -383,15 +404,15 @@ bool lm_seccomp_wants_listener(const struct lm_config *c);
 /* profile.c: load a profile (shipped name or path) into c: its settings and its seccomp
  * policy.  Errors are "FILE:LINE:COL: message".  Command-line options are applied after it. */
 int lm_profile_load(const char *name_or_path, struct lm_config *c, struct lm_err *e);
-/* lamina run's load: every setting, the default action, the digest of the whole text, but the
- * rules only counted, not parsed (the costly part: about half of lamina's own start-up).  When
- * the compiled filter for this exact text is in the cache they are never needed; otherwise, or
- * in report mode, lm_profile_load_rules parses them (lm_seccomp_prepare calls it), and a rule
- * error is then reported with its FILE:LINE as always.  A text that was never compiled has no
- * cache entry, so a profile with a broken rule never runs. */
+/* lamina run's load: every setting, the default action and the seccomp lines (c->seccomp.text),
+ * but the rules only counted, not parsed (the costly part: about half of lamina's own
+ * start-up).  The files read are kept in c->seccomp.  When the filter built into lamina for
+ * these seccomp lines is used the rules are never needed; otherwise, or in report mode
+ * (lm_seccomp_needs_rules), lm_profile_load_rules parses them, and a rule error is then
+ * reported with its FILE:LINE as always.  The table holds only shipped profiles, which parse,
+ * so a profile with a broken rule never runs. */
 int lm_profile_load_settings(const char *name_or_path, struct lm_config *c, struct lm_err *e);
-/* Parse the rules a settings load left pending (no-op otherwise).  The text must have the
- * digest it had then: a profile rewritten in between is an error. */
+/* Parse the rules a settings load left pending (no-op otherwise), from the texts it read. */
 int lm_profile_load_rules(struct lm_config *c, struct lm_err *e);
 /* The directory the shipped profiles are read from ($LAMINA_PROFILE_DIR, the installed
  * directory, or the source tree's profiles/ for an uninstalled build). */
@@ -428,32 +449,43 @@ int lm_report_handle(int listener_fd, const struct lm_config *c, struct lm_repor
  * supervisor killed on a kill-process rule). */
 int lm_report_exit_status(const struct lm_report_state *st, int wait_status);
 
-/* ---- seccomp.c: compile early, load late (h2) -------------------------------------------
- * lm_seccomp_prepare: compile c's filters to BPF (or take them from the cache, keyed by the
- * profile's digest) in the supervisor, before clone; the payload inherits the result and
- * lm_seccomp_apply only makes the seccomp(2) calls.  Optional: apply compiles itself when
- * nothing was prepared for this config.  lm_seccomp_release frees it (supervisor, at the end). */
-int lm_seccomp_prepare(struct lm_config *c, struct lm_err *e);
+/* ---- seccomp: compile early, load late (h2) ----------------------------------------------
+ * lm_seccomp_prepare: take c's filters from the table built into lamina, or compile them to
+ * BPF, in the supervisor before clone; the payload inherits the result and lm_seccomp_apply
+ * only makes the seccomp(2) calls.  Optional: apply compiles itself when nothing was prepared
+ * for this config.  lm_seccomp_release frees it (supervisor, at the end).  A settings load
+ * (lm_profile_load_settings) leaves the rules pending: when lm_seccomp_needs_rules says so, the
+ * caller has them parsed (lm_profile_load_rules) before lm_seccomp_prepare, which otherwise
+ * fails closed. */
+int lm_seccomp_prepare(const struct lm_config *c, struct lm_err *e);
 void lm_seccomp_release(void);
-bool lm_seccomp_prepared_from_cache(void);
+/* The profile's rules must be parsed before the filter can be prepared: they are pending, and
+ * no filter built into lamina fits (or report mode names the rule that stopped a call). */
+bool lm_seccomp_needs_rules(const struct lm_config *c);
+/* The table built into lamina holds c's filters (lamina check says so). */
+bool lm_seccomp_has_builtin(const struct lm_config *c);
 
 /* The shipped profiles' filters, compiled at build time (cmd/lamina-embed.c writes the table,
- * lamina links it in): the key is the filter cache's (profile digest, switches, versions) with
- * "built-in" for the binary's identity. */
-#define LM_BPF_KEY 160
+ * lamina links it in), keyed by the profile's seccomp lines and the switches that change the
+ * programs (seccomp_table.c). */
 struct sock_filter;
 struct lm_builtin_bpf {
-	uint8_t key[LM_BPF_KEY];
+	const char *switches;
+	const char *text; /* struct lm_seccomp_policy's text */
+	size_t text_len;
 	unsigned nprogs;
 	bool listener;
 	unsigned short len[2];
 	const struct sock_filter *insns[2];
 };
 void lm_seccomp_use_builtin(const struct lm_builtin_bpf *const *table, size_t n);
+/* Write c's seccomp lines to out as C: the array TEXT_ID, for the entries of that profile. */
+int lm_seccomp_write_builtin_text(const struct lm_config *c, const char *text_id, FILE *out,
+				  struct lm_err *e);
 /* Compile c's filters and write them to out as C: arrays named ID_0, ID_1 and the struct
- * lm_builtin_bpf ID that points to them. */
-int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, FILE *out,
-			     struct lm_err *e);
+ * lm_builtin_bpf ID that points to them and to TEXT_ID (lm_seccomp_write_builtin_text). */
+int lm_seccomp_write_builtin(const struct lm_config *c, const char *id, const char *text_id,
+			     FILE *out, struct lm_err *e);
 
 /* ---- the layer table (src/layers.c) ----------------------------------------------------
  * Every layer is one row: its name (and --unsafe-disable-layer bit), its settings (the command
@@ -550,6 +582,7 @@ extern const struct lm_layer lm_layer_fds, lm_layer_session, lm_layer_userns, lm
     lm_layer_seccomp, lm_layer_stdfd, lm_layer_terminal;
 extern const struct lm_layer lm_layer_landlock;
 extern const struct lm_layer lm_layer_resources;
+extern const struct lm_layer lm_layer_status;
 
 /* ---- cgroup.c: the resources layer's interface to the rest of lamina -------------------- */
 /* A limit of the sandbox as a whole was asked for (and the layer is on): a cgroup is needed.

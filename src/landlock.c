@@ -214,15 +214,6 @@ static int probe_abi(int *forced)
 }
 
 /* ---- rules into the config ------------------------------------------------------------- */
-void lm_landlock_config_free(struct lm_config *c)
-{
-	for (size_t i = 0; i < c->nlandlock_rules; i++)
-		free(c->landlock_rules[i].path);
-	free(c->landlock_rules);
-	c->landlock_rules = NULL;
-	c->nlandlock_rules = 0;
-}
-
 static int add_rule(struct lm_config *c, const struct lm_landlock_rule *r, struct lm_err *e)
 {
 	struct lm_landlock_rule *n =

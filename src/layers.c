@@ -31,10 +31,15 @@
  *             landlock_restrict_self needs without CAP_SYS_ADMIN) and before seccomp, so
  *             that the filter need not allow the Landlock calls;
  *   seccomp   last: it constrains only what the payload does from there on (execve);
- *   stdfd     a switch of the seccomp layer, a row for its name.  */
+ *   stdfd     a switch of the seccomp layer, a row for its name;
+ *   status    what the launch came to, told to the caller (a SIGSYS death, --json-status-fd):
+ *             its end step comes after the resources layer's, which measures the cgroup.  */
 #include "sandbox.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,7 +47,8 @@ const struct lm_layer *const lm_layers[] = {
     &lm_layer_fds,	 &lm_layer_session, &lm_layer_userns,	&lm_layer_ns,
     &lm_layer_mount,	 &lm_layer_netns,   &lm_layer_terminal, &lm_layer_env,
     &lm_layer_rlimits,	 &lm_layer_resources, &lm_layer_caps,	&lm_layer_nnp,
-    &lm_layer_landlock, &lm_layer_seccomp, &lm_layer_stdfd,   NULL,
+    &lm_layer_landlock, &lm_layer_seccomp, &lm_layer_stdfd,   &lm_layer_status,
+    NULL,
 };
 
 int lm_layers_run(enum lm_stage stage, struct lm_sandbox *sb, struct lm_err *e)
@@ -74,18 +80,6 @@ const char *lm_layer_name(unsigned bit)
 		if ((*l)->bit == bit)
 			return (*l)->name;
 	return "?";
-}
-
-void lm_sandbox_keep_fd(struct lm_sandbox *sb, int fd)
-{
-	if (fd >= 0 && sb->nkeep < sizeof sb->keep_fds / sizeof sb->keep_fds[0])
-		sb->keep_fds[sb->nkeep++] = fd;
-}
-
-void lm_sandbox_drop_fd(struct lm_sandbox *sb, int fd)
-{
-	if (fd >= 0 && sb->ndrop < sizeof sb->drop_fds / sizeof sb->drop_fds[0])
-		sb->drop_fds[sb->ndrop++] = fd;
 }
 
 const struct lm_setting *lm_setting_next(struct lm_setting_iter *it)
@@ -155,3 +149,69 @@ int lm_setting_apply(const struct lm_setting *s, struct lm_config *c, struct lm_
 	}
 	return s->set(c, a, e);
 }
+
+/* ---- settings that belong to no layer ------------------------------------------------------ */
+static int set_profile(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	if (!a->argv[0][0])
+		return lm_error(e, 0, "run", "%s needs a profile name or file", a->name);
+	char *d = strdup(a->argv[0]);
+	if (!d)
+		return lm_error(e, ENOMEM, "run", "%s", a->name);
+	free(c->profile_name);
+	c->profile_name = d;
+	return 0;
+}
+
+/* Seconds: digits with at most one '.', more than 0 and at most a year (no sign, exponent,
+ * "inf" or "nan"). */
+static int set_timeout(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	const char *v = a->argv[0];
+	bool ok = *v != '\0';
+	unsigned dots = 0;
+	for (const char *p = v; ok && *p; p++) {
+		dots += *p == '.';
+		ok = (isdigit((unsigned char)*p) || *p == '.') && dots <= 1;
+	}
+	char *end = NULL;
+	errno = 0;
+	double t = ok ? strtod(v, &end) : 0;
+	if (!ok || *end || errno || !(t > 0) || t > 31536000.0)
+		return lm_error(e, 0, "timeout",
+				"%s '%.40s' is not a number of seconds (more than 0, at most a year)",
+				a->name, v);
+	c->timeout = t;
+	return 0;
+}
+
+static int set_verbose(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	(void)a, (void)e;
+	c->verbose = true;
+	c->report = true;
+	return 0;
+}
+
+static int set_disable(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	const struct lm_layer *l = lm_layer_find(a->argv[0], true);
+	if (!l)
+		return lm_error(e, 0, "run", "%s: unknown or irremovable layer '%.40s'", a->name,
+				a->argv[0]);
+	c->disabled_layers |= l->bit;
+	return 0;
+}
+
+const struct lm_setting lm_core_settings[] = {
+    {.option = "--profile", .short_opt = 'p', .nargs = 1, .metavar = "NAME|FILE",
+     .help = "a shipped profile by name, or a profile file (default: default)",
+     .set = set_profile},
+    {.option = "--timeout", .directive = "timeout", .nargs = 1, .metavar = "SECONDS",
+     .help = "wall-clock limit for the whole sandbox (exit 124)", .set = set_timeout},
+    {.option = "--verbose", .short_opt = 'v',
+     .help = "one line per layer as it is applied (implies --report)", .set = set_verbose},
+    {.option = "--unsafe-disable-layer", .nargs = 1, .metavar = "NAME",
+     .help = "DEMO ONLY: remove one layer (see the list below)", .set = set_disable},
+    {0},
+};

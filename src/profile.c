@@ -39,170 +39,6 @@
 #include "lm_paths.h"
 #include "profile.h"
 
-/* ---- SHA-256 ------------------------------------------------------------------------------ */
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static inline uint32_t ror32(uint32_t x, unsigned n)
-{
-	return (x >> n) | (x << (32 - n));
-}
-
-static void sha256_block(struct lm_sha256 *s, const uint8_t *p)
-{
-	uint32_t w[64], a, b, c, d, e, f, g, h;
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++) {
-		uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-	}
-	a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
-	e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) +
-			      ((e & f) ^ (~e & g)) + sha256_k[i] + w[i];
-		uint32_t t2 =
-		    (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-	}
-	s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
-	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
-}
-
-#if defined(__x86_64__)
-#include <cpuid.h>
-#include <immintrin.h>
-
-/* The same compression function with the SHA extensions (sha256rnds2, sha256msg1/2), about ten
- * times faster than the portable code above: a launch hashes the profile text (12 KB for
- * default) and MACs the cached filter (9 KB), which cost ~160 us of CPU with the portable code.
- * The state lives in two registers as ABEF and CDGH, the order sha256rnds2 wants. */
-__attribute__((target("sha,sse4.1"))) static void sha256_blocks_shani(struct lm_sha256 *s,
-								      const uint8_t *p, size_t n)
-{
-	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
-	__m128i dcba = _mm_loadu_si128((const __m128i *)&s->h[0]);
-	__m128i hgfe = _mm_loadu_si128((const __m128i *)&s->h[4]);
-	__m128i cdab = _mm_shuffle_epi32(dcba, 0xb1);
-	__m128i efgh = _mm_shuffle_epi32(hgfe, 0x1b);
-	__m128i abef = _mm_alignr_epi8(cdab, efgh, 8);
-	__m128i cdgh = _mm_blend_epi16(efgh, cdab, 0xf0);
-	for (; n > 0; n--, p += 64) {
-		__m128i save_abef = abef, save_cdgh = cdgh, w[4];
-		for (int g = 0; g < 16; g++) {
-			if (g < 4) {
-				w[g] = _mm_shuffle_epi8(
-				    _mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
-			} else {
-				/* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a
-				 * time: w[g%4] holds W[4g-16..], the others the three groups after
-				 * it. */
-				__m128i t = _mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]);
-				t = _mm_add_epi32(
-				    t, _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4));
-				w[g % 4] = _mm_sha256msg2_epu32(t, w[(g + 3) % 4]);
-			}
-			__m128i k = _mm_add_epi32(
-			    w[g % 4], _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
-			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
-			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k, 0x0e));
-		}
-		abef = _mm_add_epi32(abef, save_abef);
-		cdgh = _mm_add_epi32(cdgh, save_cdgh);
-	}
-	__m128i feba = _mm_shuffle_epi32(abef, 0x1b);
-	__m128i dchg = _mm_shuffle_epi32(cdgh, 0xb1);
-	_mm_storeu_si128((__m128i *)&s->h[0], _mm_blend_epi16(feba, dchg, 0xf0));
-	_mm_storeu_si128((__m128i *)&s->h[4], _mm_alignr_epi8(dchg, feba, 8));
-}
-#endif
-
-/* -1 not yet known, 0 portable, 1 SHA extensions.  One CPUID (leaf 7), asked the first time a
- * digest is taken: CPUID traps to the hypervisor in a VM (~9 us here), so it is asked once and
- * not at all by a launch that hashes nothing.  Every CPU with the SHA extensions has SSE4.1. */
-static int sha256_use_shani = -1;
-
-void lm_sha256_set_portable(bool portable)
-{
-	sha256_use_shani = portable ? 0 : -1;
-}
-
-static void sha256_blocks(struct lm_sha256 *s, const uint8_t *p, size_t n)
-{
-#if defined(__x86_64__)
-	if (sha256_use_shani < 0) {
-		unsigned a, b, c, d;
-		sha256_use_shani = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
-	}
-	if (sha256_use_shani) {
-		sha256_blocks_shani(s, p, n);
-		return;
-	}
-#endif
-	for (; n > 0; n--, p += 64)
-		sha256_block(s, p);
-}
-
-void lm_sha256_init(struct lm_sha256 *s)
-{
-	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-	memcpy(s->h, iv, sizeof iv);
-	s->nbytes = 0;
-	s->nbuf = 0;
-}
-
-void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	s->nbytes += len;
-	/* whole blocks straight from the input when nothing is buffered */
-	if (s->nbuf == 0 && len >= 64) {
-		sha256_blocks(s, p, len / 64);
-		p += len / 64 * 64, len %= 64;
-	}
-	while (len > 0) {
-		size_t n = 64 - s->nbuf;
-		if (n > len)
-			n = len;
-		memcpy(s->buf + s->nbuf, p, n);
-		s->nbuf += n, p += n, len -= n;
-		if (s->nbuf == 64) {
-			sha256_blocks(s, s->buf, 1);
-			s->nbuf = 0;
-		}
-	}
-}
-
-void lm_sha256_final(struct lm_sha256 *s, uint8_t out[32])
-{
-	uint64_t bits = s->nbytes * 8;
-	uint8_t pad = 0x80, zero = 0, len[8];
-	lm_sha256_update(s, &pad, 1);
-	while (s->nbuf != 56)
-		lm_sha256_update(s, &zero, 1);
-	for (int i = 0; i < 8; i++)
-		len[i] = (uint8_t)(bits >> (56 - 8 * i));
-	lm_sha256_update(s, len, 8);
-	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t)(s->h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)s->h[i];
-	}
-}
-
 /* ---- named constants ------------------------------------------------------------------------
  * Values come from the system headers, so a name always means what the kernel means. */
 struct lm_const {
@@ -524,14 +360,6 @@ static const struct lm_const *const_lookup(const char *name, size_t len)
 	return NULL;
 }
 
-/* errno names come from glibc (strerrorname_np), which knows every one the kernel has. */
-const char *lm_errno_name(int errnum)
-{
-	if (errnum <= 0 || errnum > 4095)
-		return NULL;
-	return strerrorname_np(errnum);
-}
-
 static int errno_lookup(const char *name, size_t len)
 {
 	for (int i = 1; i < 256; i++) {
@@ -610,7 +438,6 @@ struct pstate {
 	struct lm_config *c;
 	struct lm_err *e;
 	struct lm_profile_info *info;
-	struct lm_sha256 sha;
 	struct file_id stack[MAX_INCLUDE_DEPTH + 1];
 	unsigned depth;
 	unsigned nfiles;
@@ -631,6 +458,21 @@ struct pstate {
 	uint32_t nr_rules[1024];
 	unsigned ndirectives;		 /* in the file being parsed */
 	struct lm_profile_info own_info; /* used when the caller passes no info */
+	/* The files read from the disk, in order; a settings load that leaves rules pending
+	 * hands them to the policy (keep), the others free them at the end. */
+	struct lm_profile_text *files;
+	size_t nread, read_cap;
+	bool keep;
+	/* lm_profile_load_rules: the files come from here, in the order the settings load read
+	 * them, instead of from the disk. */
+	const struct lm_profile_text *replay;
+	size_t nreplay, next_replay;
+	/* The seccomp lines (see "the seccomp lines" below). */
+	char *text;
+	size_t text_len, text_cap;
+	char *text_names[MAX_FILES + 1]; /* the files' names, numbered for the "@N" lines */
+	unsigned ntext_names;
+	unsigned text_file; /* the number of the file the last line came from */
 };
 
 /* One file being parsed and the cursor within its current line. */
@@ -640,6 +482,7 @@ struct src {
 	const char *text;
 	size_t len;
 	bool top;
+	int text_id; /* its number in the seccomp lines, -1 until it has one */
 	unsigned line;
 	const char *ls, *le; /* current line [ls, le) */
 	const char *p;	     /* cursor */
@@ -877,41 +720,6 @@ static int parse_value(struct pstate *st, struct src *s, uint64_t *out)
 }
 
 /* ---- actions --------------------------------------------------------------------------------- */
-const char *lm_action_str(const struct lm_action *a, char *buf, size_t len)
-{
-	const char *n = NULL;
-	switch (a->kind) {
-	case LM_ACT_ALLOW:
-		n = "allow";
-		break;
-	case LM_ACT_ERRNO: {
-		const char *en = lm_errno_name(a->errnum);
-		if (en)
-			snprintf(buf, len, "errno(%s)", en);
-		else
-			snprintf(buf, len, "errno(%d)", a->errnum);
-		return buf;
-	}
-	case LM_ACT_KILL_PROCESS:
-		n = "kill-process";
-		break;
-	case LM_ACT_KILL_THREAD:
-		n = "kill-thread";
-		break;
-	case LM_ACT_TRAP:
-		n = "trap";
-		break;
-	case LM_ACT_LOG:
-		n = "log";
-		break;
-	case LM_ACT_NOTIFY:
-		n = "notify";
-		break;
-	}
-	snprintf(buf, len, "%s", n ? n : "?");
-	return buf;
-}
-
 static const struct {
 	const char *name;
 	enum lm_action_kind kind;
@@ -927,8 +735,10 @@ static const struct {
 
 static bool is_action_word(const char *w, size_t n)
 {
+	/* asked for every line of a profile: the first byte rules most words out */
 	for (size_t i = 0; i < sizeof action_words / sizeof action_words[0]; i++)
-		if (strlen(action_words[i].name) == n && memcmp(action_words[i].name, w, n) == 0)
+		if (action_words[i].name[0] == w[0] && strlen(action_words[i].name) == n &&
+		    memcmp(action_words[i].name, w, n) == 0)
 			return true;
 	return false;
 }
@@ -1290,51 +1100,6 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 	return 0;
 }
 
-static const char *cmp_str(enum lm_cmp op)
-{
-	switch (op) {
-	case LM_CMP_EQ:
-	case LM_CMP_MASKED_EQ:
-		return "==";
-	case LM_CMP_NE:
-		return "!=";
-	case LM_CMP_LT:
-		return "<";
-	case LM_CMP_LE:
-		return "<=";
-	case LM_CMP_GT:
-		return ">";
-	case LM_CMP_GE:
-		return ">=";
-	}
-	return "?";
-}
-
-char *lm_rule_str(const struct lm_rule *r)
-{
-	char act[64], *out = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
-	if (!f)
-		return NULL;
-	fprintf(f, "%s %s", lm_action_str(&r->action, act, sizeof act), r->syscall);
-	for (unsigned i = 0; i < r->nconds; i++) {
-		const struct lm_cond *cd = &r->conds[i];
-		fprintf(f, "%s a%u ", i ? " &&" : " if", cd->arg);
-		if (cd->op == LM_CMP_MASKED_EQ)
-			fprintf(f, "& 0x%" PRIx64 " ", cd->mask);
-		if (cd->value < 4096)
-			fprintf(f, "%s %" PRIu64, cmp_str(cd->op), cd->value);
-		else
-			fprintf(f, "%s 0x%" PRIx64, cmp_str(cd->op), cd->value);
-	}
-	if (fclose(f) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 /* COND: aN OP VALUE | aN & MASK == VALUE */
 static int parse_cond(struct pstate *st, struct src *s, struct lm_cond *cd)
 {
@@ -1591,22 +1356,57 @@ static int read_all(int fd, char **out, size_t *len, bool *too_big)
 	return 0;
 }
 
+/* A file read from the disk is kept in st->files (it owns text and path from then on). */
+static struct lm_profile_text *keep_text(struct pstate *st, const char *path, char *text,
+					 size_t len, const struct stat *sb)
+{
+	if (st->nread == st->read_cap) {
+		size_t ncap = st->read_cap ? st->read_cap * 2 : 4;
+		struct lm_profile_text *nf = realloc(st->files, ncap * sizeof *nf);
+		if (!nf)
+			return NULL;
+		st->files = nf;
+		st->read_cap = ncap;
+	}
+	char *p = strdup(path);
+	if (!p)
+		return NULL;
+	struct lm_profile_text *f = &st->files[st->nread++];
+	*f = (struct lm_profile_text){
+	    .path = p, .text = text, .len = len, .dev = sb->st_dev, .ino = sb->st_ino};
+	return f;
+}
+
 /* Open, check for cycles and parse one file.  at_s/at point to the include directive (NULL for
- * the top file). */
+ * the top file).  A rules load (st->replay) takes the file's text as the settings load read it,
+ * the same files coming in the same order: nothing is read from the disk twice. */
 static int load_file(struct pstate *st, const char *path, struct src *at_s, const char *at)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	cleanup_close int fd = -1;
+	const struct lm_profile_text *kept = NULL;
 	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) < 0) {
-		int err = errno;
-		if (at_s)
-			return perr(st, at_s, at, "include %s: %s", path, strerror(err));
-		return lm_error(st->e, err, "profile", "%s", path);
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		if (at_s)
-			return perr(st, at_s, at, "include %s: is a directory", path);
-		return lm_error(st->e, EISDIR, "profile", "%s", path);
+	if (st->replay) {
+		if (st->next_replay >= st->nreplay ||
+		    strcmp(st->replay[st->next_replay].path, path) != 0)
+			return lm_error(st->e, 0, "profile",
+					"%s: internal error: not a file the profile was read from",
+					path);
+		kept = &st->replay[st->next_replay++];
+		sb.st_dev = kept->dev;
+		sb.st_ino = kept->ino;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 || fstat(fd, &sb) < 0) {
+			int err = errno;
+			if (at_s)
+				return perr(st, at_s, at, "include %s: %s", path, strerror(err));
+			return lm_error(st->e, err, "profile", "%s", path);
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			if (at_s)
+				return perr(st, at_s, at, "include %s: is a directory", path);
+			return lm_error(st->e, EISDIR, "profile", "%s", path);
+		}
 	}
 	for (unsigned i = 0; i < st->depth; i++)
 		if (st->stack[i].dev == sb.st_dev && st->stack[i].ino == sb.st_ino) {
@@ -1623,20 +1423,33 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 	if (st->nfiles >= MAX_FILES)
 		return perr(st, at_s, at, "include %s: more than %d files included", path,
 			    MAX_FILES);
-	cleanup_free char *text = NULL;
-	size_t len = 0;
-	bool too_big;
-	if (read_all(fd, &text, &len, &too_big) < 0) {
-		if (at_s)
-			return perr(st, at_s, at, "include %s: %s", path, strerror(errno));
-		return lm_error(st->e, errno, "profile", "%s", path);
+	if (!kept) {
+		char *text = NULL;
+		size_t len = 0;
+		bool too_big;
+		if (read_all(fd, &text, &len, &too_big) < 0) {
+			if (at_s)
+				return perr(st, at_s, at, "include %s: %s", path, strerror(errno));
+			return lm_error(st->e, errno, "profile", "%s", path);
+		}
+		if (too_big) {
+			free(text);
+			if (at_s)
+				return perr(st, at_s, at,
+					    "include %s: larger than %d bytes: not a profile", path,
+					    LM_PROFILE_MAX_SIZE);
+			return ferr(st, path, "larger than %d bytes: not a profile",
+				    LM_PROFILE_MAX_SIZE);
+		}
+		kept = keep_text(st, path, text, len, &sb);
+		if (!kept) {
+			free(text);
+			return lm_error(st->e, ENOMEM, "profile", "%s", path);
+		}
 	}
-	if (too_big) {
-		if (at_s)
-			return perr(st, at_s, at, "include %s: larger than %d bytes: not a profile",
-				    path, LM_PROFILE_MAX_SIZE);
-		return ferr(st, path, "larger than %d bytes: not a profile", LM_PROFILE_MAX_SIZE);
-	}
+	/* by value: the array of files may move while an include is read */
+	const char *text = kept->text;
+	size_t len = kept->len;
 	st->stack[st->depth].dev = sb.st_dev;
 	st->stack[st->depth].ino = sb.st_ino;
 	st->depth++;
@@ -1931,16 +1744,99 @@ static int parse_line(struct pstate *st, struct src *s)
 		    TOK_ARG(at, n));
 }
 
+/* ---- the seccomp lines ---------------------------------------------------------------------
+ * While a profile is read, each line that makes its seccomp policy (a rule, default, stdfd,
+ * i386, reset) is added, trimmed, to c->seccomp.text, in the order read, an include's lines in
+ * its place.  lamina run compares that text with the shipped profiles' before it parses a
+ * single rule: the filters built into lamina are keyed by it (seccomp_table.c).  So equal texts
+ * must make equal policies:
+ *  - every line ends with '\n', and none holds one (a control byte is an error);
+ *  - a rule or directive means the same in every file (names and constants resolve alike, and
+ *    an include, resolved against its own file's directory, adds its lines in place);
+ *  - but two rules for the same call that conflict are an error within one file and an
+ *    override across an include (add_rule compares their files' names).  So a line "@N" comes
+ *    before the lines of another file: N numbers the files by name, in the order their first
+ *    seccomp line came.  A profile that includes a shipped one and adds only settings has the
+ *    shipped one's text exactly.
+ * Comments, blank lines, settings, include, purpose and group are left out.  The rules are still
+ * parsed from the files themselves, so messages keep their FILE:LINE:COL. */
+
+/* The first words of the seccomp lines: every directive that changes c->seccomp must be here. */
+static bool is_seccomp_word(const char *w, size_t n)
+{
+	static const char *const words[] = {"kill", "default", "stdfd", "i386", "reset"};
+	if (is_action_word(w, n))
+		return true;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (words[i][0] == w[0] && strlen(words[i]) == n && memcmp(words[i], w, n) == 0)
+			return true;
+	return false;
+}
+
+/* Room for n more bytes, grown to exactly that: the text is kept, and one buffer the size of the
+ * profile costs less than a series of doublings (each a new mapping for musl's allocator). */
+static int text_reserve(struct pstate *st, size_t n)
+{
+	if (st->text_cap - st->text_len >= n)
+		return 0;
+	char *nt = realloc(st->text, st->text_len + n);
+	if (!nt)
+		return -1;
+	st->text = nt;
+	st->text_cap = st->text_len + n;
+	return 0;
+}
+
+static int text_add(struct pstate *st, const char *p, size_t n)
+{
+	if (st->text_cap - st->text_len < n + 1 &&
+	    text_reserve(st, st->text_cap > n + 1 ? st->text_cap : n + 1) < 0)
+		return -1;
+	memcpy(st->text + st->text_len, p, n);
+	st->text_len += n;
+	st->text[st->text_len++] = '\n';
+	return 0;
+}
+
+/* Add the current line to the seccomp lines if it is one. */
+static int note_seccomp_line(struct pstate *st, struct src *s)
+{
+	const char *b = s->ls, *e = s->le;
+	while (b < e && (*b == ' ' || *b == '\t' || *b == '\r'))
+		b++;
+	size_t n = ident_len(s, b, true);
+	if (n == 0 || !is_seccomp_word(b, n))
+		return 0;
+	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (s->text_id < 0) {
+		unsigned i = 0;
+		while (i < st->ntext_names && strcmp(st->text_names[i], s->name) != 0)
+			i++;
+		if (i == st->ntext_names) {
+			if (i == sizeof st->text_names / sizeof st->text_names[0] ||
+			    !(st->text_names[i] = strdup(s->name)))
+				return perr(st, s, b, "out of memory");
+			st->ntext_names++;
+		}
+		s->text_id = (int)i;
+	}
+	if ((unsigned)s->text_id != st->text_file) {
+		char mark[16];
+		int m = snprintf(mark, sizeof mark, "@%d", s->text_id);
+		if (text_add(st, mark, (size_t)m) < 0)
+			return perr(st, s, b, "out of memory");
+		st->text_file = (unsigned)s->text_id;
+	}
+	if (text_add(st, b, (size_t)(e - b)) < 0)
+		return perr(st, s, b, "out of memory");
+	return 0;
+}
+
 static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top)
 {
-	struct src s = {.name = name, .text = text, .len = len, .top = top};
+	struct src s = {.name = name, .text = text, .len = len, .top = top, .text_id = -1};
 	char **nf;
-
-	/* The digest covers every file in the order read, each prefixed by its length so that
-	 * moving text between a file and its include changes it. */
-	uint64_t l64 = len;
-	lm_sha256_update(&st->sha, &l64, sizeof l64);
-	lm_sha256_update(&st->sha, text, len);
 
 	nf = realloc(st->info->files, (st->info->nfiles + 1) * sizeof *nf);
 	if (!nf)
@@ -1954,6 +1850,12 @@ static int parse_file(struct pstate *st, const char *name, const char *text, siz
 	s.dir = dir_of(name);
 	if (!s.dir)
 		return lm_error(st->e, ENOMEM, "profile", "%s", name);
+	/* This file's seccomp lines and "@N" lines take no more than its own length: each line
+	 * is trimmed, and an include line, left out, is longer than the "@N" after it. */
+	if (text_reserve(st, len + 16) < 0) {
+		free(s.dir);
+		return lm_error(st->e, ENOMEM, "profile", "%s", name);
+	}
 
 	int r = 0;
 	const char *p = text, *end = text + len;
@@ -1977,6 +1879,8 @@ static int parse_file(struct pstate *st, const char *name, const char *text, siz
 				break;
 			}
 		}
+		if (r == 0)
+			r = note_seccomp_line(st, &s);
 		if (r == 0)
 			r = parse_line(st, &s);
 		p = nl ? nl + 1 : end;
@@ -2033,7 +1937,7 @@ static void pstate_begin(struct pstate *st, struct lm_config *c, struct lm_profi
 	st->info = info ? info : &st->own_info;
 	memset(st->info, 0, sizeof *st->info);
 	st->cur_group = LM_NO_GROUP;
-	lm_sha256_init(&st->sha);
+	st->text_file = UINT_MAX;
 	/* A profile replaces any policy loaded before it. */
 	lm_seccomp_policy_free(&c->seccomp);
 	memset(&c->seccomp, 0, sizeof c->seccomp);
@@ -2053,8 +1957,13 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 			p->default_action.errnum = 0;
 			p->default_line = 0;
 		}
-		lm_sha256_final(&st->sha, p->sha256);
-		p->digest_set = true;
+		p->text = steal_pointer(&st->text);
+		p->text_len = st->text_len;
+		if (st->keep && p->rules_pending) {
+			p->files = steal_pointer(&st->files);
+			p->nfiles = st->nread;
+			st->nread = 0;
+		}
 		p->name = strdup(name);
 		p->path = strdup(path);
 		if (!p->name || !p->path)
@@ -2072,6 +1981,10 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 		for (size_t i = 0; i < p->nrules; i++)
 			free(st->rconds[i]);
 	free(st->rconds);
+	free(st->text);
+	for (unsigned i = 0; i < st->ntext_names; i++)
+		free(st->text_names[i]);
+	lm_profile_texts_free(st->files, st->nread);
 	lm_profile_info_free(&st->own_info);
 	if (r < 0 && st->info != &st->own_info)
 		lm_profile_info_free(st->info);
@@ -2121,6 +2034,7 @@ static int load_top(const char *name_or_path, struct lm_config *c, struct lm_pro
 	struct pstate st;
 	pstate_begin(&st, c, info, e);
 	st.skim = skim;
+	st.keep = skim;
 	int r = load_file(&st, path, NULL, NULL);
 	return pstate_end(&st, r, name_or_path, path);
 }
@@ -2146,13 +2060,20 @@ int lm_profile_load_rules(struct lm_config *c, struct lm_err *e)
 	struct lm_seccomp_policy *p = &c->seccomp;
 	if (!p->rules_pending)
 		return 0;
-	/* The whole profile again, into a scratch config: only its policy is kept (the settings
-	 * were read the first time, and the command line has changed some since). */
+	if (!p->nfiles)
+		return lm_error(e, 0, "profile",
+				"%s: internal error: the profile's text was not kept", p->path);
+	/* The whole profile again, from the texts the settings load read, into a scratch
+	 * config: only its policy is kept (the settings were read the first time, and the
+	 * command line has changed some since). */
 	struct lm_config full;
 	lm_config_init(&full);
-	int r = load_top(p->path, &full, NULL, false, e);
-	if (r == 0 && memcmp(full.seccomp.sha256, p->sha256, sizeof p->sha256) != 0)
-		r = lm_error(e, 0, "profile", "%s changed while lamina was reading it", p->path);
+	struct pstate st;
+	pstate_begin(&st, &full, NULL, e);
+	st.replay = p->files;
+	st.nreplay = p->nfiles;
+	int r = load_file(&st, p->path, NULL, NULL);
+	r = pstate_end(&st, r, p->name, p->path);
 	if (r == 0) {
 		struct lm_seccomp_policy old = *p;
 		*p = full.seccomp;
@@ -2161,7 +2082,7 @@ int lm_profile_load_rules(struct lm_config *c, struct lm_err *e)
 		p->name = old.name; /* as the user named it */
 		p->path = old.path;
 		old.name = old.path = NULL;
-		lm_seccomp_policy_free(&old);
+		lm_seccomp_policy_free(&old); /* the texts too: nothing reads them again */
 		memset(&full.seccomp, 0, sizeof full.seccomp);
 	}
 	lm_config_free(&full);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "lamina.h"
+#include "policy.h" /* the rules in words, for check and explain */
 
 /* A `group NAME: DESCRIPTION` section; the rules written after it (in the same file) belong to
  * it until the next group directive or the end of that file. */
@@ -45,32 +46,10 @@ void lm_profile_info_free(struct lm_profile_info *info);
 /* The file a shipped profile NAME is read from (malloc'd), or NULL with errno set. */
 char *lm_profile_path(const char *name);
 
-/* "allow", "errno(EPERM)", "kill-process", ... into buf (always NUL-terminated). */
-const char *lm_action_str(const struct lm_action *a, char *buf, size_t len);
-/* One rule as the profile would write it ("errno(EPERM) ioctl if a1 & 0xffffffff == TIOCSTI"),
- * malloc'd; constants are printed as numbers except for the errno name. */
-char *lm_rule_str(const struct lm_rule *r);
-/* The name of an errno value ("EPERM"), or NULL. */
-const char *lm_errno_name(int errnum);
-
 /* Size limit of one profile file: anything larger is refused (a profile is a page of text). */
 #define LM_PROFILE_MAX_SIZE (1024 * 1024)
 /* Rules in one profile (with its includes). */
 #define LM_PROFILE_MAX_RULES 4096
-
-/* SHA-256 (FIPS 180-4), small and self-contained: the digest keys the BPF cache. */
-struct lm_sha256 {
-	uint32_t h[8];
-	uint64_t nbytes;
-	uint8_t buf[64];
-	size_t nbuf;
-};
-void lm_sha256_init(struct lm_sha256 *s);
-void lm_sha256_update(struct lm_sha256 *s, const void *data, size_t len);
-void lm_sha256_final(struct lm_sha256 *s, uint8_t out[32]);
-/* Tests: true forces the portable compression function, false lets the CPU's SHA extensions
- * be used where present. */
-void lm_sha256_set_portable(bool portable);
 
 /* What a layer's explain step knows beyond the config. */
 struct lm_explain {

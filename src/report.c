@@ -2,7 +2,7 @@
  *
  * How the supervisor learns of a violation: SECCOMP_RET_USER_NOTIF.  In report mode (--report,
  * always with -v) the payload's filter turns every refusal (errno, kill-process, kill-thread)
- * into a user notification; the payload loads the filter with lm_seccomp_apply (seccomp.c),
+ * into a user notification; the payload loads the filter with lm_seccomp_apply (seccomp_load.c),
  * which leaves the listener fd in the fd table it shares with init, init hands it to the
  * supervisor once the payload has exec'd (init.c), and the supervisor calls lm_report_handle()
  * whenever the listener is readable.  Why this and not the alternatives:
@@ -37,6 +37,7 @@
  * resulting 137 into 159.  kill-thread is carried out as kill-process (a signal cannot kill one
  * thread only): stricter, never weaker.  */
 #include "lamina.h"
+#include "policy.h"
 #include "seccomp_internal.h"
 
 #include <errno.h>
@@ -304,19 +305,6 @@ static const char *profile_label(const struct lm_config *c)
 	return "the profile";
 }
 
-static void fmt_action(char *buf, size_t n, struct lm_action a)
-{
-	if (a.kind == LM_ACT_ERRNO) {
-		const char *en = strerrorname_np(a.errnum);
-		if (en)
-			snprintf(buf, n, "errno(%s)", en);
-		else
-			snprintf(buf, n, "errno(%d)", a.errnum);
-	} else {
-		snprintf(buf, n, "%s", lm_action_kind_name(a.kind));
-	}
-}
-
 int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_state *st)
 {
 	/* Declared before the first goto: a cleanup variable whose initialisation a goto jumps
@@ -407,7 +395,7 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 		snprintf(why, sizeof why, "rule %s:%u", pr->file ? pr->file : profile_label(c),
 			 pr->line);
 	} else {
-		fmt_action(as, sizeof as, act);
+		lm_action_str(&act, as, sizeof as);
 		snprintf(why, sizeof why, "not allowed by %s (%sdefault action %s)",
 			 profile_label(c), mismatch ? "rule not identified; " : "", as);
 	}

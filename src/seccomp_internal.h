@@ -1,6 +1,7 @@
-/* Shared between seccomp.c (filter construction, loading) and report.c (the supervisor side of
- * violation reports): the built-in rules and the user-space evaluation that mirrors what the
- * filter was built from, so a report names the rule the kernel actually applied.  */
+/* Shared by the seccomp layer's files (seccomp.c says which does what) and report.c (the
+ * supervisor side of violation reports): the built-in rules and the user-space evaluation that
+ * mirrors what the filter was built from, so a report names the rule the kernel actually
+ * applied; the programs between building, the table and loading.  */
 #ifndef LAMINA_SECCOMP_INTERNAL_H
 #define LAMINA_SECCOMP_INTERNAL_H
 
@@ -8,6 +9,9 @@
 
 #include <stdint.h>
 
+struct sock_filter;
+
+/* ---- seccomp_rules.c ---- */
 /* One built-in rule.  The built-in rules are lamina's, not the profile's: they are stacked in a
  * filter of their own (see seccomp.c) so that no profile rule can lift them.  */
 struct lm_builtin {
@@ -53,11 +57,49 @@ const struct lm_rule *lm_profile_match(const struct lm_seccomp_policy *p, const 
  * more restrictive. */
 int lm_action_rank(enum lm_action_kind k);
 
-const char *lm_action_kind_name(enum lm_action_kind k);
+/* The first rule without conditions for syscall name, or NULL. */
+const struct lm_rule *lm_profile_unconditional_rule(const struct lm_seccomp_policy *p,
+						    const char *name);
+/* Does the policy have a rule for syscall name? */
+bool lm_profile_has_rules_for(const struct lm_seccomp_policy *p, const char *name);
+/* The calls libseccomp multiplexes on i386 (socketcall(2), ipc(2)). */
+bool lm_x86_multiplexed(const char *name);
+/* i386, a multiplexed call with only conditional rules: the most restrictive of the rules' actions
+ * and the default into *act; the rule that gave it, or NULL for the default. */
+const struct lm_rule *lm_x86_mux_verdict(const struct lm_seccomp_policy *p, const char *name,
+					 struct lm_action *act);
 
-struct sock_filter;
-/* The i-th program lm_seccomp_prepare made (NULL when none): for the unit tests. */
+/* ---- seccomp.c: building ---- */
+/* The programs to load, in load order; the listener goes with the last one. */
+struct lm_bpf_set {
+	unsigned nprogs;
+	bool listener;
+	struct {
+		struct sock_filter *insns;
+		unsigned short len;
+	} prog[2];
+};
+
+void lm_bpf_set_free(struct lm_bpf_set *s);
+/* Compile c's filters to BPF (fails closed while the profile's rules are pending). */
+int lm_seccomp_compile(const struct lm_config *c, struct lm_bpf_set *s, struct lm_err *e);
+/* LAMINA_SECCOMP_OPTIMIZE: 0 libseccomp's default layout, 2 (the default) its binary tree. */
+int lm_seccomp_optimize_level(void);
+/* LAMINA_SECCOMP_SHRINK=0 loads libseccomp's program as it is. */
+bool lm_seccomp_shrink_enabled(void);
+
+/* ---- seccomp_table.c: the programs built into lamina ---- */
+/* The table entry for c's filters, or NULL. */
+const struct lm_builtin_bpf *lm_seccomp_builtin_find(const struct lm_config *c);
+/* The switches c's programs are built with, besides the profile's seccomp lines, as the table
+ * records them (NUL-terminated in buf). */
+void lm_seccomp_switches(const struct lm_config *c, char *buf, size_t n);
+
+/* ---- seccomp_load.c ---- */
+/* The i-th program lm_seccomp_prepare made (NULL when none), and whether they came from the
+ * table built into lamina: for the unit tests. */
 void lm_seccomp_prepared_prog(unsigned i, const struct sock_filter **insns, unsigned short *len);
+bool lm_seccomp_prepared_builtin(void);
 
 /* bpfshrink.c: the same decisions as the seccomp program p (x86_64 alone) in fewer
  * instructions: a search tree over the runs of call numbers that one decision covers, and p

@@ -39,10 +39,11 @@ static double now(void)
 }
 
 /* Read every message init has queued on the control channel, without blocking: the last
- * error, the payload's wait status, the seccomp listener (kept once; any other fd closed).
- * *open turns false once init has closed its end. */
-static void ctl_drain(int ctl, bool *open, int *listener, struct lm_ctl_msg *errmsg,
-		      int *payload_status)
+ * error, the payload's wait status and what came with it, the seccomp listener (kept once; any
+ * other fd closed), the payload's start (the status layer's).  *open turns false once init has
+ * closed its end. */
+static void ctl_drain(struct lm_sandbox *sb, int ctl, bool *open, int *listener,
+		      struct lm_ctl_msg *errmsg, int *payload_status)
 {
 	for (;;) {
 		struct lm_ctl_msg m;
@@ -59,12 +60,16 @@ static void ctl_drain(int ctl, bool *open, int *listener, struct lm_ctl_msg *err
 			*listener = fd;
 		else if (m.type == LM_CTL_PTY && fd >= 0)
 			lm_pty_attach(fd);
+		else if (m.type == LM_CTL_STARTED)
+			lm_status_started(sb, &m, fd);
 		else if (fd >= 0)
 			close(fd);
 		if (m.type == LM_CTL_ERROR)
 			*errmsg = m;
-		if (m.type == LM_CTL_EXIT)
+		if (m.type == LM_CTL_EXIT) {
 			*payload_status = m.code;
+			sb->exit = m.u.exit;
+		}
 	}
 }
 
@@ -86,7 +91,7 @@ static void init_child_kill(struct init_child *ch)
 
 int lm_run(struct lm_config *c, struct lm_err *e)
 {
-	struct lm_sandbox sb = {.c = c, .ctl = -1, .listener = -1};
+	struct lm_sandbox sb = {.c = c, .ctl = -1, .listener = -1, .payload_status = -1};
 	cleanup_close int sfd = -1, pidfd = -1, ctl = -1, listener = -1, init_ctl = -1;
 	cleanup_init struct init_child init = {.pid = -1, .pidfd = -1};
 	int ret = -1;
@@ -244,7 +249,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		}
 		lm_pty_relay(pf + 4);
 		if (pf[1].revents & (POLLIN | POLLHUP))
-			ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
+			ctl_drain(&sb, ctl, &ctl_open, &listener, &errmsg, &payload_status);
 		/* The payload's status: init has killed and reaped every other process of the
 		 * sandbox before sending it (init.c), and exits once we hang up.  Return now (once
 		 * what it wrote to its pty is out); the kernel tears the namespaces down after, as
@@ -258,7 +263,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	}
 	/* Late messages: init writes before it exits, so they are already queued. */
 	if (ctl_open && payload_status < 0)
-		ctl_drain(ctl, &ctl_open, &listener, &errmsg, &payload_status);
+		ctl_drain(&sb, ctl, &ctl_open, &listener, &errmsg, &payload_status);
 	siginfo_t si;
 	memset(&si, 0, sizeof si);
 	/* Reap init unless it is still tearing down after reporting the payload's status: it
@@ -268,6 +273,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 			;
 	init.pid = -1;
 	if (timed_out) {
+		sb.timed_out = true;
 		lm_error(e, 0, "timeout", "killed the sandbox after %g s", c->timeout);
 		e->exit_code = LM_EXIT_TIMEOUT;
 		goto restore;
@@ -280,12 +286,9 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 	}
 	if (payload_status >= 0) {
 		ret = lm_report_exit_status(&rs, payload_status);
-		if (WIFSIGNALED(payload_status) && WTERMSIG(payload_status) == SIGSYS &&
-		    !rs.reported)
-			fprintf(
-			    stderr,
-			    "lamina: seccomp: the payload was killed by SIGSYS (a seccomp rule); "
-			    "run with --report to see which call\n");
+		/* a SIGSYS death is said by the status layer's end step */
+		sb.payload_status = payload_status;
+		sb.reported = rs.reported;
 	} else if (si.si_code == CLD_EXITED) {
 		ret = si.si_status;
 	} else {
@@ -295,6 +298,8 @@ restore:
 	sigprocmask(SIG_SETMASK, &sb.orig_mask, NULL);
 end:
 	init_child_kill(&init);
+	sb.exit_code = ret >= 0 ? ret : e->exit_code ? e->exit_code : LM_EXIT_FAILURE;
+	sb.error = ret < 0 && !sb.timed_out ? e->msg : NULL;
 	lm_layers_end(&sb);
 	return ret;
 }

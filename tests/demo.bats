@@ -112,7 +112,7 @@ row() { # ATTACK: its TSV row
 	run --separate-stderr env LAMINA_TEST_ASSUME_NO_I386=1 "$LAMINA" demo --no-pairs userns-int80 env-leak
 	assert_success
 	assert_line --index 1 --regexp '^userns-int80 +userns +n/a +- +no i386 entry on this kernel'
-	assert_line --partial "2 attacks: 1 blocked with every layer on, 0 escaped, 0 errors, 1 n/a (not applicable on this kernel);"
+	assert_line --partial "2 attacks: 1 blocked with every layer on, 0 escaped, 0 errors, 1 n/a (not applicable on this"
 	run --separate-stderr env LAMINA_TEST_ASSUME_NO_I386=1 "$LAMINA" demo --format json --no-pairs userns-int80
 	assert_success
 	run python3 -c 'import json, sys
@@ -227,4 +227,91 @@ demo_leftovers() {
 	[ "$before" = "$after" ]
 	run pgrep -f -- "$ATTACK"
 	assert_failure 1
+}
+
+@test "demo ATTACK: a name that is neither an attack nor a class is one line, exit 125, nothing run; twin: a class runs" {
+	run --separate-stderr "$LAMINA" demo --no-pairs no-such-attack
+	assert_failure 125
+	assert_one_error_line
+	assert_stderr "lamina: demo: unknown attack 'no-such-attack' (lamina demo --list names the attacks and their classes)"
+	assert_output ""
+	# one unknown name among known ones: still refused, before anything runs
+	run --separate-stderr "$LAMINA" demo --no-pairs userns-unshare no-such-attack
+	assert_failure 125
+	assert_one_error_line
+	assert_output ""
+	run --separate-stderr "$LAMINA" demo --format tsv --no-pairs env
+	assert_success
+	assert_line --index 1 --regexp $'^env-leak\tenv\tblocked\t'
+}
+
+@test "demo --list: every attack of the attack program, one a line: name, class, what it tries" {
+	run --separate-stderr "$LAMINA" demo --list
+	assert_success
+	[ "$(printf '%s\n' "$output" | cut -f1)" = "$("$ATTACK" --list | tail -n +2 | cut -f1)" ]
+	run awk -F'\t' 'NF != 3 || $3 == ""' <<<"$output"
+	assert_output ""
+	run --separate-stderr "$LAMINA" demo --list stdfd
+	assert_success
+	[ "${#lines[@]}" = 6 ]
+}
+
+@test "demo text: every line fits 100 columns, and the wrapped detail is the TSV's detail" {
+	# attacks with long details (the pairs, a canary path, a bind path) and short ones
+	local set=(priv-chroot ns-unshare canary-home landlock-write userns-unshare net-ifaces)
+	run --separate-stderr "$LAMINA" demo "${set[@]}"
+	assert_success
+	local text=$output
+	run awk 'length($0) > 100 { print length($0) ": " $0 }' <<<"$text"
+	assert_output ""
+	[ "$(grep -c . <<<"$text")" -gt $((${#set[@]} + 3)) ] # some details were wrapped
+	# the details that do not change from run to run read the same once the lines are joined
+	run "$LAMINA" demo --format tsv priv-chroot ns-unshare userns-unshare
+	local a want got col
+	col=$(head -1 <<<"$text" | grep -bo DETAIL | cut -d: -f1)
+	for a in priv-chroot ns-unshare userns-unshare; do
+		want=$(awk -F'\t' -v a="$a" '$1 == a { print $5 }' <<<"$output")
+		got=$(awk -v a="$a" -v c="$col" '
+			$1 == a { on = 1; printf "%s", substr($0, c + 1); next }
+			on && substr($0, 1, c) ~ /^ *$/ && $0 != "" { printf " %s", substr($0, c + 1); next }
+			{ on = 0 }' <<<"$text")
+		[ "$got" = "$want" ] || { printf 'wrapped: %s\nTSV:     %s\n' "$got" "$want" >&2; return 1; }
+	done
+}
+
+@test "demo progress: on a terminal one line updated in place at most 4 times a second, erased at the end" {
+	command -v script >/dev/null || skip "script(1) is needed for a terminal"
+	local t0 t1 out=$BATS_TEST_TMPDIR/tty.out
+	t0=$(date +%s.%N)
+	script -qec "$(printf '%q ' "$LAMINA" demo --no-pairs userns privileged kernel) >/dev/null" /dev/null </dev/null >"$out"
+	t1=$(date +%s.%N)
+	# updates: "\rlamina: demo: N/M runs", then the line erased with blanks
+	local updates
+	updates=$(grep -ao $'\rlamina: demo: [0-9]*/[0-9]* runs' "$out" | wc -l)
+	[ "$updates" -ge 1 ]
+	awk -v n="$updates" -v t0="$t0" -v t1="$t1" 'BEGIN { exit !(n <= 4 * (t1 - t0) + 1) }'
+	run tail -c 50 "$out"
+	assert_output --regexp $'\r +\r$'
+	# twin: stderr not a terminal and a short run: no progress at all
+	run --separate-stderr "$LAMINA" demo --no-pairs userns-unshare
+	assert_success
+	assert_stderr ""
+}
+
+@test "demo progress: stderr not a terminal, a line every 5 seconds while runs go on" {
+	# an attack program of one attack that takes 6 s: the runs all start at once (-j 16)
+	local d=$BATS_TEST_TMPDIR/slow
+	mkdir -p "$d" && chmod 755 "$d"
+	printf '%s\n' '#!/bin/sh' \
+		'if [ "$1" = --list ]; then printf "name\tclass\tneeds\tdescription\ttwin\nslow\tslow\t-\tsleeps 6 s\t-\n"; exit 0; fi' \
+		'sleep 6; echo "blocked EPERM slept"' >"$d/attack"
+	chmod 755 "$d/attack"
+	local n
+	n=$("$LAMINA" run --help | sed -n 's/^layers --unsafe-disable-layer can remove: //p' | wc -w)
+	run --separate-stderr "$LAMINA" demo --no-pairs -j 16 --attack-bin "$d/attack" --format tsv
+	assert_line --index 1 --regexp $'^slow\tslow\tblocked\t'
+	# one line or more (the runs take 6 s), each nothing but the count
+	[ -n "$stderr" ]
+	run grep -cvE "^lamina: demo: [0-9]+/$((n + 1)) runs\$" <<<"$stderr"
+	assert_output 0
 }

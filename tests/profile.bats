@@ -58,7 +58,7 @@ sc() {
 	assert_line --regexp '^  default action: errno\(ENOSYS\)$'
 	assert_line --regexp '^  rules: +[0-9]+ \(allow [0-9]+ \[[0-9]+ with conditions\], errno\(EPROTONOSUPPORT\) 4 \[4 with conditions\], errno\(EPERM\) [0-9]+ \[[0-9]+ with conditions\], kill-process 9\)$'
 	assert_line --regexp '^  std-fd layer: +off$'
-	assert_line --regexp '^  sha256: +[0-9a-f]{64}$'
+	assert_line --regexp '^  filter: +built into lamina \(the seccomp lines of a shipped profile\)$'
 	assert_line --partial 'CLONE_NEWUSER'
 	assert_line --partial 'clone3'
 	assert_line --partial 'TIOCSTI'
@@ -92,7 +92,7 @@ sc() {
 	assert_line --regexp '^  settings: +1 mount; network none; cpu=7200; fsize=8G; core=0; nproc=1024; nofile=1024; as=16G; landlock [0-9]+ path rules, 0 port rules, scope [a-z -]+;$'
 	run --separate-stderr "$LAMINA" check hosting
 	assert_success
-	assert_line --regexp '^  std-fd layer: +on'
+	assert_line --regexp '^  std-fd layer: +off$'
 	assert_line --regexp 'nproc=128;'
 }
 
@@ -345,9 +345,7 @@ after"
 	assert_output before
 }
 
-@test "hosting: tight rlimits and the std-fd layer" {
-	# (python: a shell pipeline dup2s onto fd 1 and grep closes fd 1 at exit, both killed by the
-	# std-fd layer)
+@test "hosting: tight rlimits, and no std-fd layer (a child's redirections live); twin: stdio kills the same redirection" {
 	# shellcheck disable=SC2046
 	run --separate-stderr lm -p hosting "${ASAN_AS[@]}" $(hosting_nocg) -- "$PY" -c 'print(open("/proc/self/limits").read())'
 	assert_success
@@ -355,6 +353,11 @@ after"
 	[ "$(echo "$output" | awk '/open files/ {print $4, $5}')" = "256 256" ]
 	# shellcheck disable=SC2046
 	run --separate-stderr lm -p hosting "${ASAN_AS[@]}" $(hosting_nocg) -- /bin/sh -c 'exec 2>/dev/null; echo after'
+	assert_success
+	assert_output after
+	assert_stderr ""
+	# twin: the same redirection under a profile with the layer
+	run --separate-stderr lm -p stdio "${ASAN_AS[@]}" -- /bin/sh -c 'exec 2>/dev/null; echo after'
 	assert_failure 159
 }
 

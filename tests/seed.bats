@@ -4,8 +4,6 @@
 # filter-free version of program 3 gets its filter from `lamina run -p strict`.
 load helpers
 
-setup() { export XDG_CACHE_HOME=$BATS_TEST_TMPDIR/cache; }
-
 STEPS123='step 1: no restrictions yet
 step 2: filter loaded, dup2(1, 2) is allowed
 step 3: dup2(1, 2) done; now dup2(2, 42)'

@@ -6,8 +6,7 @@
  *     NAME  USER  FD  ARGV
  * USER is "-" (run as the caller) or a numeric uid the child switches to (same gid, no
  * supplementary groups) before exec, so that root and unprivileged rows can be interleaved in
- * one process.  Either may be followed by ":DIR" to run the row with HOME=DIR (lamina keeps
- * its compiled-filter cache under $HOME/.cache: a row says whether it runs warm or cold), or
+ * one process.  Either may be followed by ":DIR" to run the row with HOME=DIR, or
  * by ":K=V,K2=V2" to set variables for that row only (without the exec of env(1)).  FD is "-" or "N=PATH": PATH is opened read-only on fd N in the child (bwrap's
  * --seccomp N reads its filter from such an fd, to the end, so every run needs a fresh open).
  * ARGV is the command, words separated by single spaces (no quoting: these are bench commands

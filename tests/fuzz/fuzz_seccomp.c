@@ -2,14 +2,14 @@
  *
  * The input is a profile, as for fuzz_profile.  When it parses, the policy goes through the
  * filter builder (src/seccomp.c) and libseccomp twice: lm_seccomp_prepare compiles the built-in
- * and the profile filters to BPF exactly as `lamina run` does (the cache is off:
- * LAMINA_NO_CACHE), with libseccomp's binary tree or its linear layout (LAMINA_SECCOMP_OPTIMIZE,
- * chosen by the input's length), and lm_seccomp_export_pfc writes them as PFC text for
- * `lamina check`.  Nothing is loaded into the kernel, so the fuzzer itself stays unfiltered.  Then the
- * user-space evaluator the violation reports rely on (lm_profile_match) is asked about every
- * rule's own call with arguments drawn from the rule, on both architectures.  Checks: no crash,
- * no leak, no undefined behaviour; a policy the parser accepted either compiles or fails with a
- * one-line message (exit code 125), never silently. */
+ * and the profile filters to BPF exactly as `lamina run` does when no filter built into lamina
+ * serves it (LAMINA_NO_BUILTIN_FILTER), with libseccomp's binary tree or its linear layout
+ * (LAMINA_SECCOMP_OPTIMIZE, chosen by the input's length), and lm_seccomp_export_pfc writes them as
+ * PFC text for `lamina check`.  Nothing is loaded into the kernel, so the fuzzer itself stays
+ * unfiltered.  Then the user-space evaluator the violation reports rely on (lm_profile_match) is
+ * asked about every rule's own call with arguments drawn from the rule, on both architectures.
+ * Checks: no crash, no leak, no undefined behaviour; a policy the parser accepted either compiles
+ * or fails with a one-line message (exit code 125), never silently. */
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <stdint.h>
@@ -33,7 +33,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (asprintf(&profile_name, "%s/fuzz-input.profile", lm_profile_dir()) < 0)
 		abort();
-	if (setenv("LAMINA_NO_CACHE", "1", 1) < 0)
+	if (setenv("LAMINA_NO_BUILTIN_FILTER", "1", 1) < 0)
 		abort();
 	null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (null_fd < 0)

@@ -116,7 +116,7 @@ static void test_settings(void)
 	CHECK(c.share_net, "share-net");
 	CHECK(c.timeout == 2.5, "timeout 2.5");
 	CHECK(!c.seccomp.present, "no rules: seccomp not present");
-	CHECK(c.seccomp.digest_set, "digest set");
+	CHECK(c.seccomp.text_len == 0, "no seccomp lines: an empty seccomp text");
 	lm_config_free(&c);
 
 	r = parse("share-net\nnetwork none\nhostname a\nhostname b\n", &c, &e);
@@ -285,82 +285,6 @@ static void test_rules(void)
 	lm_config_free(&c);
 }
 
-static void sha256_hex(const void *data, size_t len, char hex[65])
-{
-	struct lm_sha256 s;
-	uint8_t d[32];
-	lm_sha256_init(&s);
-	lm_sha256_update(&s, data, len);
-	lm_sha256_final(&s, d);
-	for (int k = 0; k < 32; k++)
-		sprintf(hex + 2 * k, "%02x", d[k]);
-}
-
-static void test_sha256_mode(bool portable)
-{
-	lm_sha256_set_portable(portable);
-	static const struct {
-		const char *in;
-		const char *hex;
-	} v[] = {
-	    {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-	    {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-	};
-	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-		struct lm_sha256 s;
-		uint8_t d[32];
-		char hex[65];
-		lm_sha256_init(&s);
-		/* feed byte by byte to exercise the block boundary */
-		for (const char *p = v[i].in; *p; p++)
-			lm_sha256_update(&s, p, 1);
-		lm_sha256_final(&s, d);
-		for (int k = 0; k < 32; k++)
-			sprintf(hex + 2 * k, "%02x", d[k]);
-		CHECK(!strcmp(hex, v[i].hex), "sha256(%s) = %s", v[i].in, hex);
-	}
-	/* a million 'a' (FIPS 180-2 test vector), in uneven pieces */
-	struct lm_sha256 s;
-	uint8_t d[32];
-	char buf[1001], hex[65];
-	memset(buf, 'a', sizeof buf);
-	lm_sha256_init(&s);
-	for (int i = 0; i < 1000; i++)
-		lm_sha256_update(&s, buf, i % 2 ? 999 : 1001);
-	lm_sha256_final(&s, d);
-	for (int k = 0; k < 32; k++)
-		sprintf(hex + 2 * k, "%02x", d[k]);
-	CHECK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
-	      "sha256(a x 1e6) = %s (%s)", hex, portable ? "portable" : "SHA extensions if present");
-}
-
-static void test_sha256(void)
-{
-	test_sha256_mode(true);
-	test_sha256_mode(false);
-	/* The two compression functions agree on every length around the block sizes and on
-	 * pseudo-random content (the vectors above have few distinct bytes). */
-	static uint8_t buf[4096 + 130];
-	uint32_t x = 2463534242u;
-	for (size_t i = 0; i < sizeof buf; i++) {
-		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
-		buf[i] = (uint8_t)x;
-	}
-	int differ = 0;
-	for (size_t len = 0; len < sizeof buf; len += len < 200 ? 1 : 61) {
-		char a[65], b[65];
-		lm_sha256_set_portable(true);
-		sha256_hex(buf, len, a);
-		lm_sha256_set_portable(false);
-		sha256_hex(buf, len, b);
-		differ += strcmp(a, b) != 0;
-	}
-	CHECK(differ == 0, "portable and accelerated SHA-256 differ on %d lengths", differ);
-	lm_sha256_set_portable(false);
-}
-
 static void test_includes(void)
 {
 	char top[300];
@@ -408,18 +332,10 @@ static void test_includes(void)
 		CHECK(!strcmp(c.seccomp.name, top) && !strcmp(c.seccomp.path, top),
 		      "name and path");
 	}
-	uint8_t d1[32];
-	memcpy(d1, c.seccomp.sha256, 32);
 	lm_profile_info_free(&info);
 	lm_config_free(&c);
-
-	/* The digest covers the included text: change base, the top's digest changes. */
 	write_file("base.profile",
 		   "default errno(ENOSYS)\nallow read write ioctl\nhostname base\n");
-	lm_config_init(&c);
-	r = lm_profile_load(top, &c, &e);
-	CHECK(r == 0 && memcmp(d1, c.seccomp.sha256, 32) != 0, "digest covers includes");
-	lm_config_free(&c);
 
 	/* include by shipped name, through LAMINA_PROFILE_DIR */
 	write_file("shipped.profile", "allow getuid\n");
@@ -570,7 +486,7 @@ static void test_shipped(void)
 		struct lm_profile_info info;
 		lm_config_init(&c);
 		int r = lm_profile_load_info(names[i], &c, &info, &e);
-		CHECK(r == 0 && c.seccomp.present && info.purpose && c.seccomp.digest_set,
+		CHECK(r == 0 && c.seccomp.present && info.purpose && c.seccomp.text_len > 0,
 		      "shipped %s: %s", names[i], e.msg);
 		if (r == 0 && !strcmp(names[i], "default")) {
 			CHECK(c.seccomp.default_action.kind == LM_ACT_ERRNO &&
@@ -659,7 +575,7 @@ static void test_shipped(void)
 				  !find_rule(&c, "socket", 0) && !find_rule(&c, "clone", 0),
 			      "strict: no open, socket, clone");
 		}
-		if (r == 0 && (!strcmp(names[i], "stdio") || !strcmp(names[i], "hosting")))
+		if (r == 0 && !strcmp(names[i], "stdio"))
 			CHECK(c.seccomp.stdfd && c.seccomp.allow_dup2_1_2 &&
 				  find_rule(&c, "mount", 0),
 			      "%s: default + std-fd layer", names[i]);
@@ -672,10 +588,14 @@ static void test_shipped(void)
 				  c.rlimits[RLIMIT_AS].set && c.rlimits[RLIMIT_CPU].set,
 			      "build: bounded rlimits");
 		}
-		if (r == 0 && !strcmp(names[i], "hosting"))
+		if (r == 0 && !strcmp(names[i], "hosting")) {
 			CHECK(c.rlimits[RLIMIT_NPROC].set && c.rlimits[RLIMIT_NPROC].soft <= 128 &&
 				  c.rlimits[RLIMIT_NOFILE].soft <= 256,
 			      "hosting: tight rlimits");
+			/* a web application's children get their fds 0-2 by dup2 */
+			CHECK(!c.seccomp.stdfd && find_rule(&c, "mount", 0),
+			      "hosting: default without the std-fd layer");
+		}
 		lm_profile_info_free(&info);
 		lm_config_free(&c);
 	}
@@ -884,8 +804,9 @@ static void test_errors(void)
 }
 
 /* lamina run's split load: settings now, rules only when needed.  The settings, the default,
- * the digest and the flags a filter cache key needs must be those of a full load; the rules,
- * once loaded, too; a text changed in between, or a broken rule, is an error then. */
+ * the seccomp lines and the flags the built-in filters are keyed by must be those of a full
+ * load; the rules, once loaded, too, parsed from the texts the settings load read (a file
+ * changed on the disk in between changes nothing); a broken rule is an error then. */
 static void test_settings_then_rules(void)
 {
 	char top[300];
@@ -913,8 +834,12 @@ static void test_settings_then_rules(void)
 		CHECK(split.seccomp.rules_pending && split.seccomp.nrules == 0 &&
 			  !split.seccomp.notify_pending && !full.seccomp.rules_pending,
 		      "rules pending after a settings load only");
-		CHECK(!memcmp(split.seccomp.sha256, full.seccomp.sha256, 32),
-		      "the same digest either way");
+		CHECK(split.seccomp.text_len == full.seccomp.text_len &&
+			  !memcmp(split.seccomp.text, full.seccomp.text, full.seccomp.text_len),
+		      "the same seccomp lines either way");
+		CHECK(split.seccomp.nfiles == 2 && full.seccomp.nfiles == 0,
+		      "the files read are kept by a settings load only (%zu, %zu)",
+		      split.seccomp.nfiles, full.seccomp.nfiles);
 		CHECK(split.seccomp.present && split.seccomp.stdfd && split.seccomp.i386 &&
 			  split.seccomp.default_action.kind == LM_ACT_ERRNO &&
 			  split.seccomp.default_action.errnum == ENOSYS,
@@ -924,9 +849,9 @@ static void test_settings_then_rules(void)
 		      "settings from a settings load");
 		CHECK(lm_profile_load_rules(&split, &e) == 0, "rules load: %s", e.msg);
 		CHECK(!split.seccomp.rules_pending && split.seccomp.nrules == full.seccomp.nrules &&
-			  !strcmp(split.seccomp.name, top),
-		      "rules load: %zu rules (full load %zu)", split.seccomp.nrules,
-		      full.seccomp.nrules);
+			  !strcmp(split.seccomp.name, top) && split.seccomp.nfiles == 0,
+		      "rules load: %zu rules (full load %zu), the texts released",
+		      split.seccomp.nrules, full.seccomp.nrules);
 		const struct lm_rule *io = find_rule(&split, "ioctl", 0);
 		CHECK(io && io->nconds == 1 && io->action.kind == LM_ACT_ERRNO,
 		      "the reset applied by the rules load");
@@ -960,18 +885,120 @@ static void test_settings_then_rules(void)
 	      e.msg);
 	lm_config_free(&split);
 
-	/* the text changed between the two loads */
-	write_file("d.profile", "default allow\nallow read\n");
+	/* the files change on the disk between the two loads (the include is even removed): the
+	 * rules are those of the texts read the first time, each file read once */
+	write_file("d.profile", "default allow\ninclude ./e.profile\n");
+	write_file("e.profile", "allow read\n");
 	snprintf(top, sizeof top, "%s/d.profile", tmpdir);
 	lm_config_init(&split);
 	CHECK(lm_profile_load_settings(top, &split, &e) == 0, "settings load of d: %s", e.msg);
 	write_file("d.profile", "default allow\nkill-process read\n");
+	char epath[300];
+	snprintf(epath, sizeof epath, "%s/e.profile", tmpdir);
+	unlink(epath);
 	memset(&e, 0, sizeof e);
 	r = lm_profile_load_rules(&split, &e);
-	CHECK(r < 0 && split.seccomp.rules_pending &&
-		  strstr(e.msg, "changed while lamina was reading it"),
-	      "changed text refused: %s", e.msg);
+	const struct lm_rule *rd = r == 0 ? find_rule(&split, "read", 0) : NULL;
+	CHECK(rd && rd->action.kind == LM_ACT_ALLOW && split.seccomp.nrules == 1 &&
+		  strstr(rd->file, "e.profile"),
+	      "rules from the texts read by the settings load: %s", e.msg);
 	lm_config_free(&split);
+	/* twin: a load now reads the file as it is on the disk */
+	lm_config_init(&split);
+	r = lm_profile_load(top, &split, &e);
+	rd = r == 0 ? find_rule(&split, "read", 0) : NULL;
+	CHECK(rd && rd->action.kind == LM_ACT_KILL_PROCESS, "a new load reads the new text: %s",
+	      e.msg);
+	lm_config_free(&split);
+}
+
+/* The seccomp text (c->seccomp.text): the seccomp lines, trimmed, in the order read, an
+ * include's in place, "@N" where the file changes; equal texts must make equal policies (the
+ * filters built into lamina are keyed by it). */
+static void test_seccomp_text(void)
+{
+	struct lm_config c, d;
+	struct lm_err e = {0};
+	char top[300], base[300];
+	int r = parse("purpose p\n# a comment\n  default allow  \nhostname h\n\n"
+		      "errno(EPERM) getppid # why\ngroup g: x\n\tallow read write\t\r\n"
+		      "stdfd on\ni386 off\nreset write\nrlimit nofile=64\n",
+		      &c, &e);
+	static const char want[] = "@0\ndefault allow\nerrno(EPERM) getppid # why\n"
+				   "allow read write\nstdfd on\ni386 off\nreset write\n";
+	CHECK(r == 0 && c.seccomp.text_len == strlen(want) &&
+		  !memcmp(c.seccomp.text, want, strlen(want)),
+	      "the seccomp lines, trimmed, nothing else: [%.*s]", (int)c.seccomp.text_len,
+	      c.seccomp.text ? c.seccomp.text : "");
+	lm_config_free(&c);
+
+	/* a profile that includes another and adds only settings (and comments) has the other's
+	 * text exactly */
+	write_file("base.profile", "# base\ndefault errno(ENOSYS)\nallow read\nhostname b\n");
+	write_file("top.profile", "purpose top\ninclude ./base.profile\n# more\nrlimit nofile=64\n"
+				  "ro-bind /srv\n");
+	snprintf(base, sizeof base, "%s/base.profile", tmpdir);
+	snprintf(top, sizeof top, "%s/top.profile", tmpdir);
+	lm_config_init(&c);
+	lm_config_init(&d);
+	CHECK(lm_profile_load_settings(base, &c, &e) == 0 &&
+		  lm_profile_load_settings(top, &d, &e) == 0,
+	      "settings loads: %s", e.msg);
+	CHECK(c.seccomp.text_len > 0 && c.seccomp.text_len == d.seccomp.text_len &&
+		  !memcmp(c.seccomp.text, d.seccomp.text, c.seccomp.text_len),
+	      "settings added around an include: the same text");
+	lm_config_free(&d);
+
+	/* twin: one rule more, or one rule changed, is another text */
+	write_file("top.profile", "include ./base.profile\nallow write\n");
+	lm_config_init(&d);
+	CHECK(lm_profile_load_settings(top, &d, &e) == 0 &&
+		  (d.seccomp.text_len != c.seccomp.text_len ||
+		   memcmp(c.seccomp.text, d.seccomp.text, c.seccomp.text_len) != 0) &&
+		  strstr(d.seccomp.text, "@1\nallow write\n"),
+	      "a rule added: another text, its file marked: %s", e.msg);
+	lm_config_free(&d);
+	write_file("top.profile", "# base\ndefault errno(ENOSYS)\nallow  read\nhostname b\n");
+	lm_config_init(&d);
+	CHECK(lm_profile_load_settings(top, &d, &e) == 0 &&
+		  (d.seccomp.text_len != c.seccomp.text_len ||
+		   memcmp(c.seccomp.text, d.seccomp.text, c.seccomp.text_len) != 0),
+	      "a rule written differently: another text");
+	lm_config_free(&d);
+	lm_config_free(&c);
+
+	/* The same lines in one file or across an include are not the same policy (a conflict
+	 * is an error within a file, an override across an include): not the same text. */
+	write_file("base.profile", "default allow\nallow ioctl\n");
+	write_file("top.profile", "include ./base.profile\nerrno(EPERM) ioctl\n");
+	write_file("a.profile", "default allow\nallow ioctl\nerrno(EPERM) ioctl\n");
+	lm_config_init(&c);
+	lm_config_init(&d);
+	snprintf(base, sizeof base, "%s/a.profile", tmpdir);
+	CHECK(lm_profile_load(top, &c, &e) == 0 && c.seccomp.nrules == 1,
+	      "across an include the later rule overrides: %s", e.msg);
+	CHECK(lm_profile_load(base, &d, &e) < 0 && strstr(e.msg, "conflicting rules for ioctl"),
+	      "in one file the two rules conflict: %s", e.msg);
+	lm_config_free(&d);
+	lm_config_init(&d);
+	CHECK(
+	    lm_profile_load_settings(base, &d, &e) == 0 && c.seccomp.text &&
+		d.seccomp.text_len == c.seccomp.text_len - 3 &&
+		strstr(c.seccomp.text, "@0\ndefault allow\nallow ioctl\n@1\nerrno(EPERM) ioctl\n"),
+	    "so the texts differ: [%.*s]", (int)c.seccomp.text_len,
+	    c.seccomp.text ? c.seccomp.text : "");
+	lm_config_free(&d);
+	lm_config_free(&c);
+	/* Files are numbered by name: a file included twice keeps its number. */
+	write_file("top.profile", "include ./base.profile\nallow read\ninclude ./base.profile\n");
+	lm_config_init(&c);
+	static const char twice[] = "@0\ndefault allow\nallow ioctl\n@1\nallow read\n@0\n"
+				    "default allow\nallow ioctl\n";
+	CHECK(lm_profile_load_settings(top, &c, &e) == 0 && c.seccomp.text_len == strlen(twice) &&
+		  !memcmp(c.seccomp.text, twice, strlen(twice)),
+	      "an include read twice: [%.*s]", (int)c.seccomp.text_len,
+	      c.seccomp.text ? c.seccomp.text : "");
+	lm_config_free(&c);
 }
 
 int main(void)
@@ -983,16 +1010,17 @@ int main(void)
 	test_settings();
 	test_actions();
 	test_rules();
-	test_sha256();
 	test_includes();
 	test_settings_then_rules();
+	test_seccomp_text();
 	test_long_lines();
 	test_shipped();
 	test_errors();
 	/* clean the temp dir */
-	static const char *const files[] = {
-	    "base.profile", "top.profile", "shipped.profile", "n.profile",     "self.profile",
-	    "a.profile",    "b.profile",   "d.profile",	      "empty.profile", "huge.profile"};
+	static const char *const files[] = {"base.profile",  "top.profile",  "shipped.profile",
+					    "n.profile",     "self.profile", "a.profile",
+					    "b.profile",     "d.profile",    "e.profile",
+					    "empty.profile", "huge.profile"};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char path[300];
 		snprintf(path, sizeof path, "%s/%s", tmpdir, files[i]);

@@ -693,96 +693,140 @@ static void test_report(void)
 	lm_config_free(&c);
 }
 
-/* ---- cache ------------------------------------------------------------------------------- */
+/* ---- the filters built into lamina --------------------------------------------------------- */
 
-static void test_cache(void)
+static void write_text(const char *dir, const char *name, const char *text)
 {
-	char dir[] = "/tmp/lamina-unit-cache-XXXXXX";
-	if (!mkdtemp(dir)) {
-		CHECK(0, "mkdtemp");
-		return;
-	}
-	setenv("XDG_CACHE_HOME", dir, 1);
-	unsetenv("LAMINA_NO_CACHE");
-	struct lm_config c;
-	strict_like(&c);
-	memset(c.seccomp.sha256, 0xab, 32);
-	c.seccomp.digest_set = true;
-	struct lm_err e = {0};
-	CHECK(lm_seccomp_prepare(&c, &e) == 0, "prepare: %s", e.msg);
-	CHECK(!lm_seccomp_prepared_from_cache(), "first prepare compiles");
-	CHECK(run_case(&c, do_strict_steps, NULL) == SIG(SIGSYS), "prepared filter works");
-	CHECK(lm_seccomp_prepare(&c, &e) == 0 && lm_seccomp_prepared_from_cache(),
-	      "second prepare reads the cache");
-	CHECK(run_case(&c, do_strict_steps, NULL) == SIG(SIGSYS), "cached filter works");
-	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == SIG(SIGSYS), "cached filter kills getpid");
-	/* corrupt the file: it must be ignored and rewritten */
-	char cmd[256];
-	snprintf(cmd, sizeof cmd,
-		 "for f in %s/lamina/*.bpf; do printf 'X' | dd of=$f bs=1 seek=200 conv=notrunc "
-		 "status=none; done",
-		 dir);
-	CHECK(system(cmd) == 0, "corrupting");
-	CHECK(lm_seccomp_prepare(&c, &e) == 0 && !lm_seccomp_prepared_from_cache(),
-	      "corrupt cache ignored");
-	CHECK(lm_seccomp_prepare(&c, &e) == 0 && lm_seccomp_prepared_from_cache(),
-	      "cache rewritten");
-	/* another switch, another entry */
-	c.seccomp.allow_dup2_1_2 = false;
-	CHECK(lm_seccomp_prepare(&c, &e) == 0 && !lm_seccomp_prepared_from_cache(),
-	      "different flags miss");
-	CHECK(call_outcome(&c, SYS_dup2, 1, 2, 0) == SIG(SIGSYS), "and get their own filter");
-	lm_seccomp_release();
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	CHECK(system(cmd) == 0, "cleanup");
-	lm_config_free(&c);
+	char path[300];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "we");
+	CHECK(f && fputs(text, f) >= 0 && fclose(f) == 0, "writing %s", path);
 }
 
-/* lamina run loads a profile's settings first and its rules only when the filter is not in the
- * cache (lm_profile_load_settings / lm_profile_load_rules).  The filter compiled from a split
- * load is the full one, the cached one is used without the rules, and a compile without the
- * rules is refused (fail closed: it would be the default action alone). */
-static void test_split_load(void)
+/* lamina run loads a profile's settings and seccomp lines (lm_profile_load_settings), looks its
+ * filter up by those lines and the switches in the table built into lamina, and parses the rules
+ * only when it must compile or name them (lm_seccomp_needs_rules, lm_profile_load_rules).  The
+ * table here is the test's own: its entry for p.profile's lines carries programs compiled from
+ * another policy (getppid EACCES instead of EPERM), so the outcome says which programs ran. */
+static void test_builtin_table(void)
 {
-	char dir[] = "/tmp/lamina-unit-split-XXXXXX";
+	static struct sock_filter insns[2][BPF_MAXINSNS];
+	static char switches[64];
+	char dir[] = "/tmp/lamina-unit-table-XXXXXX", p[300], cmd[400];
 	if (!mkdtemp(dir)) {
 		CHECK(0, "mkdtemp");
 		return;
 	}
-	char prof[300], cmd[400];
-	snprintf(prof, sizeof prof, "%s/p.profile", dir);
-	FILE *f = fopen(prof, "we");
-	CHECK(f && fputs("default allow\nerrno(EPERM) getppid\nkill-process ptrace\n", f) >= 0 &&
-		  fclose(f) == 0,
-	      "writing %s", prof);
-	setenv("XDG_CACHE_HOME", dir, 1);
-	unsetenv("LAMINA_NO_CACHE");
-	struct lm_config c;
+	write_text(dir, "p.profile", "default allow\nerrno(EPERM) getppid\nkill-process ptrace\n");
+	write_text(dir, "marked.profile",
+		   "default allow\nerrno(EACCES) getppid\nkill-process ptrace\n");
+	write_text(dir, "user.profile",
+		   "# a user's profile: p's rules, settings of its own\ninclude ./p.profile\n"
+		   "rlimit nofile=64\nhostname user\n");
+	write_text(dir, "edited.profile",
+		   "default allow\nerrno(EPERM) getppid\nerrno(ENOTTY) ptrace\n");
 	struct lm_err e = {0};
+	struct lm_config m, c;
+
+	/* the entry: p.profile's lines and switches, marked.profile's programs */
+	lm_config_init(&m);
+	snprintf(p, sizeof p, "%s/marked.profile", dir);
+	CHECK(lm_profile_load(p, &m, &e) == 0 && lm_seccomp_prepare(&m, &e) == 0,
+	      "compiling marked.profile: %s", e.msg);
+	struct lm_builtin_bpf entry = {.switches = switches, .nprogs = 0};
+	for (unsigned i = 0; i < 2; i++) {
+		const struct sock_filter *f;
+		unsigned short n;
+		lm_seccomp_prepared_prog(i, &f, &n);
+		if (!f)
+			break;
+		memcpy(insns[i], f, n * sizeof *f);
+		entry.insns[i] = insns[i];
+		entry.len[i] = n;
+		entry.nprogs++;
+	}
+	lm_seccomp_release();
+	lm_config_free(&m);
 	lm_config_init(&c);
-	CHECK(lm_profile_load_settings(prof, &c, &e) == 0 && c.seccomp.rules_pending,
+	snprintf(p, sizeof p, "%s/p.profile", dir);
+	CHECK(lm_profile_load_settings(p, &c, &e) == 0 && c.seccomp.rules_pending,
 	      "settings load: %s", e.msg);
-	/* no cache entry yet: prepare parses the rules and compiles */
-	CHECK(lm_seccomp_prepare(&c, &e) == 0 && !lm_seccomp_prepared_from_cache() &&
-		  !c.seccomp.rules_pending && c.seccomp.nrules == 2,
-	      "first prepare loads the rules (%zu) and compiles: %s", c.seccomp.nrules, e.msg);
-	CHECK(call_outcome(&c, SYS_getppid, 0, 0, 0) == EPERM, "the rule applies");
-	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == 0, "twin: the default applies");
+	lm_seccomp_switches(&c, switches, sizeof switches);
+	char *text = malloc(c.seccomp.text_len + 1);
+	if (!text)
+		abort();
+	memcpy(text, c.seccomp.text, c.seccomp.text_len);
+	entry.text = text;
+	entry.text_len = c.seccomp.text_len;
+	const struct lm_builtin_bpf *table[] = {&entry};
+	lm_seccomp_use_builtin(table, 1);
+
+	CHECK(entry.nprogs == 1 && !lm_seccomp_needs_rules(&c),
+	      "p.profile's lines are in the table: its rules are not needed");
+	CHECK(lm_seccomp_prepare(&c, &e) == 0 && lm_seccomp_prepared_builtin() &&
+		  c.seccomp.rules_pending && c.seccomp.nrules == 0,
+	      "prepare takes the table's programs, the rules never parsed: %s", e.msg);
+	CHECK(call_outcome(&c, SYS_getppid, 0, 0, 0) == EACCES, "the table's programs are loaded");
+	CHECK(call_outcome(&c, SYS_ptrace, 0, 0, 0) == SIG(SIGSYS), "the table's kill applies");
+	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == 0, "twin: the default allows getpid");
 	lm_seccomp_release();
-	lm_config_free(&c);
-	/* a second run: the cached filter, the rules never parsed */
-	lm_config_init(&c);
-	CHECK(lm_profile_load_settings(prof, &c, &e) == 0, "settings load again: %s", e.msg);
-	CHECK(lm_seccomp_prepare(&c, &e) == 0 && lm_seccomp_prepared_from_cache() &&
-		  c.seccomp.rules_pending,
-	      "second prepare takes the cache and leaves the rules unparsed: %s", e.msg);
-	CHECK(call_outcome(&c, SYS_getppid, 0, 0, 0) == EPERM, "the cached rule applies");
-	CHECK(call_outcome(&c, SYS_ptrace, 0, 0, 0) == SIG(SIGSYS), "the cached kill applies");
-	lm_seccomp_release();
+
+	/* report mode names the rule: the rules are needed, and without them prepare refuses */
+	c.report = true;
+	CHECK(lm_seccomp_needs_rules(&c), "report mode needs the rules");
+	CHECK(lm_seccomp_prepare(&c, &e) < 0 && strstr(e.msg, "rules are not loaded"),
+	      "report mode without the rules fails closed: %s", e.msg);
+	c.report = false;
+
+	/* LAMINA_NO_BUILTIN_FILTER=1: the table is not used; the rules are needed, then compiled */
+	setenv("LAMINA_NO_BUILTIN_FILTER", "1", 1);
+	CHECK(lm_seccomp_needs_rules(&c), "LAMINA_NO_BUILTIN_FILTER=1: the rules are needed");
+	CHECK(lm_seccomp_prepare(&c, &e) < 0 && strstr(e.msg, "rules are not loaded"),
+	      "a compile without the rules fails closed: %s", e.msg);
 	/* nothing prepared and the rules pending: apply compiles, and must refuse */
 	CHECK(call_outcome(&c, SYS_getpid, 0, 0, 0) == 200,
 	      "a filter without the rules is never compiled");
+	CHECK(lm_profile_load_rules(&c, &e) == 0 && !c.seccomp.rules_pending &&
+		  c.seccomp.nrules == 2,
+	      "the rules parsed (%zu): %s", c.seccomp.nrules, e.msg);
+	CHECK(lm_seccomp_prepare(&c, &e) == 0 && !lm_seccomp_prepared_builtin(), "compiled: %s",
+	      e.msg);
+	CHECK(call_outcome(&c, SYS_getppid, 0, 0, 0) == EPERM, "the profile's own rule applies");
+	lm_seccomp_release();
+	unsetenv("LAMINA_NO_BUILTIN_FILTER");
 	lm_config_free(&c);
+
+	/* a profile that includes p.profile and adds only settings and comments: the same entry */
+	lm_config_init(&c);
+	snprintf(p, sizeof p, "%s/user.profile", dir);
+	CHECK(lm_profile_load_settings(p, &c, &e) == 0 && !lm_seccomp_needs_rules(&c) &&
+		  lm_seccomp_prepare(&c, &e) == 0 && lm_seccomp_prepared_builtin(),
+	      "user.profile: the table's entry: %s", e.msg);
+	CHECK(call_outcome(&c, SYS_getppid, 0, 0, 0) == EACCES,
+	      "user.profile: the table's programs are loaded");
+	lm_seccomp_release();
+	/* another switch (LAMINA_SECCOMP_SHRINK=0): another filter, not in the table */
+	setenv("LAMINA_SECCOMP_SHRINK", "0", 1);
+	CHECK(lm_seccomp_needs_rules(&c), "another switch: not in the table");
+	unsetenv("LAMINA_SECCOMP_SHRINK");
+	lm_config_free(&c);
+
+	/* twin: one rule changed is not in the table: parsed and compiled, and it applies */
+	lm_config_init(&c);
+	snprintf(p, sizeof p, "%s/edited.profile", dir);
+	CHECK(lm_profile_load_settings(p, &c, &e) == 0 && lm_seccomp_needs_rules(&c),
+	      "edited.profile: not in the table: %s", e.msg);
+	CHECK(lm_profile_load_rules(&c, &e) == 0 && lm_seccomp_prepare(&c, &e) == 0 &&
+		  !lm_seccomp_prepared_builtin(),
+	      "edited.profile compiled: %s", e.msg);
+	CHECK(call_outcome(&c, SYS_ptrace, 0, 0, 0) == ENOTTY, "edited.profile: its rule applies");
+	CHECK(call_outcome(&c, SYS_getppid, 0, 0, 0) == EPERM,
+	      "edited.profile: its other rule too");
+	lm_seccomp_release();
+	lm_config_free(&c);
+
+	lm_seccomp_use_builtin(NULL, 0);
+	free(text);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CHECK(system(cmd) == 0, "cleanup");
 }
@@ -1094,7 +1138,6 @@ static void test_fold(void)
 
 int main(void)
 {
-	setenv("LAMINA_NO_CACHE", "1", 1);
 	const char *assume = getenv("LAMINA_TEST_ASSUME_NO_I386");
 	int probe = run_case(NULL, do_i386_getpid, NULL);
 	i386_entry = probe == 0 && !(assume && !strcmp(assume, "1"));
@@ -1105,8 +1148,7 @@ int main(void)
 	test_profile();
 	test_report();
 	test_report_split();
-	test_cache();
-	test_split_load();
+	test_builtin_table();
 	test_bpf_shrink();
 	test_libseccomp_precedence_hazard();
 	/* tests/run-all lists the lines that start with "SKIP: " among the skip reasons */
