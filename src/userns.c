@@ -1147,24 +1147,22 @@ static int parse_id(const struct lm_args *a, const char *word, uint32_t *out, st
 	return 0;
 }
 
+static int set_id(const struct lm_args *a, uint32_t *id, bool *set, struct lm_err *e)
+{
+	if (parse_id(a, a->argv[0], id, e) < 0)
+		return -1;
+	*set = true;
+	return 0;
+}
+
 static int set_uid(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 {
-	uint32_t id = 0;
-	if (parse_id(a, a->argv[0], &id, e) < 0)
-		return -1;
-	c->uid = id;
-	c->uid_set = true;
-	return 0;
+	return set_id(a, &c->uid, &c->uid_set, e);
 }
 
 static int set_gid(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 {
-	uint32_t id = 0;
-	if (parse_id(a, a->argv[0], &id, e) < 0)
-		return -1;
-	c->gid = id;
-	c->gid_set = true;
-	return 0;
+	return set_id(a, &c->gid, &c->gid_set, e);
 }
 
 static int root_only(const struct lm_args *a, struct lm_err *e)
