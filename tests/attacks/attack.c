@@ -1859,41 +1859,40 @@ static void sock_try(int fam, int type, int proto, const char *what)
 	outcome(fd, e, what);
 }
 
-/* MPTCP (262), IPv4 then IPv6: one more transport protocol's code behind AF_INET. */
+/* A transport protocol other than the family's usual one (proto), IPv6 then IPv4; the twin opens
+ * the usual one (usual) of the same type. */
+static void sock_other_proto(int type, int proto, int usual, const char *pname, const char *uname)
+{
+	const char *tname = type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM";
+	char what[96];
+	if (g_twin) {
+		snprintf(what, sizeof what, "socket(AF_INET, %s, %s)", tname, uname);
+		sock_try(AF_INET, type, usual, what);
+		return;
+	}
+	int fd = socket(AF_INET6, type | SOCK_CLOEXEC, proto);
+	if (fd >= 0) {
+		close(fd);
+		snprintf(what, sizeof what, "socket(AF_INET6, %s, %s)", tname, pname);
+		escaped(what);
+		return;
+	}
+	snprintf(what, sizeof what, "socket(AF_INET, %s, %s)", tname, pname);
+	sock_try(AF_INET, type, proto, what);
+}
+
+/* MPTCP (262): one more transport protocol's code behind AF_INET. */
 static void a_sock_mptcp(const char *arg)
 {
 	(void)arg;
-	if (g_twin) {
-		sock_try(AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			 "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)");
-		return;
-	}
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
-	if (fd >= 0) {
-		close(fd);
-		escaped("socket(AF_INET6, SOCK_STREAM, IPPROTO_MPTCP)");
-		return;
-	}
-	sock_try(AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
-		 "socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)");
+	sock_other_proto(SOCK_STREAM, IPPROTO_MPTCP, IPPROTO_TCP, "IPPROTO_MPTCP", "IPPROTO_TCP");
 }
 
 static void a_sock_udplite(const char *arg)
 {
 	(void)arg;
-	if (g_twin) {
-		sock_try(AF_INET, SOCK_DGRAM, IPPROTO_UDP,
-			 "socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP)");
-		return;
-	}
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
-	if (fd >= 0) {
-		close(fd);
-		escaped("socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDPLITE)");
-		return;
-	}
-	sock_try(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE,
-		 "socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE)");
+	sock_other_proto(SOCK_DGRAM, IPPROTO_UDPLITE, IPPROTO_UDP, "IPPROTO_UDPLITE",
+			 "IPPROTO_UDP");
 }
 
 /* ---- pid namespace ------------------------------------------------------------------------- */
@@ -2339,6 +2338,10 @@ static void a_quota_msgqueue(const char *arg)
 		mqd_t q = mq_open(names[i], O_RDWR | O_CREAT | O_EXCL, 0600, &at);
 		if (q == (mqd_t)-1) {
 			e = errno;
+			/* Landlock refuses the open of a queue it let mq_open create (the host's
+			 * ipc namespace, without the namespaces layer): do not leave it behind. */
+			if (e == EACCES)
+				mq_unlink(names[i]);
 			break;
 		}
 		mq_close(q);
