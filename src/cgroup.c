@@ -1054,22 +1054,19 @@ static int resources_prepare(struct lm_sandbox *sb, struct lm_err *e)
 	const struct lm_config *c = sb->c;
 	if (!lm_resources_wanted(c))
 		return 0;
-	/* A profile's limits are what the profile's author asks of machines that can enforce
-	 * them: where this caller can have no cgroup (unprivileged, no delegated subtree) they are
-	 * left out with a warning, as Landlock's profile rules degrade to the kernel's ABI.  A
-	 * limit given on the command line is a request for this launch: it is applied or the
-	 * program does not run. */
-	if (!c->res.cli && lm_resources_probe(c, e) < 0) {
-		fprintf(stderr,
-			"lamina: WARNING: the profile's resource limits are not applied: %s\n",
-			e->msg);
-		memset(e, 0, sizeof *e);
-		return 0;
-	}
 	/* whatever is made from here on is removed by the end step, however the launch ends */
 	active = true;
-	if (lm_cg_setup(&launch, &c->res, c->caller_is_root, true, e) < 0)
+	/* A limit that cannot be applied stops the launch, whether the command line or a profile
+	 * asked for it; for a profile's, the line says how this launch can lift them. */
+	if (lm_cg_setup(&launch, &c->res, c->caller_is_root, true, e) < 0) {
+		if (!c->res.cli) {
+			size_t n = strlen(e->msg);
+			snprintf(e->msg + n, sizeof e->msg - n,
+				 "; the limits are the profile's: each option with `unlimited` "
+				 "lifts one for this launch, e.g. --memory unlimited");
+		}
 		return -1;
+	}
 	if (c->verbose) {
 		char where[LM_CG_PATH * 2] = "";
 		for (unsigned i = 0; i < launch.ndir; i++) {

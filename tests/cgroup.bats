@@ -258,7 +258,7 @@ print("%.3f" % ((time.process_time() - c0) / (time.monotonic() - t0)))'
 	assert_output ""
 }
 
-@test "resources: unprivileged without a delegated cgroup, --memory, --pids, --cpus (also with -p hosting) exit 125 with one line naming the missing piece and the systemd-run line; the program does not run" {
+@test "resources: unprivileged without a delegated cgroup, --memory, --pids, --cpus, -p hosting exit 125 with one line naming the missing piece and the systemd-run line; the program does not run" {
 	is_root && skip "root can have a cgroup here (the tests above); the refusal is tested as an unprivileged user"
 	[ "$CG_OK" = 1 ] && skip "uid $(id -u) has a delegated cgroup v2 here (tested below)"
 	for opts in "--memory 64M" "--pids 20" "--cpus 0.5" "-p hosting --memory 256M"; do
@@ -273,12 +273,16 @@ print("%.3f" % ((time.process_time() - c0) / (time.monotonic() - t0)))'
 	run --separate-stderr lm -- /bin/sh -c 'echo ran'
 	assert_success
 	assert_output ran
-	# a profile's limits are left out where they cannot be had, with one warning line
+	# a profile's limits fail closed the same way, and the line says how to lift them
 	run --separate-stderr lm -p hosting -- /bin/sh -c 'echo ran'
+	assert_failure 125
+	refute_output --partial ran
+	assert_one_error_line
+	assert_stderr --regexp "^lamina: resources: the (memory|task|CPU) limit needs .*; the limits are the profile's: each option with \`unlimited\` lifts one for this launch, e\.g\. --memory unlimited$"
+	# twin: lifted on the command line, the profile's other layers run
+	run --separate-stderr lm -p hosting --memory unlimited --pids unlimited --cpus unlimited -- /bin/sh -c 'echo ran'
 	assert_success
 	assert_output ran
-	assert_one_error_line
-	assert_stderr --regexp "^lamina: WARNING: the profile's resource limits are not applied: resources: the (memory|task|CPU) limit needs "
 }
 
 @test "resources: with a delegated cgroup v2 subtree, --memory works unprivileged (OOM at the limit, nothing left)" {

@@ -1874,7 +1874,7 @@ static void sock_other_proto(int type, int proto, int usual, const char *pname, 
 	if (fd >= 0) {
 		close(fd);
 		snprintf(what, sizeof what, "socket(AF_INET6, %s, %s)", tname, pname);
-		escaped(what);
+		escaped("%s", what);
 		return;
 	}
 	snprintf(what, sizeof what, "socket(AF_INET, %s, %s)", tname, pname);
