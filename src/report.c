@@ -30,12 +30,17 @@
  * with the same precedence (the built-in rule first, as the stacked filters of normal mode would
  * have it; then the profile's rule; else its default action): see seccomp_internal.h.
  *
- * Kill emulation: kill-process rules are carried out by the supervisor.  SIGSYS is sent when the
- * task's disposition for it is the default (then it dies of SIGSYS exactly as under
- * SECCOMP_RET_KILL_PROCESS, exit 159); if the payload blocks, ignores or catches SIGSYS it would
- * survive or run a handler, so it gets SIGKILL instead and lm_report_exit_status() turns the
- * resulting 137 into 159.  kill-thread is carried out as kill-process (a signal cannot kill one
- * thread only): stricter, never weaker.  */
+ * Kill emulation: kill-process rules are carried out by the supervisor with SIGKILL, always.
+ * SIGSYS would look more like SECCOMP_RET_KILL_PROCESS from inside, but whether it kills depends
+ * on the disposition at the moment the signal is taken, which another thread of the payload can
+ * change after any check the supervisor makes (/proc/PID/status SigCgt is already stale when it
+ * is read): a thread toggling a SIGSYS handler would then survive a kill rule.  SIGKILL cannot be
+ * caught, blocked or ignored, and the kernel marks the whole thread group for exit while the
+ * signal is sent, so no thread returns to user space past the refused call.  The one visible
+ * difference: a parent inside the sandbox sees its child die of SIGKILL, not SIGSYS; for the
+ * payload itself lm_report_exit_status() turns the 137 into 159, as without report mode.
+ * kill-thread is carried out as kill-process (a signal cannot kill one thread only): stricter,
+ * never weaker.  */
 #include "lamina.h"
 #include "policy.h"
 #include "seccomp_internal.h"
@@ -217,8 +222,6 @@ static void fmt_call(char *buf, size_t n, const char *name, uint32_t arch, const
 struct task_info {
 	pid_t tgid;
 	long nspid; /* pid inside the sandbox (last NSpid field) */
-	uint64_t sigblk, sigign, sigcgt;
-	bool ok;
 };
 
 static void read_task(pid_t tid, struct task_info *t)
@@ -244,13 +247,6 @@ static void read_task(pid_t tid, struct task_info *t)
 				t->nspid = v;
 				p = end;
 			}
-		} else if (strncmp(line, "SigBlk:", 7) == 0) {
-			t->sigblk = strtoull(line + 7, NULL, 16);
-		} else if (strncmp(line, "SigIgn:", 7) == 0) {
-			t->sigign = strtoull(line + 7, NULL, 16);
-		} else if (strncmp(line, "SigCgt:", 7) == 0) {
-			t->sigcgt = strtoull(line + 7, NULL, 16);
-			t->ok = true;
 		}
 	}
 	fclose(f);
@@ -431,13 +427,9 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 	pidfd = (int)syscall(SYS_pidfd_open, t.tgid, 0);
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
 		return 0; /* the task is already gone */
-	uint64_t sysbit = 1ULL << (SIGSYS - 1);
-	int sig = SIGKILL;
-	if (act.kind == LM_ACT_TRAP) {
-		sig = SIGSYS; /* the payload's handler, if any, runs as with a real trap */
-	} else if (t.ok && !((t.sigblk | t.sigign | t.sigcgt) & sysbit)) {
-		sig = SIGSYS;
-	}
+	/* trap: the payload's handler, if any, runs as with a real trap.  kill: SIGKILL, which no
+	 * disposition can turn aside (see the top of this file). */
+	int sig = act.kind == LM_ACT_TRAP ? SIGSYS : SIGKILL;
 	const char *verb = act.kind == LM_ACT_TRAP ? "trapped" : "killed";
 	fprintf(stderr, "lamina: seccomp: %s pid %ld at %s: %s\n", verb, t.nspid, call, why);
 	st->reported = true;
