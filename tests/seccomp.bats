@@ -388,6 +388,30 @@ i386() {
 	assert_stderr --regexp "lamina: seccomp: refused pid [0-9]+ at getppid\(\) with EACCES: rule .*rule.profile:4"
 }
 
+@test "report: string arguments are printed as the strings (escaped, bounded), unreadable ones as <pointer>" {
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -- /seed/try-syscall mount s:/x s:/y s:tmpfs 0 s:size=1m
+	assert_equal "$status" 1
+	assert_output "mount: EPERM"
+	assert_stderr --regexp '^lamina: seccomp: refused pid [0-9]+ at mount\("/x", "/y", "tmpfs", 0, "size=1m"\) with EPERM: rule .*default\.profile:[0-9]+$'
+	# bytes that are not printable ASCII are escaped; an address that names nothing is <pointer>,
+	# a null pointer NULL; the flags stay a number
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -- /seed/try-syscall mount s:$'a"b\\c\n\x01\xff' 0x10 0 4096 0
+	assert_equal "$status" 1
+	assert_stderr --regexp '^lamina: seccomp: refused pid [0-9]+ at mount\("a\\"b\\\\c\\n\\x01\\xff", <pointer>, NULL, 4096, NULL\) with EPERM'
+	# a long string: the first 128 bytes, then ...
+	local long
+	long=$(printf 'x%.0s' $(seq 300))
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -- /seed/try-syscall mount s:"$long" s:/y 0 0 0
+	assert_stderr --regexp "^lamina: seccomp: refused pid [0-9]+ at mount\(\"${long:0:128}\"\.\.\., \"/y\", NULL, 0, NULL\)"
+	# the kill path too: strict kills mount, and the report names its strings
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p strict -- /seed/try-syscall mount s:/x s:/y s:tmpfs 0 0
+	assert_equal "$status" 159
+	assert_stderr --regexp 'killed pid [0-9]+ at mount\("/x", "/y", "tmpfs", 0, NULL\): not allowed by strict'
+	# twin: numeric arguments of other calls stay numbers
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p "$ALLOW" -- /seed/try-syscall unshare 0x10000000
+	assert_stderr --regexp "at unshare\(CLONE_NEWUSER\) with EPERM"
+}
+
 @test "report: std-fd kill with the fd decoded, also with high bits" {
 	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p "$STDFD" -- /seed/try-syscall close 0x100000001
 	assert_equal "$status" 159
