@@ -457,6 +457,53 @@ i386() {
 
 # ---- the filters built into lamina -----------------------------------------------------
 
+# under_limit KIB ARGS...: lamina with a soft address-space limit of KIB (the payload gets it
+# lifted by --rlimit, so that only lamina's own steps run short).
+under_limit() {
+	local kib=$1
+	shift
+	run --separate-stderr bash -c 'ulimit -S -v "$1" && shift && exec "$@"' _ "$kib" "$LAMINA" "$@"
+}
+
+@test "memory: a filter compiled under a tight ulimit -v fails with one line (125, seccomp: ... memory), never a crash, at every limit from lamina's start-up to success" {
+	# The floor: below it the kernel kills lamina's own exec (SIGSEGV before any of its code).
+	local v floor=
+	for v in $(seq 200 20 8000); do
+		# (the group's 2>/dev/null also takes the shell's own "Segmentation fault" note)
+		{ (ulimit -S -v "$v" && exec "$LAMINA" --version) >/dev/null 2>&1; } 2>/dev/null && floor=$v && break
+	done
+	[ -n "$floor" ] || skip "lamina --version does not start under any ulimit -v up to 8000 KiB (a sanitizer build reserves more address space)"
+	local p runs=0 oks seccomp_lines=0 bad=
+	for p in default "$DEFAULT_ED"; do
+		# default compiled now (not taken from the table), and a profile no table holds
+		oks=0
+		for ((v = floor; v < floor + 30000 && oks < 10; v += 10)); do
+			if [ "$p" = default ]; then
+				LAMINA_NO_BUILTIN_FILTER=1 under_limit "$v" run -p "$p" --rlimit as=unlimited -- /bin/true
+			else
+				under_limit "$v" run -p "$p" --rlimit as=unlimited -- /bin/true
+			fi
+			runs=$((runs + 1))
+			if [ "$status" = 0 ]; then
+				oks=$((oks + 1))
+				continue
+			fi
+			oks=0
+			if [ "$status" != 125 ] || [ "${#stderr_lines[@]}" != 1 ] ||
+				! [[ "${stderr_lines[0]}" =~ ^lamina:\ .*[Mm]emory ]]; then
+				bad+="ulimit -v $v, profile $p: exit $status, stderr: $stderr"$'\n'
+				continue
+			fi
+			[[ "${stderr_lines[0]}" == "lamina: seccomp: "* ]] && seccomp_lines=$((seccomp_lines + 1))
+		done
+		[ "$oks" -ge 10 ] || bad+="profile $p: never ran under ulimit -v up to $v KiB"$'\n'
+	done
+	echo "$runs runs from ulimit -v $floor KiB; $seccomp_lines seccomp lines" >&3
+	[ -z "$bad" ] || { echo "$bad"; false; }
+	# the loop went through the compilation: some limits stopped it there, with its line
+	[ "$seccomp_lines" -gt 0 ]
+}
+
 @test "built-in filter: every shipped profile's filter is built into lamina, -v says so" {
 	for p in default strict build hosting stdio; do
 		run --separate-stderr "$LAMINA" run -v -p "$p" -- /bin/true
