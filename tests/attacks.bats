@@ -327,6 +327,29 @@ serve() {
 	escapes default seccomp kern-personality
 }
 
+# Report mode carries out kill rules from the supervisor: no disposition the payload sets, even
+# one that changes while the supervisor decides, may let the process live past the call.
+@test "seccomp-kill-race: a SIGSYS handler toggled by a thread never survives a kill rule under --report (SIGKILL, every time); twin; escapes without seccomp" {
+	local n=300
+	attack default --report -- seccomp-kill-race $n
+	assert_output "blocked SIGKILL $n of $n processes killed at iopl(3), SIGSYS handler toggled"
+	assert_success
+	# every attempt reported by name, with the rule
+	[ "$(grep -cE '^lamina: seccomp: killed pid [0-9]+ at iopl\(3\): rule .*default\.profile:[0-9]+$' <<<"$stderr")" = $n ]
+	# without report mode the kernel kills (SIGSYS)
+	attack default -- seccomp-kill-race $n
+	assert_output "blocked SIGSYS $n of $n processes killed at iopl(3), SIGSYS handler toggled"
+	# twin: the same thread, an allowed call, every process lives
+	attack default --report -- seccomp-kill-race --twin
+	assert_output --regexp '^ok getpid\(\) in 100 processes'
+	assert_success
+	# twin: the call alone (no handler games) is killed and reported by name
+	attack default --report -- priv-iopl
+	assert_output "blocked SIGKILL killed by the signal"
+	assert_stderr --regexp '^lamina: seccomp: killed pid [0-9]+ at iopl\(3\): rule .*default\.profile:[0-9]+$'
+	escapes default seccomp seccomp-kill-race 20
+}
+
 # ---- ptrace and process_vm_readv ------------------------------------------------------------------
 
 @test "ptrace-init: EPERM by seccomp, and by the kernel behind it; twin: tracing its own child works without seccomp" {
