@@ -341,6 +341,53 @@ print("%.3f" % ((time.process_time() - c0) / (time.monotonic() - t0)))'
 	[ $(((t1 - t0) / 1000000)) -lt 1500 ]
 }
 
+# cg_file FILE: the value of FILE in the one sandbox cgroup that has it (waits for it to exist)
+cg_file() {
+	local i d
+	for i in $(seq 500); do
+		for d in $(sb_cgroups); do
+			[ -e "$d/$1" ] && { cat "$d/$1"; return 0; }
+		done
+		sleep 0.01
+	done
+	return 1
+}
+
+@test "resources: --cpu-weight, --memory-swap, --io-write-bps and --io-read-bps reach their cgroup files; twin: the defaults without them" {
+	need_cg
+	local dev=/dev/vda mm
+	[ -b "$dev" ] || dev=/dev/$(ls /sys/block | grep -v '^loop' | head -1)
+	[ -b "$dev" ] || skip "no block device to limit here"
+	mm=$(cat "/sys/block/${dev#/dev/}/dev")
+	lm --cpu-weight 50 --memory 96M --memory-swap 32M --io-write-bps "$dev" 10M --io-read-bps "$mm" 20M -- /bin/sleep 10 &
+	local p=$!
+	local shares memsw wbps rbps
+	shares=$(cg_file cpu.shares || cg_file cpu.weight)
+	memsw=$(cg_file memory.memsw.limit_in_bytes || cg_file memory.swap.max)
+	wbps=$(cg_file blkio.throttle.write_bps_device || cg_file io.max)
+	rbps=$(cg_file blkio.throttle.read_bps_device || cg_file io.max)
+	kill "$p"
+	wait "$p" || true
+	# v1 here: a weight of 50 is half the default 1024 shares; memsw is memory plus swap
+	[ "$shares" = 512 ] || [ "$shares" = 50 ]
+	[ "$memsw" = $(((96 + 32) << 20)) ] || [ "$memsw" = $((32 << 20)) ]
+	[[ "$wbps" == *"$mm "*10485760* || "$wbps" == *"$mm "*wbps=10485760* ]]
+	[[ "$rbps" == *"$mm "*20971520* || "$rbps" == *"$mm "*rbps=20971520* ]]
+	# twin: without them, the controllers' defaults
+	lm --memory 96M -- /bin/sleep 10 &
+	p=$!
+	cg_file memory.limit_in_bytes >/dev/null || cg_file memory.max >/dev/null
+	local d others=0
+	for d in $(sb_cgroups); do
+		[ -e "$d/cpu.shares" ] && [ "$(cat "$d/cpu.shares")" != 1024 ] && others=1
+		[ -e "$d/memory.memsw.limit_in_bytes" ] && [ "$(cat "$d/memory.memsw.limit_in_bytes")" != $((96 << 20)) ] && others=1
+		[ -s "$d/blkio.throttle.write_bps_device" ] && others=1
+	done
+	kill "$p"
+	wait "$p" || true
+	[ "$others" = 0 ]
+}
+
 @test "resources: --io-weight where the block I/O controller has no weights is refused with how to get them" {
 	need_cg
 	local blk
