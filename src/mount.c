@@ -153,10 +153,17 @@ static uint64_t default_tmpfs_size(const struct lm_config *c)
 		uint64_t quarter = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 4 : 0;
 		size = quarter && quarter < (1ull << 30) ? quarter & ~4095ull : 1ull << 30;
 	}
-	/* Under a memory limit, at most what the resources layer gives lamina's scratch: a tmpfs
-	 * filled to the cgroup's limit would make the OOM killer end the sandbox's processes one
-	 * by one, where ENOSPC is the better answer. */
+	/* Under a memory limit, at most what the resources layer gives lamina's scratch, shared
+	 * by the scratch tmpfs and each --tmpfs without size=: tmpfs filled to the cgroup's limit
+	 * would make the OOM killer end the sandbox's processes one by one, where ENOSPC is the
+	 * better answer. */
 	uint64_t cap = lm_resources_scratch_size(c);
+	if (cap) {
+		uint64_t shares = 1;
+		for (size_t i = 0; i < c->nmounts; i++)
+			shares += c->mounts[i].kind == LM_MOUNT_TMPFS && !c->mounts[i].size;
+		cap = cap / shares > 4096 ? (cap / shares) & ~4095ull : 4096;
+	}
 	return cap && cap < size ? cap : size;
 }
 

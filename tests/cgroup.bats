@@ -167,7 +167,7 @@ print("%.3f" % ((time.process_time() - c0) / (time.monotonic() - t0)))'
 	[ "$drop_mib" -lt $((256 + 32)) ]
 }
 
-@test "resources: /tmp and /dev/shm are bounded: the mount layer's bound without a memory limit, half of --memory with one; the layer removed leaves the mount layer's bound" {
+@test "resources: /tmp and /dev/shm are bounded: the mount layer's bound without a memory limit, half of --memory with one (shared with unsized --tmpfs); the layer removed leaves the mount layer's bound" {
 	# the mount layer's own bound: a quarter of the RAM, at most 1 GiB
 	local ram_k bound_k
 	ram_k=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
@@ -183,6 +183,11 @@ print("%.3f" % ((time.process_time() - c0) / (time.monotonic() - t0)))'
 	run --separate-stderr lm --memory 256M -- /bin/sh -c 'df -k /dev/shm | tail -n1'
 	assert_success
 	[ "$(echo "$output" | awk '{print $2}')" = 131072 ]
+	# two --tmpfs without size= share that half with the scratch tmpfs (a third each, to the
+	# page); one with size= keeps its own
+	run --separate-stderr lm --memory 256M --tmpfs /a --tmpfs /b --tmpfs /c:size=8M -- /bin/sh -c 'df -k /tmp /a /b /c | tail -n4 | awk "{print \$2}"'
+	assert_success
+	assert_output "$(printf '%s\n' 43688 43688 43688 8192)"
 }
 
 @test "resources: the sandbox is born in its cgroup (init, seen from outside, is in .../sb-PID-...) and sees it as / (its own cgroup namespace)" {
