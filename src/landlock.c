@@ -22,8 +22,10 @@
  * the kernel cannot enforce is refused (fail closed) and the profiles' own rules are degraded
  * to what it can (-v and `lamina explain` say what was left out).  The rules name paths inside
  * the sandbox, so init builds the ruleset once it has pivoted into the root: it opens each path
- * (O_PATH), adds it, and keeps only the ruleset's fd.  The payload then makes one call,
- * landlock_restrict_self, after no_new_privs and before seccomp; the fd is close-on-exec.  */
+ * (O_PATH, following a symlink only on a read-only mount: a rule never widens through a link
+ * the payload could have planted), adds it, and keeps only the ruleset's fd.  The payload then
+ * makes one call, landlock_restrict_self, after no_new_privs and before seccomp; the fd is
+ * close-on-exec.  */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -695,12 +698,105 @@ static int landlock_prepare(struct lm_sandbox *sb, struct lm_err *e)
 	return 0;
 }
 
-/* A path inside the sandbox (the root is the sandbox's own by now); no magic link: a rule
- * names a place in the tree, not an fd of some process. */
-static int open_inside(const char *path)
+/* Where a rule's path leads.  A symlink met on the way is followed only where the payload
+ * cannot have made it: in a directory on a read-only mount of the sandbox (lamina's root,
+ * whose /bin and /lib* lead into /usr on merged-usr hosts, /usr, /dev's nodes, --ro-bind).  A
+ * symlink in a directory on a writable mount (a bind, a tmpfs, HOME) may have been planted by
+ * this tenant in an earlier run: a narrow rule would widen to wherever it points, another
+ * writable bind or the whole root, so the rule is refused instead. */
+struct rule_target {
+	char real[PATH_MAX]; /* the path reached, without symlinks */
+	/* the symlink refused (on a writable mount), when that is why it failed */
+	char link[PATH_MAX + NAME_MAX + 2];
+};
+
+/* Opens PATH (absolute) component by component, O_PATH, as above; -1 with errno (ELOOP with
+ * t->link set: a symlink on a writable mount). */
+static int open_rule_path(const char *path, struct rule_target *t)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
-	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+	char todo[PATH_MAX];
+	unsigned links = 0;
+	if (strlen(path) >= sizeof todo)
+		return errno = ENAMETOOLONG, -1;
+	strcpy(todo, path);
+	strcpy(t->real, "/");
+	t->link[0] = 0;
+	cleanup_close int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	const char *p = todo;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return lm_steal_fd(&dir);
+		const char *q = strchrnul(p, '/');
+		size_t l = (size_t)(q - p), rl = strlen(t->real);
+		char comp[NAME_MAX + 1];
+		if (l > NAME_MAX)
+			return errno = ENAMETOOLONG, -1;
+		memcpy(comp, p, l);
+		comp[l] = 0;
+		p = q;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			/* only from a symlink's target: the path reached so far holds no symlink,
+			 * so its parent is the lexical one */
+			char *s = strrchr(t->real, '/');
+			s[s == t->real] = 0;
+			struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+					       .resolve = RESOLVE_NO_SYMLINKS};
+			int d = (int)syscall(SYS_openat2, AT_FDCWD, t->real, &how, sizeof how);
+			if (d < 0)
+				return -1;
+			lm_closep(&dir);
+			dir = d;
+			continue;
+		}
+		cleanup_close int fd = openat(dir, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return -1;
+		if (rl + 1 + l >= sizeof t->real)
+			return errno = ENAMETOOLONG, -1;
+		if (!S_ISLNK(st.st_mode)) {
+			snprintf(t->real + rl, sizeof t->real - rl, "%s%s", rl > 1 ? "/" : "",
+				 comp);
+			lm_closep(&dir);
+			dir = lm_steal_fd(&fd);
+			continue;
+		}
+		struct statvfs vfs;
+		if (fstatvfs(dir, &vfs) < 0)
+			return -1;
+		if (!(vfs.f_flag & ST_RDONLY)) {
+			snprintf(t->link, sizeof t->link, "%s%s%s", t->real, rl > 1 ? "/" : "",
+				 comp);
+			return errno = ELOOP, -1;
+		}
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+		if (n < 0)
+			return -1;
+		target[n] = 0;
+		size_t rest = strlen(p);
+		if (++links > 40 || (size_t)n + 1 + rest >= sizeof todo)
+			return errno = ELOOP, -1;
+		/* the target, then what was left of the path (p points into todo) */
+		memmove(todo + n + 1, p, rest + 1);
+		memcpy(todo, target, (size_t)n);
+		todo[n] = '/';
+		p = todo;
+		if (target[0] == '/') {
+			int d = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (d < 0)
+				return -1;
+			lm_closep(&dir);
+			dir = d;
+			strcpy(t->real, "/");
+		}
+	}
 }
 
 static int add_path_rule(int rs, int fd, uint64_t access)
@@ -727,7 +823,13 @@ static int landlock_init(struct lm_sandbox *sb, struct lm_err *e)
 		const struct plan_rule *r = &plan.paths[i];
 		if (!r->access)
 			continue;
-		cleanup_close int fd = open_inside(r->path);
+		struct rule_target t;
+		cleanup_close int fd = open_rule_path(r->path, &t);
+		if (fd < 0 && t.link[0])
+			return lm_error(e, 0, L,
+					"%s (%s rule): %s is a symlink on a writable mount (the "
+					"payload may have made it): refused; name the real path",
+					r->path, source_of(r), t.link);
 		if (fd < 0 && r->cli)
 			return lm_error(e, errno, L, "%s: in the sandbox", r->path);
 		if (fd < 0) {
@@ -748,8 +850,9 @@ static int landlock_init(struct lm_sandbox *sb, struct lm_err *e)
 		if (add_path_rule(rs, fd, access) < 0)
 			return lm_error(e, errno, L, "adding the rule for %s", r->path);
 		applied_paths++;
-		lm_verbose(c, L, "%s: %s (%s)", r->path, rights_str(buf, sizeof buf, access),
-			   source_of(r));
+		bool moved = strcmp(t.real, r->path) != 0;
+		lm_verbose(c, L, "%s%s%s: %s (%s)", r->path, moved ? " -> " : "",
+			   moved ? t.real : "", rights_str(buf, sizeof buf, access), source_of(r));
 	}
 	/* The files the caller gave as stdin, stdout and stderr stay reopenable
 	 * (/dev/stdout, /proc/self/fd/1) with the modes they were given: the payload holds

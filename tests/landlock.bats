@@ -188,6 +188,57 @@ while True:
 	assert_success
 }
 
+@test "a symlink planted in a writable bind does not widen a rule: --allow-write on it is refused (125, one line); a real directory there confines the write" {
+	need_abi 3
+	mkdir "$SCRATCH/secrets"
+	chmod 777 "$SCRATCH/secrets"
+	# an earlier run of the tenant plants the symlink in the persistent bind
+	run --separate-stderr "$LAMINA" run --bind "$SCRATCH/out" /out -- ln -s / /out/uploads
+	assert_success
+	ll_try --bind "$SCRATCH/out" /out --bind "$SCRATCH/secrets" /secrets --allow-write /out/uploads -- \
+		write:/secrets/x
+	assert_failure 125
+	refute_output --partial write
+	assert_one_error_line
+	assert_stderr "lamina: landlock: /out/uploads (command line rule): /out/uploads is a symlink on a writable mount (the payload may have made it): refused; name the real path"
+	[ ! -e "$SCRATCH/secrets/x" ]
+	# a symlink on the way to the rule's path alike, and a profile's rule (never left out)
+	ln -s /secrets "$SCRATCH/out/sub"
+	ll_try --bind "$SCRATCH/out" /out --bind "$SCRATCH/secrets" /secrets --allow-write /out/sub/dir -- write:/secrets/x
+	assert_failure 125
+	assert_stderr --partial "/out/sub/dir (command line rule): /out/sub is a symlink on a writable mount"
+	printf 'include default\nbind %s /out\nlandlock write /out/uploads\n' "$SCRATCH/out" >"$SCRATCH/p.profile"
+	ll_try -p "$SCRATCH/p.profile" --bind "$SCRATCH/secrets" /secrets -- write:/secrets/x
+	assert_failure 125
+	assert_one_error_line
+	assert_stderr --partial "/out/uploads (profile rule): /out/uploads is a symlink on a writable mount"
+	[ ! -e "$SCRATCH/secrets/x" ]
+	# twin: a real directory there; the write to the other bind EACCES, beneath it works
+	rm "$SCRATCH/out/uploads"
+	mkdir "$SCRATCH/out/uploads"
+	chmod 777 "$SCRATCH/out/uploads"
+	ll_try --bind "$SCRATCH/out" /out --bind "$SCRATCH/secrets" /secrets --allow-write /out/uploads -- \
+		write:/secrets/x write:/out/uploads/f
+	assert_success
+	assert_output "$(printf 'write /secrets/x EACCES\nwrite /out/uploads/f ok')"
+	[ -f "$SCRATCH/out/uploads/f" ] && [ ! -e "$SCRATCH/secrets/x" ]
+}
+
+@test "symlinks on read-only mounts are followed (/dev/ptmx, merged-usr /bin and /lib*, --ro-bind), and -v names where the rule lands" {
+	need_abi 3
+	ln -s /out "$SCRATCH/other/to-out"
+	run --separate-stderr "$LAMINA" run -v --bind "$SCRATCH/out" /out --ro-bind "$SCRATCH/other" /ro \
+		--allow-write /ro/to-out -- /bin/sh -c 'echo x >/out/f'
+	assert_success
+	assert_stderr --partial "lamina: landlock: /ro/to-out -> /out: write (command line)"
+	assert_stderr --partial "lamina: landlock: /dev/ptmx -> /dev/pts/ptmx: write ioctl (profile)"
+	[ -f "$SCRATCH/out/f" ]
+	[ -L /bin ] || skip "/bin is not a symlink on this host (no merged /usr)"
+	run --separate-stderr "$LAMINA" run -v --allow-read /bin -- /bin/true
+	assert_success
+	assert_stderr --partial "lamina: landlock: /bin -> /usr/bin: read (command line)"
+}
+
 @test "the caller's stdout and stderr files stay reopenable (/dev/stderr) under the rules" {
 	need_abi 1
 	local f=$SCRATCH/stderr
