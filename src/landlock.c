@@ -901,7 +901,7 @@ static int landlock_payload(struct lm_sandbox *sb, struct lm_err *e)
 	}
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		return lm_error(e, errno, L, "landlock_restrict_self%s",
-				errno == EPERM ? " (it needs no_new_privs)" : "");
+				errno == EPERM ? " (it needs no_new_privs or CAP_SYS_ADMIN)" : "");
 	char s[64];
 	lm_verbose(c, L, "restricted (ABI %d): %u path rule%s%s, %zu TCP port%s%s, scoped: %s",
 		   plan.abi, applied_paths, applied_paths == 1 ? "" : "s",
