@@ -31,6 +31,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -653,6 +659,78 @@ static const char *source_of(const struct plan_rule *r)
 	return r->cli ? "command line" : r->automatic ? "writable mount" : "profile";
 }
 
+/* ---- the stream protocols Landlock does not see ------------------------------------------------
+ * Landlock's port rules mediate TCP alone: a socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)
+ * connects to any port, and so would any other stream protocol behind AF_INET or AF_INET6
+ * (SCTP).  So while a port rule is in force the payload gets a filter of this layer's own,
+ * whatever the profile: an internet socket is a datagram or raw one, or a stream of protocol 0
+ * or TCP; any other socket() there is refused with EPROTONOSUPPORT (as on a kernel without
+ * the protocol), and so is the 32-bit socketcall(SOCKET), whose protocol lies behind a pointer.
+ * io_uring_setup is refused with EPERM: io_uring makes sockets without socket(2).  A filter of
+ * its own rather than a check of the profile's rules: it holds under every profile, with the
+ * seccomp layer removed, and it costs one small filter only where ports are restricted.  UDP is
+ * not concerned (Landlock has no UDP rule; the network namespace limits it). */
+#define SD_NR offsetof(struct seccomp_data, nr)
+#define SD_ARCH offsetof(struct seccomp_data, arch)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SD_ARG(i) (offsetof(struct seccomp_data, args) + 8 * (i)) /* the low 32 bits: an int */
+#else
+#define SD_ARG(i) (offsetof(struct seccomp_data, args) + 8 * (i) + 4)
+#endif
+#define LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define JEQ(v, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (v), (t), (f))
+#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+#define X32_BIT 0x40000000u
+#define I386_SOCKETCALL 102
+#define I386_SOCKET 359
+#define I386_IO_URING_SETUP 425
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "landlock: the stream-protocol filter needs this architecture's AUDIT_ARCH"
+#endif
+
+static const struct sock_filter stream_filter[] = {
+    /* 0 */ LD(SD_ARCH),
+    /* 1 */ JEQ(NATIVE_ARCH, 0, 7),
+    /* 2 */ LD(SD_NR),
+    /* 3 */ JEQ(__NR_socket, 15, 0),
+    /* 4 */ JEQ(X32_BIT | __NR_socket, 14, 0),
+    /* 5 */ JEQ(__NR_io_uring_setup, 1, 0),
+    /* 6 */ JEQ(X32_BIT | __NR_io_uring_setup, 0, 1),
+    /* 7 */ RET(SECCOMP_RET_ERRNO | EPERM),
+    /* 8 */ RET(SECCOMP_RET_ALLOW),
+    /* 9: i386 (the 32-bit entry of an x86_64 kernel); any other architecture is one this
+     * filter cannot tell a socket in: the process is killed */
+    /* 9 */ JEQ(AUDIT_ARCH_I386, 1, 0),
+    /* 10 */ RET(SECCOMP_RET_KILL_PROCESS),
+    /* 11 */ LD(SD_NR),
+    /* 12 */ JEQ(I386_SOCKET, 6, 0),
+    /* 13 */ JEQ(I386_IO_URING_SETUP, 0, 1),
+    /* 14 */ RET(SECCOMP_RET_ERRNO | EPERM),
+    /* 15 */ JEQ(I386_SOCKETCALL, 0, 2),
+    /* 16 */ LD(SD_ARG(0)),
+    /* 17 */ JEQ(1 /* SYS_SOCKET */, 12, 0),
+    /* 18 */ RET(SECCOMP_RET_ALLOW),
+    /* 19: socket(domain, type, protocol) */
+    /* 19 */ LD(SD_ARG(0)),
+    /* 20 */ JEQ(AF_INET, 1, 0),
+    /* 21 */ JEQ(AF_INET6, 0, 9),
+    /* 22 */ LD(SD_ARG(1)),
+    /* 23 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf), /* the type without its flags */
+    /* 24 */ JEQ(SOCK_DGRAM, 6, 0),
+    /* 25 */ JEQ(SOCK_RAW, 5, 0),
+    /* 26 */ JEQ(SOCK_STREAM, 0, 3),
+    /* 27 */ LD(SD_ARG(2)),
+    /* 28 */ JEQ(0, 2, 0),
+    /* 29 */ JEQ(IPPROTO_TCP, 1, 0),
+    /* 30 */ RET(SECCOMP_RET_ERRNO | EPROTONOSUPPORT),
+    /* 31 */ RET(SECCOMP_RET_ALLOW),
+};
+
 /* ---- the launch ------------------------------------------------------------------------------ */
 /* Planned in the supervisor, inherited by init (which builds the ruleset) and the payload. */
 static struct plan plan;
@@ -902,6 +980,18 @@ static int landlock_payload(struct lm_sandbox *sb, struct lm_err *e)
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		return lm_error(e, errno, L, "landlock_restrict_self%s",
 				errno == EPERM ? " (it needs no_new_privs or CAP_SYS_ADMIN)" : "");
+	if (plan.net) {
+		struct sock_fprog prog = {.len = sizeof stream_filter / sizeof stream_filter[0],
+					  .filter = (struct sock_filter *)stream_filter};
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			return lm_error(
+			    e, errno, L,
+			    "loading the filter that refuses stream protocols other than "
+			    "TCP (port rules cover TCP only)");
+		lm_verbose(c, L,
+			   "TCP port rules in force: other internet stream protocols (MPTCP, "
+			   "SCTP) and io_uring refused");
+	}
 	char s[64];
 	lm_verbose(c, L, "restricted (ABI %d): %u path rule%s%s, %zu TCP port%s%s, scoped: %s",
 		   plan.abi, applied_paths, applied_paths == 1 ? "" : "s",
@@ -979,6 +1069,11 @@ static void landlock_explain(FILE *out, const struct lm_config *c, const struct 
 			ports_str(buf, sizeof buf, c, NET_BIND_TCP));
 		fprintf(out, "connect only to %s\n",
 			ports_str(buf, sizeof buf, c, NET_CONNECT_TCP));
+		fprintf(out,
+			"    the rules see TCP only: other internet stream protocols (MPTCP, "
+			"SCTP) and io_uring are refused\n    by a filter of this layer's own, "
+			"whatever the profile; UDP is not limited (the default\n    --net none "
+			"gives only lo)\n");
 	} else {
 		fprintf(out, "  TCP: no port rules: bind and connect not restricted by this layer "
 			     "(--allow-bind, --allow-connect)\n");
