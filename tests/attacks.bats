@@ -883,6 +883,35 @@ escapes_with() {
 	assert_output "" # the attack removed what it wrote
 }
 
+@test "landlock-write: a symlink planted in a persistent writable bind cannot widen --allow-write onto another bind (launch refused, 125); twin: a real directory there, the other bind EACCES" {
+	local d=$BATS_TEST_TMPDIR/bind s=$BATS_TEST_TMPDIR/secrets
+	mkdir "$d" "$s"
+	chmod 777 "$d" "$s" # as root the payload is host uid 65534
+	# the tenant's earlier run plants /data/uploads -> /
+	run --separate-stderr "$LAMINA" run --bind "$d" /data -- /bin/ln -s / /data/uploads
+	assert_success
+	attack default --bind "$d" /data --bind "$s" /secrets --allow-write /data/uploads -- landlock-write /secrets
+	assert_failure 125
+	refute_output --partial escaped
+	assert_one_error_line
+	assert_stderr --partial "landlock: /data/uploads (command line rule): /data/uploads is a symlink on a writable mount"
+	run ls -A "$s"
+	assert_output ""
+	# twin: a real directory at /data/uploads: the other bind EACCES, /data/uploads written
+	rm "$d/uploads"
+	mkdir "$d/uploads"
+	chmod 777 "$d/uploads"
+	attack default --bind "$d" /data --bind "$s" /secrets --allow-write /data/uploads -- landlock-write /secrets
+	assert_output --regexp '^blocked EACCES create /secrets/'
+	assert_success
+	# the same write where --allow-write points gets through (the program calls that "escaped")
+	attack default --bind "$d" /data --bind "$s" /secrets --allow-write /data/uploads -- landlock-write /data/uploads
+	assert_output --regexp '^escaped '
+	assert_failure 1
+	run ls -A "$s"
+	assert_output ""
+}
+
 @test "landlock-connect: a host TCP port --allow-connect does not name EACCES under --share-net; twin connects to a named one; escapes without landlock" {
 	serve tcp
 	local other=$((ENDPOINT < 65535 ? ENDPOINT + 1 : ENDPOINT - 1))
