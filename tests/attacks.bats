@@ -689,6 +689,13 @@ SETUID_BLOCKED='blocked EPERM,ENOSYS chmod=EPERM fchmod=EPERM fchmodat=EPERM fch
 	escapes default seccomp fs-setuid
 	# the calls that set the bits, the kernel keeping them (mkdir drops them by itself)
 	assert_output "escaped chmod=set fchmod=set fchmodat=set fchmodat2=set open=set openat=set openat2=set creat=set mknod=set mknodat=set mkdir=cleared mkdirat=cleared"
+	# explain and check tell it
+	run --separate-stderr "$LAMINA" explain build
+	assert_success
+	assert_line --partial "[no-setuid] no set-user-ID or set-group-ID file is made"
+	assert_line "    errno(EPERM) chmod if a1 & 04000 == 04000"
+	assert_line "    errno(EPERM) openat if a3 & 02000 == 02000"
+	refute_line --regexp "allow .*openat2"
 }
 
 @test "fs-setuid: nothing set-user-ID lands on the host through a writable bind (bind, dev-bind, bind-try, overlay-upper); twin: chmod 0755 lands" {
