@@ -493,7 +493,8 @@ tty_drive() {
 	assert_line "exit 0"
 	assert_line "ldisc same"
 	assert_line "terminal works"
-	tty_drive tty-setd -p hosting
+	# shellcheck disable=SC2046
+	tty_drive tty-setd -p hosting $(hosting_nocg)
 	[[ "$verdict" =~ ^blocked\ OWNPTY\  ]]
 	assert_line "ldisc same"
 	tty_drive tty-setd --twin
