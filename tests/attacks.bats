@@ -516,7 +516,8 @@ tty_drive() {
 	assert_line "exit 0"
 	assert_line "ldisc same"
 	assert_line "terminal works"
-	tty_drive tty-setd -p hosting
+	# shellcheck disable=SC2046
+	tty_drive tty-setd -p hosting $(hosting_nocg)
 	[[ "$verdict" =~ ^blocked\ OWNPTY\  ]]
 	assert_line "ldisc same"
 	tty_drive tty-setd --twin
@@ -695,6 +696,55 @@ strict_stdfd() { # NAME CALL
 	blocked hosting EROFS fs-write-usr
 	twin default fs-write-usr
 	without_seccomp default EROFS fs-write-usr
+}
+
+SETUID_BLOCKED='blocked EPERM,ENOSYS chmod=EPERM fchmod=EPERM fchmodat=EPERM fchmodat2=EPERM open=EPERM openat=EPERM openat2=ENOSYS creat=EPERM mknod=EPERM mknodat=EPERM mkdir=EPERM mkdirat=EPERM'
+
+@test "fs-setuid: no call makes a set-user-ID/set-group-ID file (EPERM; openat2 ENOSYS); twin 0755/0644 work; escapes without seccomp" {
+	local p
+	for p in default build hosting stdio; do
+		attack "$p" -- fs-setuid
+		assert_output "$SETUID_BLOCKED"
+		assert_success
+	done
+	attack default -- fs-setuid --twin
+	assert_output "ok chmod=ok fchmod=ok fchmodat=ok fchmodat2=ok open=ok openat=ok creat=ok mknod=ok mknodat=ok mkdir=ok mkdirat=ok"
+	assert_success
+	escapes default seccomp fs-setuid
+	# the calls that set the bits, the kernel keeping them (mkdir drops them by itself)
+	assert_output "escaped chmod=set fchmod=set fchmodat=set fchmodat2=set open=set openat=set openat2=set creat=set mknod=set mknodat=set mkdir=cleared mkdirat=cleared"
+	# explain and check tell it
+	run --separate-stderr "$LAMINA" explain build
+	assert_success
+	assert_line --partial "[no-setuid] no set-user-ID or set-group-ID file is made"
+	assert_line "    errno(EPERM) chmod if a1 & 04000 == 04000"
+	assert_line "    errno(EPERM) openat if a3 & 02000 == 02000"
+	refute_line --regexp "allow .*openat2"
+}
+
+@test "fs-setuid: nothing set-user-ID lands on the host through a writable bind (bind, dev-bind, bind-try, overlay-upper); twin: chmod 0755 lands" {
+	make_scratch
+	local owner kind
+	mkdir "$SCRATCH/w" "$SCRATCH/o"
+	# as root the bind is idmapped to the tree's owner: a user other than root
+	if is_root; then chown 4242:4242 "$SCRATCH/w" "$SCRATCH/o"; fi
+	owner=$(stat -c %u "$SCRATCH/w")
+	for kind in --bind --dev-bind --bind-try; do
+		attack build "$kind" "$SCRATCH/w" /src -- fs-setuid /src
+		assert_output "$SETUID_BLOCKED"
+		assert_success
+	done
+	attack build --overlay /usr/share/doc /src --overlay-upper "$SCRATCH/o" -- fs-setuid /src
+	assert_output "$SETUID_BLOCKED"
+	run --separate-stderr "$LAMINA" run -p build --bind "$SCRATCH/w" /src -- /bin/sh -c 'cp /bin/true /src/suid; chmod 6755 /src/suid; echo "chmod=$?"; chmod u+s,g+s /src/suid; echo "chmod=$?"'
+	assert_output $'chmod=1\nchmod=1'
+	assert_stderr --partial "Operation not permitted"
+	[ -z "$(find "$SCRATCH/w" "$SCRATCH/o" -perm /6000)" ]
+	# twin: the same copy made executable lands, as the tree's owner, mode 0755
+	run --separate-stderr "$LAMINA" run -p build --bind "$SCRATCH/w" /src -- /bin/sh -c 'chmod 0755 /src/suid'
+	assert_success
+	[ "$(stat -c %a:%u "$SCRATCH/w/suid")" = "755:$owner" ]
+	teardown_scratch
 }
 
 # ---- /dev ------------------------------------------------------------------------------------------------

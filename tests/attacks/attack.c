@@ -1699,6 +1699,113 @@ static void a_fs_usr(const char *arg)
 	write_in(g_twin ? "/tmp" : "/usr");
 }
 
+/* A set-user-ID or set-group-ID file made by every call that sets a mode, in ARG (a writable
+ * bind, whose files stay on the host) or a scratch directory in /tmp.  Each call is made on a
+ * name of its own; "set" means the file has S_ISUID or S_ISGID afterwards (the escape),
+ * "cleared" that the call worked but the kernel dropped the bits.  The twin makes the same
+ * calls with 0755 and 0644, openat2 left out (the profiles refuse it whatever its mode). */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+struct lm_open_how {
+	uint64_t flags, mode, resolve;
+};
+static void a_fs_setuid(const char *arg)
+{
+	const char *dir = arg && *arg ? arg : scratch_dir();
+	enum {
+		CHMOD,
+		FCHMOD,
+		FCHMODAT,
+		FCHMODAT2,
+		OPEN,
+		OPENAT,
+		OPENAT2,
+		CREAT,
+		MKNOD,
+		MKNODAT,
+		MKDIR,
+		MKDIRAT,
+		NCALLS
+	};
+	static const char *const names[NCALLS] = {"chmod", "fchmod",  "fchmodat", "fchmodat2",
+						  "open",  "openat",  "openat2",  "creat",
+						  "mknod", "mknodat", "mkdir",	  "mkdirat"};
+	const unsigned fmode = g_twin ? 0755 : 04755, gmode = g_twin ? 0644 : 02755;
+	char res[NCALLS * 24] = "", p[NCALLS][PATH_MAX] = {{0}};
+	struct codes c = {{0}};
+	bool set = false, all_ok = true;
+	for (int i = 0; i < NCALLS; i++) {
+		if (g_twin && i == OPENAT2)
+			continue;
+		snprintf(p[i], sizeof p[i], "%s/lamina-setuid-%d-%s", dir, (int)getpid(), names[i]);
+		unsigned m = i % 2 ? gmode : fmode;
+		long r = -1;
+		if (i <= FCHMODAT2) { /* a plain file first, then the mode is changed */
+			int fd = open(p[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+			if (fd < 0) {
+				inconclusive("creating %s: %s", p[i], strerror(errno));
+				goto out;
+			}
+			r = i == CHMOD	    ? syscall(SYS_chmod, p[i], m)
+			    : i == FCHMOD   ? syscall(SYS_fchmod, fd, m)
+			    : i == FCHMODAT ? syscall(SYS_fchmodat, AT_FDCWD, p[i], m)
+					    : syscall(SYS_fchmodat2, AT_FDCWD, p[i], m, 0);
+			close(fd);
+		} else if (i == OPEN || i == OPENAT || i == CREAT) {
+			r = i == OPEN	  ? syscall(SYS_open, p[i],
+						    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, m)
+			    : i == OPENAT ? syscall(SYS_openat, AT_FDCWD, p[i],
+						    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, m)
+					  : syscall(SYS_creat, p[i], m);
+			if (r >= 0)
+				close((int)r);
+		} else if (i == OPENAT2) {
+			struct lm_open_how how = {O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, m, 0};
+			r = syscall(SYS_openat2, AT_FDCWD, p[i], &how, sizeof how);
+			if (r >= 0)
+				close((int)r);
+		} else if (i == MKNOD || i == MKNODAT) {
+			r = i == MKNOD ? syscall(SYS_mknod, p[i], S_IFREG | m, 0)
+				       : syscall(SYS_mknodat, AT_FDCWD, p[i], S_IFREG | m, 0);
+		} else {
+			r = i == MKDIR ? syscall(SYS_mkdir, p[i], m)
+				       : syscall(SYS_mkdirat, AT_FDCWD, p[i], m);
+		}
+		int e = errno;
+		struct stat st;
+		const char *v;
+		if (r < 0) {
+			v = errname(e);
+			codes_add(&c, e);
+			all_ok = false;
+		} else if (lstat(p[i], &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID))) {
+			v = "set";
+			set = true;
+		} else {
+			v = g_twin ? "ok" : "cleared";
+		}
+		size_t l = strlen(res);
+		snprintf(res + l, sizeof res - l, "%s%s=%s", l ? " " : "", names[i], v);
+	}
+	if (g_twin) {
+		if (all_ok)
+			ok("%s", res);
+		else
+			failed_w(c.s, "%s", res);
+	} else if (set) {
+		escaped("%s", res);
+	} else {
+		blocked_w(c.s[0] ? c.s : "cleared", "%s", res);
+	}
+out:
+	for (int i = 0; i < NCALLS; i++)
+		if (p[i][0] && unlink(p[i]) < 0 && errno == EISDIR)
+			rmdir(p[i]);
+	if (dir != arg)
+		scratch_cleanup();
+}
+
 /* ---- /dev ------------------------------------------------------------------------------------ */
 static void a_dev_mknod(const char *arg)
 {
@@ -2631,6 +2738,9 @@ static const struct attack attacks[] = {
      NULL, "read a sandbox file"},
     {"fs-write-root", "fs", "-", "create a file in /", a_fs_root, NULL, "create a file in /tmp"},
     {"fs-write-usr", "fs", "-", "create a file in /usr", a_fs_usr, NULL, "create a file in /tmp"},
+    {"fs-setuid", "fs", "-",
+     "a set-user-ID/set-group-ID file: chmod family, open, creat, mknod, mkdir with 06000",
+     a_fs_setuid, NULL, "the same calls with 0755 and 0644"},
     {"dev-mknod", "dev", "-", "mknod a character device", a_dev_mknod, NULL, "mknod a FIFO"},
     {"dev-disk", "dev", "-", "open a host disk (/dev/vda, /dev/sda, ...)", a_dev_disk, NULL,
      "open /dev/null"},
