@@ -2535,10 +2535,10 @@ static void a_quota_msgqueue(const char *arg)
 		mqd_t q = mq_open(names[i], O_RDWR | O_CREAT | O_EXCL, 0600, &at);
 		if (q == (mqd_t)-1) {
 			e = errno;
-			/* Landlock refuses the open of a queue it let mq_open create (the host's
-			 * ipc namespace, without the namespaces layer): do not leave it behind. */
-			if (e == EACCES)
-				mq_unlink(names[i]);
+			/* A failed mq_open may still have made the queue: Landlock refuses the open
+			 * of a queue it let mq_open create (the host's ipc namespace, without the
+			 * namespaces layer).  The name is this process's: never leave it behind. */
+			mq_unlink(names[i]);
 			break;
 		}
 		mq_close(q);
