@@ -66,12 +66,12 @@ default errno(ENOSYS)
 
 group files: open, read, write and manage files and directories
 allow read write readv writev pread64 pwrite64 preadv pwritev preadv2 pwritev2
-allow open openat openat2 creat close close_range lseek
+allow close close_range lseek
 allow stat fstat lstat newfstatat statx statfs fstatfs access faccessat faccessat2
 allow readlink readlinkat getdents getdents64 getcwd chdir fchdir
-allow mkdir mkdirat rmdir unlink unlinkat rename renameat renameat2
-allow link linkat symlink symlinkat mknod mknodat
-allow chmod fchmod fchmodat chown fchown lchown fchownat umask
+allow rmdir unlink unlinkat rename renameat renameat2
+allow link linkat symlink symlinkat
+allow chown fchown lchown fchownat umask
 allow truncate ftruncate fallocate fsync fdatasync sync syncfs sync_file_range
 allow utime utimes utimensat futimesat fadvise64 readahead flock
 allow copy_file_range sendfile splice tee vmsplice
@@ -82,6 +82,34 @@ allow memfd_create
 # Linux AIO (libaio: databases, qemu-img): plain reads and writes the filter has seen set up;
 # unlike io_uring it carries no open, connect or other call past seccomp.
 allow io_setup io_destroy io_submit io_cancel io_getevents io_pgetevents
+
+group no-setuid: no set-user-ID or set-group-ID file is made (it would stay on the host in a writable bind)
+# A file the payload makes in a writable bind stays on the host, owned by the bound tree's
+# owner (root's idmapped binds) or by the caller: with the set-user-ID bit it runs as that
+# user for anyone on the host.  So every call that sets a mode -- chmod and its siblings,
+# open/openat/creat with O_CREAT, mknod, mkdir -- is allowed only when the mode has neither
+# S_ISUID (04000) nor S_ISGID (02000), and refused with EPERM when it has either: tar, cp -p,
+# install -m 4755 fail cleanly instead of planting such a file.  The mode is read by the
+# kernel as a 16-bit umode_t, so the low bits the mask tests are the ones that count.  The
+# rule is the same everywhere (a filter sees numbers, not which mount a path is on); a
+# nosuid mount would stop such a file only inside the sandbox, never on the host.
+# openat2 is not allowed (ENOSYS, as under a kernel without it; the C library falls back to
+# openat): its mode and flags sit in a struct behind a pointer, which no filter can read.
+# File capabilities need no rule: setting security.capability needs CAP_SETFCAP, which the
+# caps layer never leaves to the payload (EPERM), and a v3 capability written in a user
+# namespace is tied to that namespace's root, a host uid other than 0.
+allow open if a2 & 06000 == 0
+allow openat if a3 & 06000 == 0
+allow creat mkdir chmod fchmod mknod if a1 & 06000 == 0
+allow mkdirat fchmodat fchmodat2 mknodat if a2 & 06000 == 0
+errno(EPERM) open if a2 & 04000 == 04000
+errno(EPERM) open if a2 & 02000 == 02000
+errno(EPERM) openat if a3 & 04000 == 04000
+errno(EPERM) openat if a3 & 02000 == 02000
+errno(EPERM) creat mkdir chmod fchmod mknod if a1 & 04000 == 04000
+errno(EPERM) creat mkdir chmod fchmod mknod if a1 & 02000 == 02000
+errno(EPERM) mkdirat fchmodat fchmodat2 mknodat if a2 & 04000 == 04000
+errno(EPERM) mkdirat fchmodat fchmodat2 mknodat if a2 & 02000 == 02000
 
 group fds: duplicate and control file descriptors, pipes, polling
 allow dup dup2 dup3 fcntl pipe pipe2 ioctl

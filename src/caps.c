@@ -47,6 +47,11 @@ static int caps_payload(struct lm_sandbox *sb, struct lm_err *e)
 {
 	const struct lm_config *c = sb->c;
 	bool identity = keeps_identity(c);
+	/* Landlock and seccomp restrict a process only if it has no_new_privs or CAP_SYS_ADMIN in
+	 * its user namespace: with the nnp layer removed, sys_admin stays in the effective and
+	 * permitted sets (out of the bounding set) for them, and execve drops it. */
+	bool admin = !lm_layer_on(c, LM_LAYER_NNP) &&
+		     (lm_layer_on(c, LM_LAYER_LANDLOCK) || lm_layer_on(c, LM_LAYER_SECCOMP));
 	if (lm_layer_on(c, LM_LAYER_CAPS)) {
 		/* Securebits first: setting them needs CAP_SETPCAP, which we are about to drop. */
 		unsigned long bits =
@@ -75,6 +80,9 @@ static int caps_payload(struct lm_sandbox *sb, struct lm_err *e)
 			if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
 					 (unsigned)identity_caps[i]) < 0)
 				return lm_error(e, EINVAL, "caps", "capng_update");
+		if (admin &&
+		    capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_ADMIN) < 0)
+			return lm_error(e, EINVAL, "caps", "capng_update");
 		if (capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0)
 			return lm_error(e, errno ? errno : EPERM, "caps", "capng_apply");
 		/* Trust, then verify with the kernel's own answers (capget and prctl, not another
@@ -88,6 +96,8 @@ static int caps_payload(struct lm_sandbox *sb, struct lm_err *e)
 		uint32_t kept[2] = {0, 0};
 		for (size_t i = 0; identity && i < NIDENTITY; i++)
 			kept[identity_caps[i] / 32] |= 1u << (identity_caps[i] % 32);
+		if (admin)
+			kept[CAP_SYS_ADMIN / 32] |= 1u << (CAP_SYS_ADMIN % 32);
 		for (int i = 0; i < 2; i++)
 			if ((data[i].effective & ~kept[i]) || (data[i].permitted & ~kept[i]) ||
 			    data[i].inheritable)
@@ -110,6 +120,11 @@ static int caps_payload(struct lm_sandbox *sb, struct lm_err *e)
 			lm_verbose(c, "caps",
 				   "all capability sets empty (effective, permitted, inheritable, "
 				   "bounding, ambient); securebits locked");
+		if (admin)
+			lm_verbose(c, "caps",
+				   "without no_new_privs: sys_admin stays effective until execve "
+				   "(landlock and seccomp need it to restrict the payload), which "
+				   "drops it: it is in no bounding, inheritable or ambient set");
 	} else {
 		lm_verbose(
 		    c, "caps",

@@ -22,18 +22,27 @@
  * the kernel cannot enforce is refused (fail closed) and the profiles' own rules are degraded
  * to what it can (-v and `lamina explain` say what was left out).  The rules name paths inside
  * the sandbox, so init builds the ruleset once it has pivoted into the root: it opens each path
- * (O_PATH), adds it, and keeps only the ruleset's fd.  The payload then makes one call,
- * landlock_restrict_self, after no_new_privs and before seccomp; the fd is close-on-exec.  */
+ * (O_PATH, following a symlink only on a read-only mount: a rule never widens through a link
+ * the payload could have planted), adds it, and keeps only the ruleset's fd.  The payload then
+ * makes one call, landlock_restrict_self, after no_new_privs and before seccomp; the fd is
+ * close-on-exec.  */
 #include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -650,6 +659,78 @@ static const char *source_of(const struct plan_rule *r)
 	return r->cli ? "command line" : r->automatic ? "writable mount" : "profile";
 }
 
+/* ---- the stream protocols Landlock does not see ------------------------------------------------
+ * Landlock's port rules mediate TCP alone: a socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)
+ * connects to any port, and so would any other stream protocol behind AF_INET or AF_INET6
+ * (SCTP).  So while a port rule is in force the payload gets a filter of this layer's own,
+ * whatever the profile: an internet socket is a datagram or raw one, or a stream of protocol 0
+ * or TCP; any other socket() there is refused with EPROTONOSUPPORT (as on a kernel without
+ * the protocol), and so is the 32-bit socketcall(SOCKET), whose protocol lies behind a pointer.
+ * io_uring_setup is refused with EPERM: io_uring makes sockets without socket(2).  A filter of
+ * its own rather than a check of the profile's rules: it holds under every profile, with the
+ * seccomp layer removed, and it costs one small filter only where ports are restricted.  UDP is
+ * not concerned (Landlock has no UDP rule; the network namespace limits it). */
+#define SD_NR offsetof(struct seccomp_data, nr)
+#define SD_ARCH offsetof(struct seccomp_data, arch)
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SD_ARG(i) (offsetof(struct seccomp_data, args) + 8 * (i)) /* the low 32 bits: an int */
+#else
+#define SD_ARG(i) (offsetof(struct seccomp_data, args) + 8 * (i) + 4)
+#endif
+#define LD(off) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (off))
+#define JEQ(v, t, f) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (v), (t), (f))
+#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+#define X32_BIT 0x40000000u
+#define I386_SOCKETCALL 102
+#define I386_SOCKET 359
+#define I386_IO_URING_SETUP 425
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#else
+#error "landlock: the stream-protocol filter needs this architecture's AUDIT_ARCH"
+#endif
+
+static const struct sock_filter stream_filter[] = {
+    /* 0 */ LD(SD_ARCH),
+    /* 1 */ JEQ(NATIVE_ARCH, 0, 7),
+    /* 2 */ LD(SD_NR),
+    /* 3 */ JEQ(__NR_socket, 15, 0),
+    /* 4 */ JEQ(X32_BIT | __NR_socket, 14, 0),
+    /* 5 */ JEQ(__NR_io_uring_setup, 1, 0),
+    /* 6 */ JEQ(X32_BIT | __NR_io_uring_setup, 0, 1),
+    /* 7 */ RET(SECCOMP_RET_ERRNO | EPERM),
+    /* 8 */ RET(SECCOMP_RET_ALLOW),
+    /* 9: i386 (the 32-bit entry of an x86_64 kernel); any other architecture is one this
+     * filter cannot tell a socket in: the process is killed */
+    /* 9 */ JEQ(AUDIT_ARCH_I386, 1, 0),
+    /* 10 */ RET(SECCOMP_RET_KILL_PROCESS),
+    /* 11 */ LD(SD_NR),
+    /* 12 */ JEQ(I386_SOCKET, 6, 0),
+    /* 13 */ JEQ(I386_IO_URING_SETUP, 0, 1),
+    /* 14 */ RET(SECCOMP_RET_ERRNO | EPERM),
+    /* 15 */ JEQ(I386_SOCKETCALL, 0, 2),
+    /* 16 */ LD(SD_ARG(0)),
+    /* 17 */ JEQ(1 /* SYS_SOCKET */, 12, 0),
+    /* 18 */ RET(SECCOMP_RET_ALLOW),
+    /* 19: socket(domain, type, protocol) */
+    /* 19 */ LD(SD_ARG(0)),
+    /* 20 */ JEQ(AF_INET, 1, 0),
+    /* 21 */ JEQ(AF_INET6, 0, 9),
+    /* 22 */ LD(SD_ARG(1)),
+    /* 23 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf), /* the type without its flags */
+    /* 24 */ JEQ(SOCK_DGRAM, 6, 0),
+    /* 25 */ JEQ(SOCK_RAW, 5, 0),
+    /* 26 */ JEQ(SOCK_STREAM, 0, 3),
+    /* 27 */ LD(SD_ARG(2)),
+    /* 28 */ JEQ(0, 2, 0),
+    /* 29 */ JEQ(IPPROTO_TCP, 1, 0),
+    /* 30 */ RET(SECCOMP_RET_ERRNO | EPROTONOSUPPORT),
+    /* 31 */ RET(SECCOMP_RET_ALLOW),
+};
+
 /* ---- the launch ------------------------------------------------------------------------------ */
 /* Planned in the supervisor, inherited by init (which builds the ruleset) and the payload. */
 static struct plan plan;
@@ -695,12 +776,105 @@ static int landlock_prepare(struct lm_sandbox *sb, struct lm_err *e)
 	return 0;
 }
 
-/* A path inside the sandbox (the root is the sandbox's own by now); no magic link: a rule
- * names a place in the tree, not an fd of some process. */
-static int open_inside(const char *path)
+/* Where a rule's path leads.  A symlink met on the way is followed only where the payload
+ * cannot have made it: in a directory on a read-only mount of the sandbox (lamina's root,
+ * whose /bin and /lib* lead into /usr on merged-usr hosts, /usr, /dev's nodes, --ro-bind).  A
+ * symlink in a directory on a writable mount (a bind, a tmpfs, HOME) may have been planted by
+ * this tenant in an earlier run: a narrow rule would widen to wherever it points, another
+ * writable bind or the whole root, so the rule is refused instead. */
+struct rule_target {
+	char real[PATH_MAX]; /* the path reached, without symlinks */
+	/* the symlink refused (on a writable mount), when that is why it failed */
+	char link[PATH_MAX + NAME_MAX + 2];
+};
+
+/* Opens PATH (absolute) component by component, O_PATH, as above; -1 with errno (ELOOP with
+ * t->link set: a symlink on a writable mount). */
+static int open_rule_path(const char *path, struct rule_target *t)
 {
-	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS};
-	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+	char todo[PATH_MAX];
+	unsigned links = 0;
+	if (strlen(path) >= sizeof todo)
+		return errno = ENAMETOOLONG, -1;
+	strcpy(todo, path);
+	strcpy(t->real, "/");
+	t->link[0] = 0;
+	cleanup_close int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	const char *p = todo;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return lm_steal_fd(&dir);
+		const char *q = strchrnul(p, '/');
+		size_t l = (size_t)(q - p), rl = strlen(t->real);
+		char comp[NAME_MAX + 1];
+		if (l > NAME_MAX)
+			return errno = ENAMETOOLONG, -1;
+		memcpy(comp, p, l);
+		comp[l] = 0;
+		p = q;
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			/* only from a symlink's target: the path reached so far holds no symlink,
+			 * so its parent is the lexical one */
+			char *s = strrchr(t->real, '/');
+			s[s == t->real] = 0;
+			struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+					       .resolve = RESOLVE_NO_SYMLINKS};
+			int d = (int)syscall(SYS_openat2, AT_FDCWD, t->real, &how, sizeof how);
+			if (d < 0)
+				return -1;
+			lm_closep(&dir);
+			dir = d;
+			continue;
+		}
+		cleanup_close int fd = openat(dir, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return -1;
+		if (rl + 1 + l >= sizeof t->real)
+			return errno = ENAMETOOLONG, -1;
+		if (!S_ISLNK(st.st_mode)) {
+			snprintf(t->real + rl, sizeof t->real - rl, "%s%s", rl > 1 ? "/" : "",
+				 comp);
+			lm_closep(&dir);
+			dir = lm_steal_fd(&fd);
+			continue;
+		}
+		struct statvfs vfs;
+		if (fstatvfs(dir, &vfs) < 0)
+			return -1;
+		if (!(vfs.f_flag & ST_RDONLY)) {
+			snprintf(t->link, sizeof t->link, "%s%s%s", t->real, rl > 1 ? "/" : "",
+				 comp);
+			return errno = ELOOP, -1;
+		}
+		char target[PATH_MAX];
+		ssize_t n = readlinkat(fd, "", target, sizeof target - 1);
+		if (n < 0)
+			return -1;
+		target[n] = 0;
+		size_t rest = strlen(p);
+		if (++links > 40 || (size_t)n + 1 + rest >= sizeof todo)
+			return errno = ELOOP, -1;
+		/* the target, then what was left of the path (p points into todo) */
+		memmove(todo + n + 1, p, rest + 1);
+		memcpy(todo, target, (size_t)n);
+		todo[n] = '/';
+		p = todo;
+		if (target[0] == '/') {
+			int d = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (d < 0)
+				return -1;
+			lm_closep(&dir);
+			dir = d;
+			strcpy(t->real, "/");
+		}
+	}
 }
 
 static int add_path_rule(int rs, int fd, uint64_t access)
@@ -727,7 +901,13 @@ static int landlock_init(struct lm_sandbox *sb, struct lm_err *e)
 		const struct plan_rule *r = &plan.paths[i];
 		if (!r->access)
 			continue;
-		cleanup_close int fd = open_inside(r->path);
+		struct rule_target t;
+		cleanup_close int fd = open_rule_path(r->path, &t);
+		if (fd < 0 && t.link[0])
+			return lm_error(e, 0, L,
+					"%s (%s rule): %s is a symlink on a writable mount (the "
+					"payload may have made it): refused; name the real path",
+					r->path, source_of(r), t.link);
 		if (fd < 0 && r->cli)
 			return lm_error(e, errno, L, "%s: in the sandbox", r->path);
 		if (fd < 0) {
@@ -748,8 +928,9 @@ static int landlock_init(struct lm_sandbox *sb, struct lm_err *e)
 		if (add_path_rule(rs, fd, access) < 0)
 			return lm_error(e, errno, L, "adding the rule for %s", r->path);
 		applied_paths++;
-		lm_verbose(c, L, "%s: %s (%s)", r->path, rights_str(buf, sizeof buf, access),
-			   source_of(r));
+		bool moved = strcmp(t.real, r->path) != 0;
+		lm_verbose(c, L, "%s%s%s: %s (%s)", r->path, moved ? " -> " : "",
+			   moved ? t.real : "", rights_str(buf, sizeof buf, access), source_of(r));
 	}
 	/* The files the caller gave as stdin, stdout and stderr stay reopenable
 	 * (/dev/stdout, /proc/self/fd/1) with the modes they were given: the payload holds
@@ -798,7 +979,19 @@ static int landlock_payload(struct lm_sandbox *sb, struct lm_err *e)
 	}
 	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		return lm_error(e, errno, L, "landlock_restrict_self%s",
-				errno == EPERM ? " (it needs no_new_privs)" : "");
+				errno == EPERM ? " (it needs no_new_privs or CAP_SYS_ADMIN)" : "");
+	if (plan.net) {
+		struct sock_fprog prog = {.len = sizeof stream_filter / sizeof stream_filter[0],
+					  .filter = (struct sock_filter *)stream_filter};
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			return lm_error(
+			    e, errno, L,
+			    "loading the filter that refuses stream protocols other than "
+			    "TCP (port rules cover TCP only)");
+		lm_verbose(c, L,
+			   "TCP port rules in force: other internet stream protocols (MPTCP, "
+			   "SCTP) and io_uring refused");
+	}
 	char s[64];
 	lm_verbose(c, L, "restricted (ABI %d): %u path rule%s%s, %zu TCP port%s%s, scoped: %s",
 		   plan.abi, applied_paths, applied_paths == 1 ? "" : "s",
@@ -876,6 +1069,11 @@ static void landlock_explain(FILE *out, const struct lm_config *c, const struct 
 			ports_str(buf, sizeof buf, c, NET_BIND_TCP));
 		fprintf(out, "connect only to %s\n",
 			ports_str(buf, sizeof buf, c, NET_CONNECT_TCP));
+		fprintf(out,
+			"    the rules see TCP only: other internet stream protocols (MPTCP, "
+			"SCTP) and io_uring are refused\n    by a filter of this layer's own, "
+			"whatever the profile; UDP is not limited (the default\n    --net none "
+			"gives only lo)\n");
 	} else {
 		fprintf(out, "  TCP: no port rules: bind and connect not restricted by this layer "
 			     "(--allow-bind, --allow-connect)\n");

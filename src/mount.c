@@ -153,10 +153,17 @@ static uint64_t default_tmpfs_size(const struct lm_config *c)
 		uint64_t quarter = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 4 : 0;
 		size = quarter && quarter < (1ull << 30) ? quarter & ~4095ull : 1ull << 30;
 	}
-	/* Under a memory limit, at most what the resources layer gives lamina's scratch: a tmpfs
-	 * filled to the cgroup's limit would make the OOM killer end the sandbox's processes one
-	 * by one, where ENOSPC is the better answer. */
+	/* Under a memory limit, at most what the resources layer gives lamina's scratch, shared
+	 * by the scratch tmpfs and each --tmpfs without size=: tmpfs filled to the cgroup's limit
+	 * would make the OOM killer end the sandbox's processes one by one, where ENOSPC is the
+	 * better answer. */
 	uint64_t cap = lm_resources_scratch_size(c);
+	if (cap) {
+		uint64_t shares = 1;
+		for (size_t i = 0; i < c->nmounts; i++)
+			shares += c->mounts[i].kind == LM_MOUNT_TMPFS && !c->mounts[i].size;
+		cap = cap / shares > 4096 ? (cap / shares) & ~4095ull : 4096;
+	}
 	return cap && cap < size ? cap : size;
 }
 
@@ -312,12 +319,36 @@ static int attach_here(int src, int dir, const char *name, bool create, bool wan
 	return 0;
 }
 
+static const char *kind_noun(mode_t mode)
+{
+	return S_ISDIR(mode)			? "directory"
+	       : S_ISCHR(mode) || S_ISBLK(mode) ? "device"
+	       : S_ISSOCK(mode)			? "socket"
+	       : S_ISFIFO(mode)			? "FIFO"
+						: "file";
+}
+
+/* m: the user's mount, named in the error (NULL for lamina's own). */
 static int attach_in(struct build *b, int src, int root, const char *dst, bool want_file,
-		     struct lm_err *e)
+		     const struct lm_mount *m, struct lm_err *e)
 {
 	cleanup_close int t = resolve_in(b, root, dst, true, want_file, e);
 	if (t < 0)
 		return -1;
+	/* The kernel answers a directory mounted on a non-directory (or the reverse) with a bare
+	 * EINVAL; say which of the two is what. */
+	struct stat ss, ds;
+	if (fstat(src, &ss) == 0 && fstat(t, &ds) == 0 &&
+	    !S_ISDIR(ss.st_mode) != !S_ISDIR(ds.st_mode)) {
+		if (m)
+			return lm_error(e, 0, L,
+					"%s %s %s: the source is a %s and the destination a %s",
+					lm_mount_option(m), m->src, m->dst, kind_noun(ss.st_mode),
+					kind_noun(ds.st_mode));
+		return lm_error(e, 0, L,
+				"attaching %s: the source is a %s and the destination a %s", dst,
+				kind_noun(ss.st_mode), kind_noun(ds.st_mode));
+	}
 	if (move_mount(src, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return lm_error(e, errno, L, "attaching %s", dst);
 	return 0;
@@ -326,14 +357,15 @@ static int attach_in(struct build *b, int src, int root, const char *dst, bool w
 /* Attach the detached mount src onto dst (resolved safely beneath root). */
 static int attach(int src, int root, const char *dst, bool want_file, struct lm_err *e)
 {
-	return attach_in(NULL, src, root, dst, want_file, e);
+	return attach_in(NULL, src, root, dst, want_file, NULL, e);
 }
 
 /* A user's mount onto dst: as attach, with missing mount points made on a scratch layer where
  * their directory is read-only. */
-static int attach_user(struct build *b, int src, const char *dst, bool want_file, struct lm_err *e)
+static int attach_user(struct build *b, int src, const char *dst, bool want_file,
+		       const struct lm_mount *m, struct lm_err *e)
 {
-	return attach_in(b, src, b->root, dst, want_file, e);
+	return attach_in(b, src, b->root, dst, want_file, m, e);
 }
 
 /* A new tmpfs holding DIR's entries bound back (directories and files as recursive binds of
@@ -635,8 +667,8 @@ static int build_dev(const struct lm_config *c, int root, int shm, bool *own_fs,
 	 * Landlock rules expect them.  Without that namespace (demo only) there are none of its
 	 * own to show, and the host's may not be mounted from here. */
 	if (lm_layer_on(c, LM_LAYER_NAMESPACES)) {
-		mq = new_fs("mqueue", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			    e);
+		mq = new_fs("mqueue", NULL,
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, e);
 		if (mq < 0 || attach_here(mq, dev, "mqueue", true, false, e) < 0)
 			goto fail;
 	}
@@ -759,8 +791,8 @@ static int mount_tmpfs(struct build *b, const struct lm_mount *m, struct lm_err 
 {
 	char mode[8], size[24];
 	snprintf(mode, sizeof mode, "%o", m->mode_set ? m->mode : 0755u);
-	const char *const opts[] = {"mode", mode, "size", size_option(b->c, size, sizeof size, m->size),
-				    NULL};
+	const char *const opts[] = {"mode", mode, "size",
+				    size_option(b->c, size, sizeof size, m->size), NULL};
 	cleanup_close int fd = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, e);
 	if (fd < 0)
 		return -1;
@@ -787,7 +819,7 @@ static int mount_bind(struct build *b, const struct lm_mount *m, int fd, struct 
 			 (m->kind == LM_MOUNT_RO_BIND ? MOUNT_ATTR_RDONLY : 0);
 	if (!b->c->caller_is_root && set_attr(fd, attrs, true, m->src, e) < 0)
 		return -1;
-	if (attach_user(b, fd, m->dst, !S_ISDIR(st.st_mode), e) < 0)
+	if (attach_user(b, fd, m->dst, !S_ISDIR(st.st_mode), m, e) < 0)
 		return -1;
 	lm_verbose(b->c, L, "%s %s -> %s", lm_mount_option(m) + 2, m->src, m->dst);
 	return 0;
@@ -841,7 +873,7 @@ static int mount_file(struct build *b, const struct lm_mount *m, struct lm_err *
 	cleanup_close int t = clone_attr(
 	    sc, name, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->rdonly ? MOUNT_ATTR_RDONLY : 0),
 	    m->dst, e);
-	if (t < 0 || attach_user(b, t, m->dst, true, e) < 0)
+	if (t < 0 || attach_user(b, t, m->dst, true, m, e) < 0)
 		return -1;
 	lm_verbose(b->c, L, "%s: %zu bytes from fd %s at %s%s", opt + 2, m->len, m->src, m->dst,
 		   m->rdonly ? " (read-only)" : "");
@@ -899,7 +931,7 @@ static int mount_overlay(struct build *b, const struct lm_mount *m, int lower, i
 	cleanup_close int mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (mnt < 0)
 		return lm_error(e, errno, L, "--overlay %s %s", m->src, m->dst);
-	if (attach_user(b, mnt, m->dst, false, e) < 0)
+	if (attach_user(b, mnt, m->dst, false, m, e) < 0)
 		return -1;
 	lm_verbose(b->c, L, "overlay %s -> %s, changes %s%s", m->src, m->dst,
 		   m->upper ? "kept in " : "in a private tmpfs", m->upper ? m->upper : "");
@@ -1173,7 +1205,7 @@ static int make_home(struct build *b, struct lm_err *e)
 		 * planted there, no walk needed. */
 		bool own = !c->rootfs && !strchr(rel, '/') && mkdirat(b->root, rel, 0755) == 0;
 		if (own ? attach_here(t, b->root, rel, false, false, e) < 0
-			: attach_user(b, t, home, false, e) < 0) {
+			: attach_user(b, t, home, false, NULL, e) < 0) {
 			size_t l = strlen(e->msg);
 			snprintf(e->msg + l, sizeof e->msg - l,
 				 " (HOME: choose another with --setenv HOME DIR, or bind one)");
@@ -1423,8 +1455,8 @@ static int mount_init(struct lm_sandbox *sb, struct lm_err *e)
 			lm_error(e, errno, L, "creating the root's directories");
 			goto out;
 		}
-		if (set_attr(plan.usr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
-			     "/usr", e) < 0 ||
+		if (set_attr(plan.usr, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+			     true, "/usr", e) < 0 ||
 		    attach_here(plan.usr, root, "usr", false, false, e) < 0)
 			goto out;
 		for (int i = 0; top_entries[i]; i++) {
@@ -1435,7 +1467,8 @@ static int mount_init(struct lm_sandbox *sb, struct lm_err *e)
 					     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 						 MOUNT_ATTR_NODEV,
 					     true, path, e) < 0 ||
-				    attach_here(plan.top[i], root, top_entries[i], true, false, e) < 0)
+				    attach_here(plan.top[i], root, top_entries[i], true, false, e) <
+					0)
 					goto out;
 				continue;
 			}
@@ -1611,7 +1644,7 @@ static char *normalize_dst(const char *dst)
 }
 
 /* Mounts that make no sense are refused: over the sandbox's root, over its /proc (or below
- * it), over /dev as a whole (except as --dev-bind). */
+ * it), on or beneath lamina's own trees in /dev, over /dev as a whole (except as --dev-bind). */
 static int check_user_dst(const char *opt, enum lm_mount_kind k, const char *dst, struct lm_err *e)
 {
 	if (!strcmp(dst, "/"))
@@ -1625,6 +1658,23 @@ static int check_user_dst(const char *opt, enum lm_mount_kind k, const char *dst
 		    "%s %s: /proc is the sandbox's own (its pid namespace's, the host's "
 		    "dangerous parts masked); nothing is mounted over it",
 		    opt, dst);
+	/* lamina's own trees in /dev: the terminal's ptys and their multiplexer, the IPC
+	 * namespace's message queues, the bounded shared memory (a tmpfs of another size may
+	 * replace it).  Single devices may still be bound into /dev. */
+	static const struct {
+		const char *dir, *what;
+	} own_dev[] = {
+	    {"/dev/pts", "the sandbox's own devpts (its terminal's ptys)"},
+	    {"/dev/ptmx", "the sandbox's pty multiplexer (pts/ptmx)"},
+	    {"/dev/mqueue", "the sandbox's IPC namespace's message queues"},
+	    {"/dev/shm", "the sandbox's shared memory (--tmpfs /dev/shm:size=SIZE resizes it)"},
+	};
+	for (size_t i = 0; i < sizeof own_dev / sizeof own_dev[0]; i++)
+		if (path_under(dst, own_dev[i].dir) &&
+		    !(k == LM_MOUNT_TMPFS && !strcmp(dst, "/dev/shm")))
+			return lm_error(e, 0, L,
+					"%s %s: %s is %s; nothing is mounted on or beneath it", opt,
+					dst, own_dev[i].dir, own_dev[i].what);
 	if (!strcmp(dst, "/dev") && k != LM_MOUNT_DEV_BIND)
 		return lm_error(e, 0, L,
 				"%s /dev: lamina builds /dev; bind single devices into it "
@@ -1790,7 +1840,8 @@ static int set_chdir(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 	const char *v = a->argv[0];
 	if (v[0] != '/' || strlen(v) >= 4096)
 		return lm_error(e, 0, "chdir",
-				"%s '%.80s' must be an absolute path inside the sandbox", a->name, v);
+				"%s '%.80s' must be an absolute path inside the sandbox", a->name,
+				v);
 	return set_path(&c->chdir, a, e);
 }
 

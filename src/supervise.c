@@ -9,6 +9,7 @@
 #include "pty.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -71,6 +73,24 @@ static void ctl_drain(struct lm_sandbox *sb, int ctl, bool *open, int *listener,
 			sb->exit = m.u.exit;
 		}
 	}
+}
+
+/* PROGRAM was not found in the sandbox, but a relative PROGRAM (or a bare name) names a file in
+ * the caller's current directory: the sandbox's working directory is its own (/ or --chdir),
+ * which is easy to forget.  Say so, and how to bring the directory in. */
+static void hint_caller_cwd(const struct lm_config *c, struct lm_err *e)
+{
+	const char *prog = c->argv ? c->argv[0] : NULL;
+	struct stat st;
+	if (e->exit_code != LM_EXIT_NOTFOUND || !prog || !prog[0] || prog[0] == '/' ||
+	    fstatat(AT_FDCWD, prog, &st, 0) < 0 || S_ISDIR(st.st_mode))
+		return;
+	bool bare = !strchr(prog, '/');
+	size_t n = strlen(e->msg);
+	snprintf(e->msg + n, sizeof e->msg - n,
+		 " (%s%s is in your current directory, which is not in the sandbox: bind it, as "
+		 "in --ro-bind \"$PWD\" /w --chdir /w%s%s)",
+		 bare ? "./" : "", prog, bare ? ", and run ./" : "", bare ? prog : "");
 }
 
 /* The sandbox's init, killed and reaped when a failure ends the launch early. */
@@ -282,6 +302,7 @@ int lm_run(struct lm_config *c, struct lm_err *e)
 		e->exit_code = errmsg.code;
 		e->errnum = errmsg.errnum;
 		snprintf(e->msg, sizeof e->msg, "%s", errmsg.msg);
+		hint_caller_cwd(c, e);
 		goto restore;
 	}
 	if (payload_status >= 0) {

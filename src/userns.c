@@ -559,6 +559,85 @@ static bool both_exist(uint64_t uid, uint64_t gid, uint64_t count)
 	       ids_exist("/proc/self/gid_map", gid, count);
 }
 
+/* The first id of lo..hi that a host account's file names: FILE's third field (passwd, group),
+ * or -1. */
+static int64_t account_in(const char *file, uint64_t lo, uint64_t hi, char *who, size_t wn)
+{
+	cleanup_free char *text = read_small(AT_FDCWD, file, 64u << 20);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b || b[1] < '0' || b[1] > '9')
+			continue;
+		uint64_t id = strtoull(b + 1, NULL, 10);
+		if (id >= lo && id <= hi) {
+			snprintf(who, wn, "%.*s", (int)(a - line), line);
+			return (int64_t)id;
+		}
+	}
+	return -1;
+}
+
+/* A subordinate range of FILE (subuid, subgid) that overlaps lo..hi and is not root's. */
+static bool others_subids(const char *file, uint64_t lo, uint64_t hi, char *who, size_t wn)
+{
+	cleanup_free char *text = read_small(AT_FDCWD, file, 64u << 20);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			continue;
+		*a = 0;
+		uint64_t start = strtoull(a + 1, NULL, 10), count = strtoull(b + 1, NULL, 10);
+		if (!count || !strcmp(line, "root") || !strcmp(line, "0") || start > hi ||
+		    start + count - 1 < lo)
+			continue;
+		snprintf(who, wn, "%s", line);
+		return true;
+	}
+	return false;
+}
+
+/* --userns-range: the range's first id owns the sandbox's user namespace, and every id of it
+ * acts for the sandbox on the host.  A range that holds a host account's id (login.defs' user
+ * and system ids, /etc/passwd, /etc/group) or another user's subordinate range would let that
+ * account enter, signal or own the sandbox's files: refused.  Root's own subordinate ranges
+ * are the usual choice and are allowed. */
+static int range_is_free(uint64_t lo, uint64_t count, struct lm_err *e)
+{
+	uint64_t hi = lo + count - 1;
+	cleanup_free char *defs = read_small(AT_FDCWD, "/etc/login.defs", 1u << 20);
+	static const char *const keys[] = {"UID_MAX", "GID_MAX"};
+	uint64_t v[] = {60000, 60000};
+	defs_values(defs, keys, v, 2);
+	uint64_t accounts = v[0] > v[1] ? v[0] : v[1];
+	char who[128];
+	int64_t id;
+	if (lo <= accounts)
+		return lm_error(e, 0, L,
+				"--userns-range %llu:%llu holds the host's account ids (0-%llu, "
+				"login.defs' UID_MAX/GID_MAX): choose a range above them",
+				(unsigned long long)lo, (unsigned long long)count,
+				(unsigned long long)accounts);
+	if ((id = account_in("/etc/passwd", lo, hi, who, sizeof who)) >= 0 ||
+	    (id = account_in("/etc/group", lo, hi, who, sizeof who)) >= 0)
+		return lm_error(e, 0, L,
+				"--userns-range %llu:%llu holds id %lld of the host's account '%s': "
+				"choose a range without it",
+				(unsigned long long)lo, (unsigned long long)count, (long long)id, who);
+	if (others_subids("/etc/subuid", lo, hi, who, sizeof who) ||
+	    others_subids("/etc/subgid", lo, hi, who, sizeof who))
+		return lm_error(e, 0, L,
+				"--userns-range %llu:%llu overlaps the subordinate ids of '%s' "
+				"(/etc/subuid, /etc/subgid): choose a range of root's own or none's",
+				(unsigned long long)lo, (unsigned long long)count, who);
+	return 0;
+}
+
 static int userns_prepare(struct lm_sandbox *sb, struct lm_err *e)
 {
 	struct lm_config *c = sb->c;
@@ -592,6 +671,8 @@ static int userns_prepare(struct lm_sandbox *sb, struct lm_err *e)
 		count = c->range_count;
 		if (!both_exist(base, base, count))
 			return ids_missing(base, count, "--userns-range", e);
+		if (range_is_free(base, count, e) < 0)
+			return -1;
 	} else {
 		/* Whether the pool's ids exist here (root inside another user namespace may lack
 		 * them) is asked only when something fails: the clone (clone_error), or the state

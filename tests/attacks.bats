@@ -327,6 +327,29 @@ serve() {
 	escapes default seccomp kern-personality
 }
 
+# Report mode carries out kill rules from the supervisor: no disposition the payload sets, even
+# one that changes while the supervisor decides, may let the process live past the call.
+@test "seccomp-kill-race: a SIGSYS handler toggled by a thread never survives a kill rule under --report (SIGKILL, every time); twin; escapes without seccomp" {
+	local n=300
+	attack default --report -- seccomp-kill-race $n
+	assert_output "blocked SIGKILL $n of $n processes killed at iopl(3), SIGSYS handler toggled"
+	assert_success
+	# every attempt reported by name, with the rule
+	[ "$(grep -cE '^lamina: seccomp: killed pid [0-9]+ at iopl\(3\): rule .*default\.profile:[0-9]+$' <<<"$stderr")" = $n ]
+	# without report mode the kernel kills (SIGSYS)
+	attack default -- seccomp-kill-race $n
+	assert_output "blocked SIGSYS $n of $n processes killed at iopl(3), SIGSYS handler toggled"
+	# twin: the same thread, an allowed call, every process lives
+	attack default --report -- seccomp-kill-race --twin
+	assert_output --regexp '^ok getpid\(\) in 100 processes'
+	assert_success
+	# twin: the call alone (no handler games) is killed and reported by name
+	attack default --report -- priv-iopl
+	assert_output "blocked SIGKILL killed by the signal"
+	assert_stderr --regexp '^lamina: seccomp: killed pid [0-9]+ at iopl\(3\): rule .*default\.profile:[0-9]+$'
+	escapes default seccomp seccomp-kill-race 20
+}
+
 # ---- ptrace and process_vm_readv ------------------------------------------------------------------
 
 @test "ptrace-init: EPERM by seccomp, and by the kernel behind it; twin: tracing its own child works without seccomp" {
@@ -493,7 +516,8 @@ tty_drive() {
 	assert_line "exit 0"
 	assert_line "ldisc same"
 	assert_line "terminal works"
-	tty_drive tty-setd -p hosting
+	# shellcheck disable=SC2046
+	tty_drive tty-setd -p hosting $(hosting_nocg)
 	[[ "$verdict" =~ ^blocked\ OWNPTY\  ]]
 	assert_line "ldisc same"
 	tty_drive tty-setd --twin
@@ -672,6 +696,55 @@ strict_stdfd() { # NAME CALL
 	blocked hosting EROFS fs-write-usr
 	twin default fs-write-usr
 	without_seccomp default EROFS fs-write-usr
+}
+
+SETUID_BLOCKED='blocked EPERM,ENOSYS chmod=EPERM fchmod=EPERM fchmodat=EPERM fchmodat2=EPERM open=EPERM openat=EPERM openat2=ENOSYS creat=EPERM mknod=EPERM mknodat=EPERM mkdir=EPERM mkdirat=EPERM'
+
+@test "fs-setuid: no call makes a set-user-ID/set-group-ID file (EPERM; openat2 ENOSYS); twin 0755/0644 work; escapes without seccomp" {
+	local p
+	for p in default build hosting stdio; do
+		attack "$p" -- fs-setuid
+		assert_output "$SETUID_BLOCKED"
+		assert_success
+	done
+	attack default -- fs-setuid --twin
+	assert_output "ok chmod=ok fchmod=ok fchmodat=ok fchmodat2=ok open=ok openat=ok creat=ok mknod=ok mknodat=ok mkdir=ok mkdirat=ok"
+	assert_success
+	escapes default seccomp fs-setuid
+	# the calls that set the bits, the kernel keeping them (mkdir drops them by itself)
+	assert_output "escaped chmod=set fchmod=set fchmodat=set fchmodat2=set open=set openat=set openat2=set creat=set mknod=set mknodat=set mkdir=cleared mkdirat=cleared"
+	# explain and check tell it
+	run --separate-stderr "$LAMINA" explain build
+	assert_success
+	assert_line --partial "[no-setuid] no set-user-ID or set-group-ID file is made"
+	assert_line "    errno(EPERM) chmod if a1 & 04000 == 04000"
+	assert_line "    errno(EPERM) openat if a3 & 02000 == 02000"
+	refute_line --regexp "allow .*openat2"
+}
+
+@test "fs-setuid: nothing set-user-ID lands on the host through a writable bind (bind, dev-bind, bind-try, overlay-upper); twin: chmod 0755 lands" {
+	make_scratch
+	local owner kind
+	mkdir "$SCRATCH/w" "$SCRATCH/o"
+	# as root the bind is idmapped to the tree's owner: a user other than root
+	if is_root; then chown 4242:4242 "$SCRATCH/w" "$SCRATCH/o"; fi
+	owner=$(stat -c %u "$SCRATCH/w")
+	for kind in --bind --dev-bind --bind-try; do
+		attack build "$kind" "$SCRATCH/w" /src -- fs-setuid /src
+		assert_output "$SETUID_BLOCKED"
+		assert_success
+	done
+	attack build --overlay /usr/share/doc /src --overlay-upper "$SCRATCH/o" -- fs-setuid /src
+	assert_output "$SETUID_BLOCKED"
+	run --separate-stderr "$LAMINA" run -p build --bind "$SCRATCH/w" /src -- /bin/sh -c 'cp /bin/true /src/suid; chmod 6755 /src/suid; echo "chmod=$?"; chmod u+s,g+s /src/suid; echo "chmod=$?"'
+	assert_output $'chmod=1\nchmod=1'
+	assert_stderr --partial "Operation not permitted"
+	[ -z "$(find "$SCRATCH/w" "$SCRATCH/o" -perm /6000)" ]
+	# twin: the same copy made executable lands, as the tree's owner, mode 0755
+	run --separate-stderr "$LAMINA" run -p build --bind "$SCRATCH/w" /src -- /bin/sh -c 'chmod 0755 /src/suid'
+	assert_success
+	[ "$(stat -c %a:%u "$SCRATCH/w/suid")" = "755:$owner" ]
+	teardown_scratch
 }
 
 # ---- /dev ------------------------------------------------------------------------------------------------
@@ -858,6 +931,35 @@ escapes_with() {
 	escapes_with landlock --bind "$d" /data --allow-write /tmp -- landlock-write /data
 	run ls -A "$d"
 	assert_output "" # the attack removed what it wrote
+}
+
+@test "landlock-write: a symlink planted in a persistent writable bind cannot widen --allow-write onto another bind (launch refused, 125); twin: a real directory there, the other bind EACCES" {
+	local d=$BATS_TEST_TMPDIR/bind s=$BATS_TEST_TMPDIR/secrets
+	mkdir "$d" "$s"
+	chmod 777 "$d" "$s" # as root the payload is host uid 65534
+	# the tenant's earlier run plants /data/uploads -> /
+	run --separate-stderr "$LAMINA" run --bind "$d" /data -- /bin/ln -s / /data/uploads
+	assert_success
+	attack default --bind "$d" /data --bind "$s" /secrets --allow-write /data/uploads -- landlock-write /secrets
+	assert_failure 125
+	refute_output --partial escaped
+	assert_one_error_line
+	assert_stderr --partial "landlock: /data/uploads (command line rule): /data/uploads is a symlink on a writable mount"
+	run ls -A "$s"
+	assert_output ""
+	# twin: a real directory at /data/uploads: the other bind EACCES, /data/uploads written
+	rm "$d/uploads"
+	mkdir "$d/uploads"
+	chmod 777 "$d/uploads"
+	attack default --bind "$d" /data --bind "$s" /secrets --allow-write /data/uploads -- landlock-write /secrets
+	assert_output --regexp '^blocked EACCES create /secrets/'
+	assert_success
+	# the same write where --allow-write points gets through (the program calls that "escaped")
+	attack default --bind "$d" /data --bind "$s" /secrets --allow-write /data/uploads -- landlock-write /data/uploads
+	assert_output --regexp '^escaped '
+	assert_failure 1
+	run ls -A "$s"
+	assert_output ""
 }
 
 @test "landlock-connect: a host TCP port --allow-connect does not name EACCES under --share-net; twin connects to a named one; escapes without landlock" {

@@ -85,6 +85,19 @@ expect_error() {
 	assert_output script-ran
 }
 
+@test "bad input: a program found only in the caller's current directory: 127 with the hint to bind it" {
+	cp /bin/true "$SCRATCH/prog" && chmod 755 "$SCRATCH/prog"
+	cd "$SCRATCH"
+	local hint='is in your current directory, which is not in the sandbox: bind it, as in --ro-bind "$PWD" /w --chdir /w'
+	expect_error 127 "exec: ./prog: No such file or directory (./prog $hint)" run -p strict -- ./prog
+	expect_error 127 "exec: prog: command not found in the sandbox's PATH (./prog $hint, and run ./prog)" run -- prog
+	# twins: no hint for what the caller's directory lacks too, and the hint's way works
+	expect_error 127 "exec: ./missing: No such file or directory" run -- ./missing
+	[[ "$stderr" != *"current directory"* ]]
+	run --separate-stderr lm --ro-bind "$PWD" /w --chdir /w -- ./prog
+	assert_success
+}
+
 @test "bad input: profiles (missing, broken) name FILE:LINE and exit 125" {
 	expect_error 125 "no-such-profile" run -p no-such-profile -- /bin/true
 	printf 'this is not a directive\n' > "$SCRATCH/broken.profile"

@@ -196,6 +196,13 @@ demo_leftovers() {
 	assert_success
 	after=$(demo_leftovers)
 	[ "$before" = "$after" ]
+	# a SIGKILLed sandbox's processes go with its pid namespace, which the kernel tears down
+	# after lamina is reaped: give that a moment on a loaded machine
+	local i
+	for i in $(seq 300); do
+		pgrep -f -- "$ATTACK" >/dev/null || break
+		sleep 0.01
+	done
 	run pgrep -f -- "$ATTACK"
 	assert_failure 1
 }
@@ -232,6 +239,13 @@ demo_leftovers() {
 	assert_output --partial "lamina: demo: interrupted"
 	after=$(demo_leftovers)
 	[ "$before" = "$after" ]
+	# a SIGKILLed sandbox's processes go with its pid namespace, which the kernel tears down
+	# after lamina is reaped: give that a moment on a loaded machine
+	local i
+	for i in $(seq 300); do
+		pgrep -f -- "$ATTACK" >/dev/null || break
+		sleep 0.01
+	done
 	run pgrep -f -- "$ATTACK"
 	assert_failure 1
 }

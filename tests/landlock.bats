@@ -31,6 +31,7 @@ need_abi() {
 
 # Inside the sandbox: each OP:ARG tried, one line "OP ARG ok" or "OP ARG ERRNO-NAME".
 #   write:PATH  connect:PORT  bind:PORT  abstract:NAME  signal:PID  listen-abstract:NAME
+#   mptcp:PORT (an MPTCP connect)  sctp-stream: (the socket only)  io-uring: (io_uring_setup)
 TRY='
 import errno, os, socket, sys
 def attempt(op, arg):
@@ -44,6 +45,20 @@ def attempt(op, arg):
         else:
             s.connect(("127.0.0.1", int(arg)))
         s.close()
+    elif op == "mptcp":
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+        s.connect(("127.0.0.1", int(arg)))
+        s.close()
+    elif op == "sctp-stream":
+        socket.socket(socket.AF_INET6, socket.SOCK_STREAM, 132).close()
+    elif op == "io-uring":
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        params = ctypes.create_string_buffer(120)
+        fd = libc.syscall(425, 1, params)
+        if fd < 0:
+            raise OSError(ctypes.get_errno(), "io_uring_setup")
+        os.close(fd)
     elif op == "abstract":
         socket.socket(socket.AF_UNIX).connect("\0" + arg)
     elif op == "own-abstract":
@@ -188,6 +203,57 @@ while True:
 	assert_success
 }
 
+@test "a symlink planted in a writable bind does not widen a rule: --allow-write on it is refused (125, one line); a real directory there confines the write" {
+	need_abi 3
+	mkdir "$SCRATCH/secrets"
+	chmod 777 "$SCRATCH/secrets"
+	# an earlier run of the tenant plants the symlink in the persistent bind
+	run --separate-stderr "$LAMINA" run --bind "$SCRATCH/out" /out -- ln -s / /out/uploads
+	assert_success
+	ll_try --bind "$SCRATCH/out" /out --bind "$SCRATCH/secrets" /secrets --allow-write /out/uploads -- \
+		write:/secrets/x
+	assert_failure 125
+	refute_output --partial write
+	assert_one_error_line
+	assert_stderr "lamina: landlock: /out/uploads (command line rule): /out/uploads is a symlink on a writable mount (the payload may have made it): refused; name the real path"
+	[ ! -e "$SCRATCH/secrets/x" ]
+	# a symlink on the way to the rule's path alike, and a profile's rule (never left out)
+	ln -s /secrets "$SCRATCH/out/sub"
+	ll_try --bind "$SCRATCH/out" /out --bind "$SCRATCH/secrets" /secrets --allow-write /out/sub/dir -- write:/secrets/x
+	assert_failure 125
+	assert_stderr --partial "/out/sub/dir (command line rule): /out/sub is a symlink on a writable mount"
+	printf 'include default\nbind %s /out\nlandlock write /out/uploads\n' "$SCRATCH/out" >"$SCRATCH/p.profile"
+	ll_try -p "$SCRATCH/p.profile" --bind "$SCRATCH/secrets" /secrets -- write:/secrets/x
+	assert_failure 125
+	assert_one_error_line
+	assert_stderr --partial "/out/uploads (profile rule): /out/uploads is a symlink on a writable mount"
+	[ ! -e "$SCRATCH/secrets/x" ]
+	# twin: a real directory there; the write to the other bind EACCES, beneath it works
+	rm "$SCRATCH/out/uploads"
+	mkdir "$SCRATCH/out/uploads"
+	chmod 777 "$SCRATCH/out/uploads"
+	ll_try --bind "$SCRATCH/out" /out --bind "$SCRATCH/secrets" /secrets --allow-write /out/uploads -- \
+		write:/secrets/x write:/out/uploads/f
+	assert_success
+	assert_output "$(printf 'write /secrets/x EACCES\nwrite /out/uploads/f ok')"
+	[ -f "$SCRATCH/out/uploads/f" ] && [ ! -e "$SCRATCH/secrets/x" ]
+}
+
+@test "symlinks on read-only mounts are followed (/dev/ptmx, merged-usr /bin and /lib*, --ro-bind), and -v names where the rule lands" {
+	need_abi 3
+	ln -s /out "$SCRATCH/other/to-out"
+	run --separate-stderr "$LAMINA" run -v --bind "$SCRATCH/out" /out --ro-bind "$SCRATCH/other" /ro \
+		--allow-write /ro/to-out -- /bin/sh -c 'echo x >/out/f'
+	assert_success
+	assert_stderr --partial "lamina: landlock: /ro/to-out -> /out: write (command line)"
+	assert_stderr --partial "lamina: landlock: /dev/ptmx -> /dev/pts/ptmx: write ioctl (profile)"
+	[ -f "$SCRATCH/out/f" ]
+	[ -L /bin ] || skip "/bin is not a symlink on this host (no merged /usr)"
+	run --separate-stderr "$LAMINA" run -v --allow-read /bin -- /bin/true
+	assert_success
+	assert_stderr --partial "lamina: landlock: /bin -> /usr/bin: read (command line)"
+}
+
 @test "the caller's stdout and stderr files stay reopenable (/dev/stderr) under the rules" {
 	need_abi 1
 	local f=$SCRATCH/stderr
@@ -263,6 +329,38 @@ except OSError as e:
 	assert_output "$(printf 'bind %s ok\nbind %s EACCES' "$p" $((p + 1)))"
 	ll_try --allow-bind "$p-$((p + 1))" -- "bind:$p" "bind:$((p + 1))"
 	assert_output "$(printf 'bind %s ok\nbind %s ok' "$p" $((p + 1)))"
+}
+
+# MPTCP is in this kernel when a host process can make such a socket.
+need_mptcp() {
+	python3 -c 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262).close()' 2>/dev/null ||
+		skip "this kernel has no MPTCP (socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP) refused outside)"
+}
+
+@test "port rules: MPTCP, which Landlock's TCP rules do not see, is refused (EPROTONOSUPPORT) even without seccomp; TCP to P1 works; without port rules MPTCP connects" {
+	need_abi 4
+	need_mptcp
+	tcp_listener
+	local p1=$PORT
+	tcp_listener
+	local p2=$PORT
+	ll_try -v --unsafe-disable-layer seccomp --share-net --allow-connect "$p1" -- \
+		"connect:$p1" "mptcp:$p2" "mptcp:$p1" "connect:$p2" sctp-stream: io-uring:
+	assert_success
+	assert_output "$(printf 'connect %s ok\nmptcp %s EPROTONOSUPPORT\nmptcp %s EPROTONOSUPPORT\nconnect %s EACCES\nsctp-stream  EPROTONOSUPPORT\nio-uring  EPERM' "$p1" "$p2" "$p1" "$p2")"
+	assert_stderr --partial "lamina: landlock: TCP port rules in force: other internet stream protocols (MPTCP, SCTP) and io_uring refused"
+	# a bind rule alone limits connect too, and brings the filter
+	ll_try --unsafe-disable-layer seccomp --share-net --allow-bind "$p1" -- "mptcp:$p2"
+	assert_output "mptcp $p2 EPROTONOSUPPORT"
+	# twin: without port rules (nothing to bypass) MPTCP connects to P2, and so it would
+	# have with them before
+	ll_try --unsafe-disable-layer seccomp --share-net -- "mptcp:$p2"
+	assert_success
+	assert_output "mptcp $p2 ok"
+	if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo 0)" = 0 ]; then
+		ll_try --unsafe-disable-layer seccomp --share-net -- io-uring:
+		assert_output "io-uring  ok"
+	fi
 }
 
 @test "profile port rules: landlock bind and connect, with ranges" {

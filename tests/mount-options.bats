@@ -162,6 +162,53 @@ tree_owner() { is_root && echo "$OWNER:$OWNER" || echo "$(id -u):$(id -g)"; }
 	assert_output --regexp ' 1024 '
 }
 
+@test "refused: mounts on or beneath lamina's /dev/pts, /dev/ptmx, /dev/mqueue, /dev/shm (a tmpfs there excepted); each one line, 125" {
+	local a
+	for a in "--tmpfs /dev/pts" "--bind $SCRATCH /dev/pts" "--ro-bind $SCRATCH /dev/pts/x" \
+		"--dev-bind /dev/null /dev/ptmx" "--tmpfs /dev/mqueue" "--bind $SCRATCH /dev/mqueue" \
+		"--bind $SCRATCH /dev/shm" "--tmpfs /dev/shm/x" "--symlink /x /dev/pts/x" \
+		"--overlay $SCRATCH //dev/./pts/"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr lm $a -- /bin/sh -c "touch $SCRATCH/ran"
+		assert_failure 125
+		assert_one_error_line
+		assert_stderr --regexp "^lamina: mount: --[a-z-]+ /dev/[a-z/]+: /dev/(pts|ptmx|mqueue|shm) is the sandbox's .*; nothing is mounted on or beneath it$"
+		[ ! -e "$SCRATCH/ran" ]
+	done
+	# a profile's directive is pointed at
+	printf 'include default\nbind /tmp /dev/pts\n' >"$SCRATCH/p.profile"
+	chmod 644 "$SCRATCH/p.profile"
+	run --separate-stderr "$LAMINA" check "$SCRATCH/p.profile"
+	assert_failure 125
+	assert_stderr --regexp "p\.profile:2:[0-9]+: .*/dev/pts is the sandbox's own devpts"
+	# twins: single devices bind into /dev and elsewhere, and a tmpfs resizes /dev/shm
+	run --separate-stderr lm --dev-bind /dev/null /n --dev-bind /dev/zero /dev/zero -- /bin/sh -c 'test -c /n && test -c /dev/zero && ls /dev/pts'
+	assert_success
+	assert_output ptmx
+	run --separate-stderr lm --tmpfs /dev/shm:size=1M -- /bin/true
+	assert_success
+}
+
+@test "refused: a directory bound onto a file or a device, a file onto a directory; one line naming both, 125" {
+	echo x >"$SCRATCH/f"
+	local a
+	for a in "--bind $SCRATCH /etc/hostname:directory:file" "--bind $SCRATCH /dev/null:directory:device" \
+		"--ro-bind $SCRATCH/f /tmp:file:directory" "--dev-bind /dev/null /usr:device:directory" \
+		"--overlay $SCRATCH /etc/hosts:directory:file"; do
+		local opts=${a%%:*} rest=${a#*:}
+		# shellcheck disable=SC2086
+		run --separate-stderr lm $opts -- /bin/sh -c "touch $SCRATCH/ran"
+		assert_failure 125
+		assert_one_error_line
+		assert_stderr "lamina: mount: $opts: the source is a ${rest%%:*} and the destination a ${rest#*:}"
+		[ ! -e "$SCRATCH/ran" ]
+	done
+	# twins: the same kinds on the same kinds
+	run --separate-stderr lm --ro-bind "$SCRATCH/f" /etc/hostname --bind "$SCRATCH" /tmp -- /bin/sh -c 'cat /etc/hostname; test -e /tmp/f && echo dir'
+	assert_success
+	assert_output $'x\ndir'
+}
+
 @test "--tmpfs DST:size=SIZE,mode=OCTAL; /tmp and /dev/shm are bounded by default (at most 1 GiB, not half the RAM)" {
 	run --separate-stderr lm --tmpfs /w:size=2M,mode=1777 -- /bin/sh -c 'stat -c %a /w; df -k /w | tail -1'
 	assert_success

@@ -56,7 +56,7 @@ sc() {
 	assert_success
 	assert_line --index 0 "$LAMINA_PROFILE_DIR/default.profile: valid profile"
 	assert_line --regexp '^  default action: errno\(ENOSYS\)$'
-	assert_line --regexp '^  rules: +[0-9]+ \(allow [0-9]+ \[[0-9]+ with conditions\], errno\(EPROTONOSUPPORT\) 4 \[4 with conditions\], errno\(EPERM\) [0-9]+ \[[0-9]+ with conditions\], kill-process 9\)$'
+	assert_line --regexp '^  rules: +[0-9]+ \(allow [0-9]+ \[[0-9]+ with conditions\], errno\(EPERM\) [0-9]+ \[[0-9]+ with conditions\], errno\(EPROTONOSUPPORT\) 4 \[4 with conditions\], kill-process 9\)$'
 	assert_line --regexp '^  std-fd layer: +off$'
 	assert_line --regexp '^  filter: +built into lamina \(the seccomp lines of a shipped profile\)$'
 	assert_line --partial 'CLONE_NEWUSER'

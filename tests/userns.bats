@@ -251,6 +251,36 @@ print(1946157056 + (h % 3070) * 65536)' "$tc")
 	[ "$bad_status" -eq 125 ] && [[ "$bad_err" == *"bad.profile:2:"*"would map host root"* ]]
 }
 
+@test "userns: --userns-range holding a host account's id or another user's subordinate ids is refused; root's own range and a free one work (twins)" {
+	is_root || skip "needs root: --userns-range is for root only"
+	local r
+	# login.defs' account ids (0-60000 by default), and a listed account above them (nobody)
+	for r in 1000:65536 1:10 60000:2 65534:1 65000:1000; do
+		run --separate-stderr lm --userns-range "$r" -- /bin/true
+		assert_failure 125
+		assert_one_error_line
+		assert_stderr --regexp "^lamina: userns: --userns-range ${r%%:*}:${r##*:} (holds the host's account ids \(0-60000|holds id 65534 of the host's account 'nobody')"
+	done
+	# another user's subordinate ids (either file); root's own are the usual choice
+	run --separate-stderr in_host_files "tenant1:4000000:65536
+root:5000000:65536
+" "" "" -- "$LAMINA" run --userns-range 4001000:10 -- /bin/true
+	assert_failure 125
+	assert_stderr "lamina: userns: --userns-range 4001000:10 overlaps the subordinate ids of 'tenant1' (/etc/subuid, /etc/subgid): choose a range of root's own or none's"
+	run --separate-stderr in_host_files "" "tenant1:4000000:65536
+" "" -- "$LAMINA" run --userns-range 3990000:20000 -- /bin/true
+	assert_failure 125
+	assert_stderr --partial "subordinate ids of 'tenant1'"
+	run --separate-stderr in_host_files "tenant1:4000000:65536
+root:5000000:65536
+" "" "" -- "$LAMINA" run --userns-range 5000000:65536 -- /bin/cat /proc/self/uid_map
+	assert_success
+	assert_output --regexp '^ +0 +5000000 +65536$'
+	run --separate-stderr lm --userns-range 60001:100 -- /bin/cat /proc/self/uid_map
+	assert_success
+	assert_output --regexp '^ +0 +60001 +100$'
+}
+
 @test "userns: --userns-range and --tenant are refused for an unprivileged caller" {
 	is_root && skip "needs an unprivileged caller (this run is root)"
 	run --separate-stderr lm --userns-range 3000000:65536 -- /bin/true

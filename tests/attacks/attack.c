@@ -36,6 +36,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pty.h>
 #include <sched.h>
 #include <signal.h>
@@ -859,6 +860,95 @@ static void a_kern_personality(const char *arg)
 	outcome(r, e, "personality(ADDR_NO_RANDOMIZE|READ_IMPLIES_EXEC)");
 }
 
+/* ---- a kill rule raced by a SIGSYS handler -------------------------------------------------- */
+/* A kill-process rule must kill whatever the process does with SIGSYS meanwhile.  A second
+ * thread installs and removes a SIGSYS handler without pause while the first makes a call the
+ * profile kills (iopl(3) under default): a supervisor that looked at the disposition before
+ * signalling could be answered by a handler that was not there when it looked.  N attempts
+ * (default 100), each a fresh process; one survivor is an escape.  The twin makes an allowed
+ * call with the same thread running. */
+static void on_sigsys_noop(int sig)
+{
+	(void)sig;
+}
+
+static void *toggle_sigsys(void *started)
+{
+	struct sigaction on = {.sa_handler = on_sigsys_noop}, off = {.sa_handler = SIG_DFL};
+	for (;;) {
+		sigaction(SIGSYS, &on, NULL);
+		__atomic_store_n((int *)started, 1, __ATOMIC_SEQ_CST);
+		sigaction(SIGSYS, &off, NULL);
+	}
+	return NULL;
+}
+
+static void a_seccomp_kill_race(const char *arg)
+{
+	long n = 100;
+	if (arg && need_int(arg, &n) < 0)
+		return;
+	if (n < 1 || n > 100000)
+		n = 100;
+	long survived = 0, killed = 0;
+	int lastsig = 0, err = 0;
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p < 0) {
+			inconclusive("fork: %s", errname(errno));
+			return;
+		}
+		if (p == 0) {
+			static int started;
+			pthread_t th;
+			if (pthread_create(&th, NULL, toggle_sigsys, &started) != 0)
+				_exit(2);
+			while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST))
+				;
+			long r = g_twin ? syscall(SYS_getpid) : syscall(SYS_iopl, 3);
+			int e = errno;
+			if (r == 0 && !g_twin)
+				syscall(SYS_iopl, 0);
+			/* the exit status carries the errno: 100 + errno, 3 for success */
+			_exit(r >= 0 ? 3 : 100 + (e < 100 ? e : 99));
+		}
+		int st;
+		while (waitpid(p, &st, 0) < 0)
+			if (errno != EINTR) {
+				inconclusive("waitpid: %s", errname(errno));
+				return;
+			}
+		if (WIFSIGNALED(st)) {
+			killed++;
+			lastsig = WTERMSIG(st);
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+			inconclusive("pthread_create failed");
+			return;
+		} else {
+			survived++;
+			if (WIFEXITED(st) && WEXITSTATUS(st) >= 100)
+				err = WEXITSTATUS(st) - 100;
+		}
+	}
+	const char *sn = lastsig ? sigabbrev_np(lastsig) : NULL;
+	char sig[32];
+	snprintf(sig, sizeof sig, "SIG%s", sn ? sn : "?");
+	if (g_twin) {
+		if (survived == n)
+			ok("getpid() in %ld processes toggling a SIGSYS handler", n);
+		else
+			failed_w(sig, "%ld of %ld getpid() calls killed", killed, n);
+		return;
+	}
+	if (survived)
+		escaped("%ld of %ld processes survived iopl(3) under a kill rule with a SIGSYS "
+			"handler toggled (the call: %s)",
+			survived, n, err ? errname(err) : "succeeded");
+	else
+		blocked_w(sig, "%ld of %ld processes killed at iopl(3), SIGSYS handler toggled",
+			  killed, n);
+}
+
 /* ---- ptrace and process_vm_readv ------------------------------------------------------------ */
 static void ptrace_target(pid_t pid, const char *who)
 {
@@ -1609,6 +1699,113 @@ static void a_fs_usr(const char *arg)
 	write_in(g_twin ? "/tmp" : "/usr");
 }
 
+/* A set-user-ID or set-group-ID file made by every call that sets a mode, in ARG (a writable
+ * bind, whose files stay on the host) or a scratch directory in /tmp.  Each call is made on a
+ * name of its own; "set" means the file has S_ISUID or S_ISGID afterwards (the escape),
+ * "cleared" that the call worked but the kernel dropped the bits.  The twin makes the same
+ * calls with 0755 and 0644, openat2 left out (the profiles refuse it whatever its mode). */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+struct lm_open_how {
+	uint64_t flags, mode, resolve;
+};
+static void a_fs_setuid(const char *arg)
+{
+	const char *dir = arg && *arg ? arg : scratch_dir();
+	enum {
+		CHMOD,
+		FCHMOD,
+		FCHMODAT,
+		FCHMODAT2,
+		OPEN,
+		OPENAT,
+		OPENAT2,
+		CREAT,
+		MKNOD,
+		MKNODAT,
+		MKDIR,
+		MKDIRAT,
+		NCALLS
+	};
+	static const char *const names[NCALLS] = {"chmod", "fchmod",  "fchmodat", "fchmodat2",
+						  "open",  "openat",  "openat2",  "creat",
+						  "mknod", "mknodat", "mkdir",	  "mkdirat"};
+	const unsigned fmode = g_twin ? 0755 : 04755, gmode = g_twin ? 0644 : 02755;
+	char res[NCALLS * 24] = "", p[NCALLS][PATH_MAX] = {{0}};
+	struct codes c = {{0}};
+	bool set = false, all_ok = true;
+	for (int i = 0; i < NCALLS; i++) {
+		if (g_twin && i == OPENAT2)
+			continue;
+		snprintf(p[i], sizeof p[i], "%s/lamina-setuid-%d-%s", dir, (int)getpid(), names[i]);
+		unsigned m = i % 2 ? gmode : fmode;
+		long r = -1;
+		if (i <= FCHMODAT2) { /* a plain file first, then the mode is changed */
+			int fd = open(p[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+			if (fd < 0) {
+				inconclusive("creating %s: %s", p[i], strerror(errno));
+				goto out;
+			}
+			r = i == CHMOD	    ? syscall(SYS_chmod, p[i], m)
+			    : i == FCHMOD   ? syscall(SYS_fchmod, fd, m)
+			    : i == FCHMODAT ? syscall(SYS_fchmodat, AT_FDCWD, p[i], m)
+					    : syscall(SYS_fchmodat2, AT_FDCWD, p[i], m, 0);
+			close(fd);
+		} else if (i == OPEN || i == OPENAT || i == CREAT) {
+			r = i == OPEN	  ? syscall(SYS_open, p[i],
+						    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, m)
+			    : i == OPENAT ? syscall(SYS_openat, AT_FDCWD, p[i],
+						    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, m)
+					  : syscall(SYS_creat, p[i], m);
+			if (r >= 0)
+				close((int)r);
+		} else if (i == OPENAT2) {
+			struct lm_open_how how = {O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, m, 0};
+			r = syscall(SYS_openat2, AT_FDCWD, p[i], &how, sizeof how);
+			if (r >= 0)
+				close((int)r);
+		} else if (i == MKNOD || i == MKNODAT) {
+			r = i == MKNOD ? syscall(SYS_mknod, p[i], S_IFREG | m, 0)
+				       : syscall(SYS_mknodat, AT_FDCWD, p[i], S_IFREG | m, 0);
+		} else {
+			r = i == MKDIR ? syscall(SYS_mkdir, p[i], m)
+				       : syscall(SYS_mkdirat, AT_FDCWD, p[i], m);
+		}
+		int e = errno;
+		struct stat st;
+		const char *v;
+		if (r < 0) {
+			v = errname(e);
+			codes_add(&c, e);
+			all_ok = false;
+		} else if (lstat(p[i], &st) == 0 && (st.st_mode & (S_ISUID | S_ISGID))) {
+			v = "set";
+			set = true;
+		} else {
+			v = g_twin ? "ok" : "cleared";
+		}
+		size_t l = strlen(res);
+		snprintf(res + l, sizeof res - l, "%s%s=%s", l ? " " : "", names[i], v);
+	}
+	if (g_twin) {
+		if (all_ok)
+			ok("%s", res);
+		else
+			failed_w(c.s, "%s", res);
+	} else if (set) {
+		escaped("%s", res);
+	} else {
+		blocked_w(c.s[0] ? c.s : "cleared", "%s", res);
+	}
+out:
+	for (int i = 0; i < NCALLS; i++)
+		if (p[i][0] && unlink(p[i]) < 0 && errno == EISDIR)
+			rmdir(p[i]);
+	if (dir != arg)
+		scratch_cleanup();
+}
+
 /* ---- /dev ------------------------------------------------------------------------------------ */
 static void a_dev_mknod(const char *arg)
 {
@@ -2338,10 +2535,10 @@ static void a_quota_msgqueue(const char *arg)
 		mqd_t q = mq_open(names[i], O_RDWR | O_CREAT | O_EXCL, 0600, &at);
 		if (q == (mqd_t)-1) {
 			e = errno;
-			/* Landlock refuses the open of a queue it let mq_open create (the host's
-			 * ipc namespace, without the namespaces layer): do not leave it behind. */
-			if (e == EACCES)
-				mq_unlink(names[i]);
+			/* A failed mq_open may still have made the queue: Landlock refuses the open
+			 * of a queue it let mq_open create (the host's ipc namespace, without the
+			 * namespaces layer).  The name is this process's: never leave it behind. */
+			mq_unlink(names[i]);
 			break;
 		}
 		mq_close(q);
@@ -2488,6 +2685,9 @@ static const struct attack attacks[] = {
     {"kern-io-uring", "kernel", "-", "io_uring_setup", a_kern_io_uring, t_priv_generic, "uname()"},
     {"kern-personality", "kernel", "-", "personality(ADDR_NO_RANDOMIZE|READ_IMPLIES_EXEC)",
      a_kern_personality, NULL, "personality(query)"},
+    {"seccomp-kill-race", "seccomp", "-",
+     "a kill-process call (iopl) while a thread toggles a SIGSYS handler, 100 times (--report)",
+     a_seccomp_kill_race, NULL, "getpid() with the same thread"},
     {"ptrace-init", "ptrace", "-", "ptrace(PTRACE_SEIZE) pid 1", a_ptrace_init, t_ptrace,
      "ptrace own child"},
     {"ptrace-parent", "ptrace", "-", "ptrace(PTRACE_SEIZE) the parent", a_ptrace_parent, t_ptrace,
@@ -2538,6 +2738,9 @@ static const struct attack attacks[] = {
      NULL, "read a sandbox file"},
     {"fs-write-root", "fs", "-", "create a file in /", a_fs_root, NULL, "create a file in /tmp"},
     {"fs-write-usr", "fs", "-", "create a file in /usr", a_fs_usr, NULL, "create a file in /tmp"},
+    {"fs-setuid", "fs", "-",
+     "a set-user-ID/set-group-ID file: chmod family, open, creat, mknod, mkdir with 06000",
+     a_fs_setuid, NULL, "the same calls with 0755 and 0644"},
     {"dev-mknod", "dev", "-", "mknod a character device", a_dev_mknod, NULL, "mknod a FIFO"},
     {"dev-disk", "dev", "-", "open a host disk (/dev/vda, /dev/sda, ...)", a_dev_disk, NULL,
      "open /dev/null"},

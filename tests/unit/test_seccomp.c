@@ -958,7 +958,9 @@ static void test_bpf_shrink(void)
 	free(p);
 
 	/* The default profile's program: the shrunk one is smaller and decides alike, in the
-	 * kernel (the emulator's own check is inside lm_bpf_shrink). */
+	 * kernel (the emulator's own check is inside lm_bpf_shrink).  The calls decided by their
+	 * arguments (clone, socket, the mode tests of no-setuid...) keep their trees, so the
+	 * bitmaps save about a third of it. */
 	struct lm_config c;
 	struct lm_err e = {0};
 	lm_config_init(&c);
@@ -971,7 +973,7 @@ static void test_bpf_shrink(void)
 	lm_seccomp_prepared_prog(0, &full, &fl);
 	CHECK(full && fl > 400, "libseccomp's default program: %u instructions", fl);
 	if (full && lm_bpf_shrink(full, fl, &q, &ql) == 0) {
-		CHECK(ql < fl * 6 / 10, "shrunk: %u -> %u instructions", fl, ql);
+		CHECK(ql < fl * 2 / 3, "shrunk: %u -> %u instructions", fl, ql);
 		CHECK(decision_of(q, ql, SYS_getpid, 0, 0) == ENOTSUP, "shrunk: getpid allowed");
 		CHECK(decision_of(q, ql, SYS_mount, 0, 0) == EPERM, "shrunk: mount EPERM");
 		CHECK(decision_of(q, ql, SYS_ptrace, 0, 0) == EPERM, "shrunk: ptrace EPERM");
