@@ -14,8 +14,11 @@
 
 static int fail(const struct lm_err *e)
 {
+	char msg[sizeof e->msg];
+	memcpy(msg, e->msg, sizeof msg);
+	lm_msg_clean(msg, sizeof msg);
 	fflush(stdout);
-	fprintf(stderr, "lamina: %s\n", e->msg);
+	fprintf(stderr, "lamina: %s\n", msg);
 	return e->exit_code ? e->exit_code : LM_EXIT_FAILURE;
 }
 

@@ -176,6 +176,7 @@ int lm_cmd_run(int argc, char **argv)
 			r = lm_run(&c, &e);
 	}
 	if (r < 0) {
+		lm_msg_clean(e.msg, sizeof e.msg);
 		fprintf(stderr, "lamina: %s\n", e.msg);
 		r = e.exit_code ? e.exit_code : LM_EXIT_FAILURE;
 	}

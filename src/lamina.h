@@ -33,6 +33,9 @@ struct lm_err {
 /* Fill *e with "layer: fmt..." (and ": strerror(errnum)" when errnum != 0); returns -1. */
 int lm_error(struct lm_err *e, int errnum, const char *layer, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Make a message safe to print on one line (lm_error does it): control characters become '?',
+ * bytes that are not valid UTF-8 become \xNN; in place, within cap bytes. */
+void lm_msg_clean(char *msg, size_t cap);
 
 /* ---- cleanup helpers (after bubblewrap / crun) ---------------------------------------- */
 void lm_freep(void *p);

@@ -126,6 +126,7 @@ __attribute__((format(printf, 2, 3))) static int arity_error(struct lm_err *e, c
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	lm_msg_clean(e->msg, sizeof e->msg);
 	e->errnum = 0;
 	e->exit_code = LM_EXIT_FAILURE;
 	return -1;
