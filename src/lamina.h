@@ -164,6 +164,8 @@ struct lm_profile_text {
 	size_t len;
 	dev_t dev; /* the file's identity, for the include cycle check */
 	ino_t ino;
+	uid_t uid;    /* its owner: whether messages may quote it (profile.c) */
+	bool shipped; /* named as a shipped profile */
 };
 void lm_profile_texts_free(struct lm_profile_text *f, size_t n);
 

@@ -37,6 +37,7 @@
 
 #include "lamina.h"
 #include "lm_paths.h"
+#include "path.h"
 #include "profile.h"
 
 /* ---- named constants ------------------------------------------------------------------------
@@ -473,6 +474,11 @@ struct pstate {
 	char *text_names[MAX_FILES + 1]; /* the files' names, numbered for the "@N" lines */
 	unsigned ntext_names;
 	unsigned text_file; /* the number of the file the last line came from */
+	/* What messages quote: as root, the owner of the top file is the profile's author. */
+	bool as_root;
+	uid_t author;
+	char *quiet_files[MAX_FILES + 1]; /* the names of the files messages do not quote */
+	unsigned nquiet;
 };
 
 /* One file being parsed and the cursor within its current line. */
@@ -483,6 +489,9 @@ struct src {
 	size_t len;
 	bool top;
 	int text_id; /* its number in the seccomp lines, -1 until it has one */
+	/* Not the profile's author's (see "what messages quote"): no byte of it is quoted. */
+	bool quiet;
+	uid_t owner;
 	unsigned line;
 	const char *ls, *le; /* current line [ls, le) */
 	const char *p;	     /* cursor */
@@ -493,19 +502,77 @@ static unsigned col_of(const struct src *s, const char *p)
 	return (unsigned)(p - s->ls) + 1;
 }
 
+/* ---- what messages quote ----------------------------------------------------------------
+ * An error names FILE:LINE:COL and usually quotes the text it is about.  A profile can include
+ * any file lamina can open, and as root that is every file: a tenant's `include /root/token`
+ * would have root's secret quoted back at the tenant.  The rule: a message quotes the bytes of a
+ * file only when the profile's author could read them anyway.  Unprivileged, lamina opens files
+ * with the caller's own rights, so every file qualifies.  As root, the author is the owner of
+ * the top profile file (root's own profile: root, who may read everything), and a file
+ * qualifies when that owner owns it too, or when it is a shipped profile (public).  An error in
+ * any other file names FILE:LINE:COL and the problem, with every piece of its text replaced by
+ * "<...>"; and a message about a rule elsewhere does not quote that rule when its file does not
+ * qualify.  */
+static bool quiet_file(const struct pstate *st, const char *name)
+{
+	for (unsigned i = 0; i < st->nquiet; i++)
+		if (strcmp(st->quiet_files[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The message fmt says with no argument: the literal words kept, every conversion ("%s",
+ * "%.*s", "%c", "%u" ...) written as "<...>", so nothing read from the file is shown. */
+static void redact_fmt(const char *fmt, char *out, size_t n)
+{
+	size_t o = 0;
+	for (const char *f = fmt; *f && o + 6 < n; f++) {
+		if (*f != '%') {
+			out[o++] = *f;
+			continue;
+		}
+		if (f[1] == '%') {
+			out[o++] = '%';
+			f++;
+			continue;
+		}
+		while (f[1] && !strchr("diouxXcspeEfgG", f[1]))
+			f++;
+		if (f[1])
+			f++;
+		if (o < 5 || memcmp(out + o - 5, "<...>", 5) != 0) {
+			memcpy(out + o, "<...>", 5);
+			o += 5;
+		}
+	}
+	out[o] = 0;
+}
+
 /* "FILE:LINE:COL: message"; exit status 125.  The message is built in a heap buffer so that a
  * long token never overflows; only the final copy into lm_err is bounded. */
 __attribute__((format(printf, 4, 0))) static int vperr(struct pstate *st, const struct src *s,
 						       const char *at, const char *fmt, va_list ap)
 {
 	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
 	st->e->errnum = 0;
 	st->e->exit_code = LM_EXIT_FAILURE;
+	if (s->quiet) {
+		char said[256];
+		redact_fmt(fmt, said, sizeof said);
+		snprintf(st->e->msg, sizeof st->e->msg,
+			 "%s:%u:%u: %s (the file's text is not shown: it belongs to uid %u, not to "
+			 "the profile's owner, uid %u)",
+			 s->name, s->line, col_of(s, at), said, (unsigned)s->owner,
+			 (unsigned)st->author);
+		lm_msg_clean(st->e->msg, sizeof st->e->msg);
+		return -1;
+	}
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
 	snprintf(st->e->msg, sizeof st->e->msg, "%s:%u:%u: %s", s->name, s->line, col_of(s, at),
 		 m ? m : "out of memory");
 	free(m);
+	lm_msg_clean(st->e->msg, sizeof st->e->msg);
 	return -1;
 }
 
@@ -1012,11 +1079,20 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 			continue;
 		}
 		char ao[64], ar[64]; /* for the messages: written only on the way to one */
+		bool overlap = !o_in_r && !r_in_o && rules_overlap(o, r);
+		bool refused =
+		    overlap || ((o_in_r || r_in_o) && (same_file || (o_in_r && !r_in_o)));
+		if (refused && quiet_file(st, o->file))
+			return perr(
+			    st, s, at,
+			    "this rule conflicts with a rule for %s at %s:%u (whose text is not "
+			    "shown: that file is not the profile owner's)",
+			    r->syscall, o->file, o->line);
 		if (!o_in_r && !r_in_o) {
 			/* Two rules one call can match, with different actions: libseccomp merges
 			 * them into one decision tree without regard to profile order, and the
 			 * result can be neither rule (seen with `!=` next to `==`).  Refuse. */
-			if (rules_overlap(o, r)) {
+			if (overlap) {
 				lm_action_str(&r->action, ar, sizeof ar);
 				char *os = lm_rule_str(o);
 				int ret =
@@ -1274,13 +1350,16 @@ out:
  * directive that caused it. */
 static int rewrap(struct pstate *st, struct src *s, const char *at)
 {
+	if (s->quiet)
+		return perr(st, s, at, "an invalid setting");
 	char *m = strdup(st->e->msg);
 	int r = perr(st, s, at, "%s", m ? m : "invalid setting");
 	free(m);
 	return r;
 }
 
-static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top);
+static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top,
+		      bool quiet, uid_t owner);
 
 static char *dir_of(const char *path)
 {
@@ -1358,7 +1437,7 @@ static int read_all(int fd, char **out, size_t *len, bool *too_big)
 
 /* A file read from the disk is kept in st->files (it owns text and path from then on). */
 static struct lm_profile_text *keep_text(struct pstate *st, const char *path, char *text,
-					 size_t len, const struct stat *sb)
+					 size_t len, const struct stat *sb, bool shipped)
 {
 	if (st->nread == st->read_cap) {
 		size_t ncap = st->read_cap ? st->read_cap * 2 : 4;
@@ -1372,15 +1451,79 @@ static struct lm_profile_text *keep_text(struct pstate *st, const char *path, ch
 	if (!p)
 		return NULL;
 	struct lm_profile_text *f = &st->files[st->nread++];
-	*f = (struct lm_profile_text){
-	    .path = p, .text = text, .len = len, .dev = sb->st_dev, .ino = sb->st_ino};
+	*f = (struct lm_profile_text){.path = p,
+				      .text = text,
+				      .len = len,
+				      .dev = sb->st_dev,
+				      .ino = sb->st_ino,
+				      .uid = sb->st_uid,
+				      .shipped = shipped};
 	return f;
 }
 
+/* Open a profile file on the caller's behalf, for reading.  Without blocking: opened
+ * O_NONBLOCK and refused unless fstat says it is a regular file, so that a FIFO (or a device)
+ * named as a profile or an include is an error, never a wait.  As root, resolved as
+ * lm_path_open_safe resolves bind sources (src/path.c): a symlink a user planted cannot send root
+ * into someone else's files; the file is then opened again, for reading, through the resolved
+ * fd.  Returns the fd, or -1 with the reason in why ("No such file or directory", "unsafe path:
+ * ...", "a FIFO, not a regular file"). */
+static int open_profile(struct pstate *st, const char *path, bool include, struct stat *sb,
+			char *why, size_t n)
+{
+	cleanup_close int fd = -1;
+	if (st->as_root) {
+		struct lm_err pe = {0};
+		cleanup_close int o =
+		    lm_path_open_safe("profile", include ? "include" : "file", path, &pe);
+		if (o < 0) {
+			/* "profile: include PATH: reason": the reason after the path */
+			const char *r = strstr(pe.msg, path);
+			r = r ? r + strlen(path) : pe.msg;
+			snprintf(why, n, "%s", r[0] == ':' && r[1] == ' ' ? r + 2 : r);
+			return -1;
+		}
+		if (fstat(o, sb) < 0) {
+			snprintf(why, n, "%s", strerror(errno));
+			return -1;
+		}
+		if (S_ISREG(sb->st_mode)) {
+			char self[64];
+			snprintf(self, sizeof self, "/proc/self/fd/%d", o);
+			fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+			if (fd < 0) {
+				snprintf(why, n, "%s", strerror(errno));
+				return -1;
+			}
+		} else {
+			fd = lm_steal_fd(&o); /* refused below by its type */
+		}
+	} else {
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	}
+	if (fd < 0 || fstat(fd, sb) < 0) {
+		snprintf(why, n, "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		const char *kind = S_ISDIR(sb->st_mode)	   ? "is a directory"
+				   : S_ISFIFO(sb->st_mode) ? "a FIFO, not a regular file"
+				   : S_ISSOCK(sb->st_mode) ? "a socket, not a regular file"
+				   : S_ISCHR(sb->st_mode) || S_ISBLK(sb->st_mode)
+				       ? "a device, not a regular file"
+				       : "not a regular file";
+		snprintf(why, n, "%s", kind);
+		return -1;
+	}
+	return lm_steal_fd(&fd);
+}
+
 /* Open, check for cycles and parse one file.  at_s/at point to the include directive (NULL for
- * the top file).  A rules load (st->replay) takes the file's text as the settings load read it,
- * the same files coming in the same order: nothing is read from the disk twice. */
-static int load_file(struct pstate *st, const char *path, struct src *at_s, const char *at)
+ * the top file); shipped: named as a shipped profile.  A rules load (st->replay) takes the
+ * file's text as the settings load read it, the same files coming in the same order: nothing is
+ * read from the disk twice. */
+static int load_file(struct pstate *st, const char *path, bool shipped, struct src *at_s,
+		     const char *at)
 {
 	cleanup_close int fd = -1;
 	const struct lm_profile_text *kept = NULL;
@@ -1394,18 +1537,14 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 		kept = &st->replay[st->next_replay++];
 		sb.st_dev = kept->dev;
 		sb.st_ino = kept->ino;
+		sb.st_uid = kept->uid;
 	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0 || fstat(fd, &sb) < 0) {
-			int err = errno;
+		char why[1024];
+		fd = open_profile(st, path, at_s != NULL, &sb, why, sizeof why);
+		if (fd < 0) {
 			if (at_s)
-				return perr(st, at_s, at, "include %s: %s", path, strerror(err));
-			return lm_error(st->e, err, "profile", "%s", path);
-		}
-		if (S_ISDIR(sb.st_mode)) {
-			if (at_s)
-				return perr(st, at_s, at, "include %s: is a directory", path);
-			return lm_error(st->e, EISDIR, "profile", "%s", path);
+				return perr(st, at_s, at, "include %s: %s", path, why);
+			return lm_error(st->e, 0, "profile", "%s: %s", path, why);
 		}
 	}
 	for (unsigned i = 0; i < st->depth; i++)
@@ -1441,7 +1580,7 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 			return ferr(st, path, "larger than %d bytes: not a profile",
 				    LM_PROFILE_MAX_SIZE);
 		}
-		kept = keep_text(st, path, text, len, &sb);
+		kept = keep_text(st, path, text, len, &sb, shipped);
 		if (!kept) {
 			free(text);
 			return lm_error(st->e, ENOMEM, "profile", "%s", path);
@@ -1452,8 +1591,16 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 	size_t len = kept->len;
 	st->stack[st->depth].dev = sb.st_dev;
 	st->stack[st->depth].ino = sb.st_ino;
+	if (st->depth == 0)
+		st->author = sb.st_uid;
+	bool quiet = st->as_root && st->author != 0 && !(kept->shipped || sb.st_uid == st->author);
+	if (quiet && !quiet_file(st, path)) {
+		if (st->nquiet == MAX_FILES || !(st->quiet_files[st->nquiet] = strdup(path)))
+			return lm_error(st->e, ENOMEM, "profile", "%s", path);
+		st->nquiet++;
+	}
 	st->depth++;
-	int r = parse_file(st, path, text, len, at_s == NULL);
+	int r = parse_file(st, path, text, len, at_s == NULL, quiet, sb.st_uid);
 	st->depth--;
 	return r;
 }
@@ -1468,7 +1615,8 @@ static int dir_include(struct pstate *st, struct src *s)
 	if (expect_eol(st, s, "the included profile") < 0)
 		return -1;
 	cleanup_free char *path = NULL;
-	if (!strchr(word, '/')) {
+	bool shipped = !strchr(word, '/');
+	if (shipped) {
 		path = lm_profile_path(word);
 		if (!path)
 			return perr(st, s, at, "invalid profile name '%s'", word);
@@ -1489,7 +1637,7 @@ static int dir_include(struct pstate *st, struct src *s)
 		return perr(st, s, at, "out of memory");
 	size_t saved_group = st->cur_group;
 	st->cur_group = LM_NO_GROUP;
-	int r = load_file(st, path, s, at);
+	int r = load_file(st, path, shipped, s, at);
 	st->cur_group = saved_group;
 	return r;
 }
@@ -1833,9 +1981,16 @@ static int note_seccomp_line(struct pstate *st, struct src *s)
 	return 0;
 }
 
-static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top)
+static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top,
+		      bool quiet, uid_t owner)
 {
-	struct src s = {.name = name, .text = text, .len = len, .top = top, .text_id = -1};
+	struct src s = {.name = name,
+			.text = text,
+			.len = len,
+			.top = top,
+			.text_id = -1,
+			.quiet = quiet,
+			.owner = owner};
 	char **nf;
 
 	nf = realloc(st->info->files, (st->info->nfiles + 1) * sizeof *nf);
@@ -1938,6 +2093,7 @@ static void pstate_begin(struct pstate *st, struct lm_config *c, struct lm_profi
 	memset(st->info, 0, sizeof *st->info);
 	st->cur_group = LM_NO_GROUP;
 	st->text_file = UINT_MAX;
+	st->as_root = geteuid() == 0;
 	/* A profile replaces any policy loaded before it. */
 	lm_seccomp_policy_free(&c->seccomp);
 	memset(&c->seccomp, 0, sizeof c->seccomp);
@@ -1984,6 +2140,8 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 	free(st->text);
 	for (unsigned i = 0; i < st->ntext_names; i++)
 		free(st->text_names[i]);
+	for (unsigned i = 0; i < st->nquiet; i++)
+		free(st->quiet_files[i]);
 	lm_profile_texts_free(st->files, st->nread);
 	lm_profile_info_free(&st->own_info);
 	if (r < 0 && st->info != &st->own_info)
@@ -2001,7 +2159,7 @@ int lm_profile_parse_buffer_info(const char *text, size_t len, const char *filen
 	if (len > LM_PROFILE_MAX_SIZE)
 		r = ferr(&st, filename, "larger than %d bytes: not a profile", LM_PROFILE_MAX_SIZE);
 	else
-		r = parse_file(&st, filename, text, len, true);
+		r = parse_file(&st, filename, text, len, true, false, 0);
 	return pstate_end(&st, r, filename, filename);
 }
 
@@ -2035,7 +2193,7 @@ static int load_top(const char *name_or_path, struct lm_config *c, struct lm_pro
 	pstate_begin(&st, c, info, e);
 	st.skim = skim;
 	st.keep = skim;
-	int r = load_file(&st, path, NULL, NULL);
+	int r = load_file(&st, path, !strchr(name_or_path, '/'), NULL, NULL);
 	return pstate_end(&st, r, name_or_path, path);
 }
 
@@ -2072,7 +2230,7 @@ int lm_profile_load_rules(struct lm_config *c, struct lm_err *e)
 	pstate_begin(&st, &full, NULL, e);
 	st.replay = p->files;
 	st.nreplay = p->nfiles;
-	int r = load_file(&st, p->path, NULL, NULL);
+	int r = load_file(&st, p->path, p->files[0].shipped, NULL, NULL);
 	r = pstate_end(&st, r, p->name, p->path);
 	if (r == 0) {
 		struct lm_seccomp_policy old = *p;
