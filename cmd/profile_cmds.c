@@ -91,6 +91,14 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 			    "  warning:        execve is not allowed: lamina installs the filter "
 			    "before it executes the program, so no program can start\n");
 	}
+	if (p->present) {
+		uint64_t cost = 0;
+		struct lm_err ce = {0};
+		if (lm_seccomp_check_cost(p, &cost, &ce) == 0)
+			printf("  compile cost:   %llu of %u (comparisons in libseccomp's decision "
+			       "trees)\n",
+			       (unsigned long long)cost, LM_SECCOMP_BUDGET_TOTAL);
+	}
 	printf("  std-fd layer:   %s%s\n", p->stdfd ? "on" : "off",
 	       p->stdfd && p->allow_dup2_1_2 ? " (dup2(1, 2) allowed)" : "");
 

@@ -39,6 +39,7 @@
 #include "lm_paths.h"
 #include "path.h"
 #include "profile.h"
+#include "seccomp_internal.h"
 
 /* ---- named constants ------------------------------------------------------------------------
  * Values come from the system headers, so a name always means what the kernel means. */
@@ -457,6 +458,7 @@ struct pstate {
 	/* How many rules each native syscall number has: a rule for a call with none skips the
 	 * conflict scan (which would make loading a 350-rule profile quadratic). */
 	uint32_t nr_rules[1024];
+	size_t ncond_rules;		 /* rules with conditions so far */
 	unsigned ndirectives;		 /* in the file being parsed */
 	struct lm_profile_info own_info; /* used when the caller passes no info */
 	/* The files read from the disk, in order; a settings load that leaves rules pending
@@ -1173,6 +1175,11 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 	if (counted && st->nr_rules[r->nr] < UINT32_MAX)
 		st->nr_rules[r->nr]++;
 	p->rules[p->nrules++] = *r;
+	/* The compile's cost is checked again at each doubling of the conditional rules, so that
+	 * a profile far over the budget is refused near its start, in little more time than the
+	 * check at the end takes (seccomp_cost.c). */
+	if (r->nconds && ++st->ncond_rules >= 16 && !(st->ncond_rules & (st->ncond_rules - 1)))
+		return lm_seccomp_check_cost(p, NULL, st->e);
 	return 0;
 }
 
@@ -2124,6 +2131,10 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 		p->path = strdup(path);
 		if (!p->name || !p->path)
 			r = lm_error(st->e, ENOMEM, "profile", "%s", path);
+		/* Rules that would cost libseccomp too much to compile are refused here, where
+		 * `lamina check` and `lamina run` both parse them (seccomp_cost.c). */
+		if (r == 0 && !p->rules_pending)
+			r = lm_seccomp_check_cost(p, NULL, st->e);
 	}
 	if (r == 0) {
 		st->info->rule_group = st->rgroup;
