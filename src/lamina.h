@@ -315,6 +315,11 @@ struct lm_config {
 	/* status (src/status.c) */
 	bool status_fd_set; /* --json-status-fd FD: JSON objects at the start and the end */
 	int status_fd;
+	/* untrusted profiles (src/profile_untrusted.c): --untrusted-profile FILE may only narrow,
+	 * and binds only what is beneath the --untrusted-allow-path directories (resolved) */
+	bool profile_untrusted;
+	char **untrusted_paths;
+	size_t nuntrusted_paths;
 };
 
 void lm_config_init(struct lm_config *c);
@@ -343,6 +348,9 @@ const char *lm_rlimit_format(char *buf, size_t n, rlim_t v);
  * inherit; lm_rlimit_apply then sets only the limits that differ from them (NULL: all). */
 int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
 		      struct rlimit inherited[LM_NRLIMITS], struct lm_err *e);
+/* The limit in force for resource when no profile or option sets it: lamina's default (lowered
+ * to the caller's hard limit), else the caller's own. */
+void lm_rlimit_baseline(int resource, struct rlimit *out);
 int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
 		    const struct rlimit inherited[LM_NRLIMITS], struct lm_err *e);
 /* The payload's limit of one resource as the supervisor resolved it (its prepare stage); false

@@ -481,6 +481,12 @@ struct pstate {
 	uid_t author;
 	char *quiet_files[MAX_FILES + 1]; /* the names of the files messages do not quote */
 	unsigned nquiet;
+	/* --untrusted-profile (see "untrusted profiles"): the rules of the shipped profiles it
+	 * includes, which its own allow rules must stay within */
+	bool untrusted;
+	bool base_included;
+	struct lm_rule *base;
+	size_t nbase, base_cap;
 };
 
 /* One file being parsed and the cursor within its current line. */
@@ -493,6 +499,7 @@ struct src {
 	int text_id; /* its number in the seccomp lines, -1 until it has one */
 	/* Not the profile's author's (see "what messages quote"): no byte of it is quoted. */
 	bool quiet;
+	bool shipped; /* a shipped profile, named by name: trusted under --untrusted-profile */
 	uid_t owner;
 	unsigned line;
 	const char *ls, *le; /* current line [ls, le) */
@@ -1060,9 +1067,78 @@ static void remove_rule(struct pstate *st, size_t i)
  *  - a rule overriding an included file's rule for the same call wins when it is at least as
  *    broad (later settings win, as with the other directives); a narrower rule cannot carve an
  *    exception out of an included broader one and is an error that points to `reset`. */
+/* ---- untrusted profiles ----------------------------------------------------------------------
+ * Under --untrusted-profile every line of a file that is not a shipped profile may only narrow
+ * (profile_untrusted.c says what that means for each directive).  Here: the seccomp part.  An
+ * allow, log or notify rule must be covered by a rule of the shipped profiles included (the same
+ * call, allowed, with conditions the new rule all repeats), so that it allows nothing the base
+ * refuses. */
+__attribute__((format(printf, 5, 6))) static int untrusted_refuse(struct pstate *st, struct src *s,
+								  const char *at,
+								  const char *directive,
+								  const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	return perr(st, s, at, "untrusted profile: %s is not allowed (%s)", directive, why);
+}
+
+static bool untrusted_line(const struct pstate *st, const struct src *s)
+{
+	return st->untrusted && !s->shipped;
+}
+
+static bool lets_through(enum lm_action_kind k)
+{
+	return k == LM_ACT_ALLOW || k == LM_ACT_LOG || k == LM_ACT_NOTIFY;
+}
+
+static bool conds_subset(const struct lm_rule *a, const struct lm_rule *b);
+
+static bool base_covers(const struct pstate *st, const struct lm_rule *r)
+{
+	for (size_t i = 0; i < st->nbase; i++) {
+		const struct lm_rule *b = &st->base[i];
+		if (b->nr == r->nr && lets_through(b->action.kind) &&
+		    (b->action.kind == LM_ACT_ALLOW || b->action.kind == r->action.kind) &&
+		    conds_subset(b, r))
+			return true;
+	}
+	return false;
+}
+
+static int base_add(struct pstate *st, const struct lm_rule *r)
+{
+	if (st->nbase == st->base_cap) {
+		size_t ncap = st->base_cap ? st->base_cap * 2 : 512;
+		struct lm_rule *n = realloc(st->base, ncap * sizeof *n);
+		if (!n)
+			return lm_error(st->e, ENOMEM, "profile", "untrusted profile: base rules");
+		st->base = n;
+		st->base_cap = ncap;
+	}
+	st->base[st->nbase] = *r;
+	st->base[st->nbase].syscall = st->base[st->nbase].file = NULL; /* not kept */
+	st->nbase++;
+	return 0;
+}
+
 static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_rule *r,
 		    const char *ctext, size_t clen)
 {
+	if (untrusted_line(st, s) && lets_through(r->action.kind) && !base_covers(st, r)) {
+		char a[64], d[128];
+		lm_action_str(&r->action, a, sizeof a);
+		snprintf(d, sizeof d, "%s %s", a, r->syscall);
+		return untrusted_refuse(st, s, at, d,
+					"the shipped profiles it includes do not allow %s%s",
+					r->syscall, r->nconds ? " with these conditions" : "");
+	}
+	if (st->untrusted && s->shipped && base_add(st, r) < 0)
+		return -1;
 	struct lm_seccomp_policy *p = &st->c->seccomp;
 	bool counted = r->nr >= 0 && r->nr < 1024;
 	for (size_t i = counted && st->nr_rules[r->nr] == 0 ? p->nrules : 0; i < p->nrules;) {
@@ -1366,7 +1442,7 @@ static int rewrap(struct pstate *st, struct src *s, const char *at)
 }
 
 static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top,
-		      bool quiet, uid_t owner);
+		      bool quiet, uid_t owner, bool shipped);
 
 static char *dir_of(const char *path)
 {
@@ -1607,7 +1683,7 @@ static int load_file(struct pstate *st, const char *path, bool shipped, struct s
 		st->nquiet++;
 	}
 	st->depth++;
-	int r = parse_file(st, path, text, len, at_s == NULL, quiet, sb.st_uid);
+	int r = parse_file(st, path, text, len, at_s == NULL, quiet, sb.st_uid, kept->shipped);
 	st->depth--;
 	return r;
 }
@@ -1623,6 +1699,9 @@ static int dir_include(struct pstate *st, struct src *s)
 		return -1;
 	cleanup_free char *path = NULL;
 	bool shipped = !strchr(word, '/');
+	if (untrusted_line(st, s) && !shipped)
+		return untrusted_refuse(st, s, at, "include of a file",
+					"only shipped profiles, by name: see `lamina profiles`");
 	if (shipped) {
 		path = lm_profile_path(word);
 		if (!path)
@@ -1646,13 +1725,15 @@ static int dir_include(struct pstate *st, struct src *s)
 	st->cur_group = LM_NO_GROUP;
 	int r = load_file(st, path, shipped, s, at);
 	st->cur_group = saved_group;
+	if (r == 0 && shipped)
+		st->base_included = true;
 	return r;
 }
 
 /* A setting of a layer (src/layers.c): its words, read as the command line would give them,
  * then the layer's own setter.  An error points at the word it is about. */
 static int dir_setting(struct pstate *st, struct src *s, const struct lm_setting *set,
-		       const char *name)
+		       const char *name, const char *dat)
 {
 	char *words[20] = {0};
 	const char *at[20] = {0};
@@ -1666,10 +1747,25 @@ static int dir_setting(struct pstate *st, struct src *s, const struct lm_setting
 	}
 	at[n] = s->p;
 	struct lm_args a = {.src = LM_SRC_PROFILE, .name = name, .argc = n, .argv = words};
-	if (lm_setting_apply(set, st->c, &a, st->e) < 0)
+	/* Under --untrusted-profile: what the setting changed (settings are checked when they are
+	 * read, not again when a rules load reads the profile a second time). */
+	bool check = untrusted_line(st, s) && !st->replay;
+	const char *never = check ? lm_untrusted_directive(name) : NULL;
+	struct lm_untrusted_snap before;
+	if (never) {
+		r = untrusted_refuse(st, s, dat, name, "%s", never);
+		goto out;
+	}
+	if (check)
+		lm_untrusted_snap(st->c, &before);
+	if (lm_setting_apply(set, st->c, &a, st->e) < 0) {
 		r = rewrap(st, s, at[a.bad <= n ? a.bad : n]);
-	else
+	} else {
+		char why[512];
 		r = 0;
+		if (check && lm_untrusted_check(st->c, &before, why, sizeof why) < 0)
+			r = untrusted_refuse(st, s, dat, name, "%s", why);
+	}
 out:
 	for (unsigned i = 0; i < n; i++)
 		free(words[i]);
@@ -1683,6 +1779,12 @@ static int dir_default(struct pstate *st, struct src *s)
 		return -1;
 	if (expect_eol(st, s, "the default action") < 0)
 		return -1;
+	if (untrusted_line(st, s) && lets_through(a.kind)) {
+		char d[80], w[64];
+		snprintf(d, sizeof d, "default %s", lm_action_str(&a, w, sizeof w));
+		return untrusted_refuse(
+		    st, s, s->ls, d, "it would let through every call the shipped profile refuses");
+	}
 	st->c->seccomp.default_action = a;
 	st->c->seccomp.default_line = s->line;
 	st->default_seen = true;
@@ -1700,6 +1802,9 @@ static int dir_i386(struct pstate *st, struct src *s)
 	size_t n = ident_len(s, at, false);
 	if ((n == 2 && memcmp(at, "on", 2) == 0) || (n == 3 && memcmp(at, "off", 3) == 0)) {
 		s->p += n;
+		if (untrusted_line(st, s) && n == 2)
+			return untrusted_refuse(st, s, at, "i386 on",
+						"the i386 entry point stays killed");
 		st->c->seccomp.i386 = n == 2;
 		return expect_eol(st, s, n == 2 ? "i386 on" : "i386 off");
 	}
@@ -1846,6 +1951,14 @@ static int parse_line(struct pstate *st, struct src *s)
 	if (n == 0)
 		return perr(st, s, at, "expected a directive or a rule");
 #define IS(w) (n == sizeof(w) - 1 && memcmp(at, w, n) == 0)
+	if (untrusted_line(st, s) && !st->base_included && !IS("include") && !IS("purpose") &&
+	    !IS("group")) {
+		char word[48];
+		snprintf(word, sizeof word, "%.*s", (int)(n > 40 ? 40 : n), at);
+		return untrusted_refuse(st, s, at, word,
+					"before an include of a shipped profile: the profile may "
+					"only narrow one");
+	}
 	if (st->skim && (is_action_word(at, n) || (n == 4 && memcmp(at, "kill", 4) == 0))) {
 		st->skimmed_rules++;
 		if (n == 6 && memcmp(at, "notify", 6) == 0)
@@ -1880,7 +1993,7 @@ static int parse_line(struct pstate *st, struct src *s)
 	if (set) {
 		memcpy(name, at, n);
 		name[n] = '\0';
-		return dir_setting(st, s, set, name);
+		return dir_setting(st, s, set, name, at);
 	}
 	struct suggest sg;
 	suggest_init(&sg, at, n);
@@ -1989,7 +2102,7 @@ static int note_seccomp_line(struct pstate *st, struct src *s)
 }
 
 static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top,
-		      bool quiet, uid_t owner)
+		      bool quiet, uid_t owner, bool shipped)
 {
 	struct src s = {.name = name,
 			.text = text,
@@ -1997,7 +2110,8 @@ static int parse_file(struct pstate *st, const char *name, const char *text, siz
 			.top = top,
 			.text_id = -1,
 			.quiet = quiet,
-			.owner = owner};
+			.owner = owner,
+			.shipped = shipped};
 	char **nf;
 
 	nf = realloc(st->info->files, (st->info->nfiles + 1) * sizeof *nf);
@@ -2101,6 +2215,7 @@ static void pstate_begin(struct pstate *st, struct lm_config *c, struct lm_profi
 	st->cur_group = LM_NO_GROUP;
 	st->text_file = UINT_MAX;
 	st->as_root = geteuid() == 0;
+	st->untrusted = c->profile_untrusted;
 	/* A profile replaces any policy loaded before it. */
 	lm_seccomp_policy_free(&c->seccomp);
 	memset(&c->seccomp, 0, sizeof c->seccomp);
@@ -2153,6 +2268,7 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 		free(st->text_names[i]);
 	for (unsigned i = 0; i < st->nquiet; i++)
 		free(st->quiet_files[i]);
+	free(st->base);
 	lm_profile_texts_free(st->files, st->nread);
 	lm_profile_info_free(&st->own_info);
 	if (r < 0 && st->info != &st->own_info)
@@ -2170,7 +2286,7 @@ int lm_profile_parse_buffer_info(const char *text, size_t len, const char *filen
 	if (len > LM_PROFILE_MAX_SIZE)
 		r = ferr(&st, filename, "larger than %d bytes: not a profile", LM_PROFILE_MAX_SIZE);
 	else
-		r = parse_file(&st, filename, text, len, true, false, 0);
+		r = parse_file(&st, filename, text, len, true, false, 0, false);
 	return pstate_end(&st, r, filename, filename);
 }
 
@@ -2237,6 +2353,7 @@ int lm_profile_load_rules(struct lm_config *c, struct lm_err *e)
 	 * command line has changed some since). */
 	struct lm_config full;
 	lm_config_init(&full);
+	full.profile_untrusted = c->profile_untrusted;
 	struct pstate st;
 	pstate_begin(&st, &full, NULL, e);
 	st.replay = p->files;

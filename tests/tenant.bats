@@ -153,3 +153,108 @@ conds() {
 	done
 	[ "$n" -ge 5 ]
 }
+
+# ---- --untrusted-profile: a profile that may only narrow -------------------------------------
+
+# untrusted FILE ARGS...: check and run of FILE as an untrusted profile must both fail with
+# exactly the line given (after "lamina: FILE:"), exit 125, and the payload must not run.
+refused_both() {
+	local f=$1 want=$2; shift 2
+	run --separate-stderr "$LAMINA" check "$@" --untrusted-profile "$f"
+	assert_failure 125
+	assert_stderr "lamina: $f:$want"
+	run --separate-stderr "$LAMINA" run "$@" --untrusted-profile "$f" -- /bin/sh -c "echo ran >$SCRATCH/ran"
+	assert_failure 125
+	assert_stderr "lamina: $f:$want"
+	[ ! -e "$SCRATCH/ran" ]
+}
+
+@test "untrusted: every directive that widens is refused with FILE:LINE:COL, 125, by check and run" {
+	local p=$SCRATCH/u.profile line want n=0
+	mkdir "$SCRATCH/ok" "$SCRATCH/no"
+	while IFS='|' read -r line want; do
+		printf 'include default\n%s\n' "$line" >"$p"
+		refused_both "$p" "$want" --untrusted-allow-path "$SCRATCH/ok"
+		n=$((n + 1))
+	done <<-EOF
+	bind $SCRATCH/no /d|2:1: untrusted profile: bind is not allowed ($SCRATCH/no is not beneath a directory the operator allows with --untrusted-allow-path)
+	ro-bind $SCRATCH/ok/../no /d|2:1: untrusted profile: ro-bind is not allowed ($SCRATCH/ok/../no is not beneath a directory the operator allows with --untrusted-allow-path)
+	overlay /etc /d|2:1: untrusted profile: overlay is not allowed (/etc is not beneath a directory the operator allows with --untrusted-allow-path)
+	dev-bind /dev /d|2:1: untrusted profile: dev-bind is not allowed (device nodes from the host are the operator's choice)
+	keep-env|2:1: untrusted profile: keep-env is not allowed (it would give the payload the caller's environment)
+	share-net|2:1: untrusted profile: share-net is not allowed (the sandbox keeps its own network)
+	network host|2:1: untrusted profile: network is not allowed (the sandbox keeps its own network)
+	network user|2:1: untrusted profile: network is not allowed (the sandbox keeps its own network)
+	userns-range 0:65536|2:1: untrusted profile: userns-range is not allowed (the host ids are the operator's choice)
+	rlimit nofile=4096|2:1: untrusted profile: rlimit is not allowed (nofile may only be lowered: the limit in force is 1024:1024)
+	rlimit as=unlimited|2:1: untrusted profile: rlimit is not allowed (as may only be lowered: the limit in force is 8G:8G)
+	landlock write /|2:1: untrusted profile: landlock is not allowed (/ is not beneath a path the base grants as much, nor beneath one of the sandbox's mounts)
+	allow mount|2:7: untrusted profile: allow mount is not allowed (the shipped profiles it includes do not allow mount)
+	allow clone|2:7: untrusted profile: allow clone is not allowed (the shipped profiles it includes do not allow clone)
+	log ptrace|2:5: untrusted profile: log ptrace is not allowed (the shipped profiles it includes do not allow ptrace)
+	default allow|2:1: untrusted profile: default allow is not allowed (it would let through every call the shipped profile refuses)
+	i386 on|2:6: untrusted profile: i386 on is not allowed (the i386 entry point stays killed)
+	include $SCRATCH/no/x.profile|2:9: untrusted profile: include of a file is not allowed (only shipped profiles, by name: see \`lamina profiles\`)
+	EOF
+	[ "$n" -eq 18 ]
+	# the base first: a line before the shipped include is refused
+	printf 'rlimit nofile=10\ninclude default\n' >"$p"
+	refused_both "$p" "1:1: untrusted profile: rlimit is not allowed (before an include of a shipped profile: the profile may only narrow one)"
+}
+
+@test "untrusted: the same directives in a trusted profile run (twin), and -p with --untrusted-profile is an error" {
+	mkdir "$SCRATCH/no"
+	printf 'include default\nro-bind %s /d\nkeep-env\nrlimit nofile=2048:2048\n' "$SCRATCH/no" >"$SCRATCH/p.profile"
+	run --separate-stderr "$LAMINA" run -p "$SCRATCH/p.profile" -- /bin/sh -c 'ulimit -n; test -d /d && echo bound'
+	assert_success
+	assert_output $'2048\nbound'
+	run --separate-stderr "$LAMINA" run -p default --untrusted-profile "$SCRATCH/p.profile" -- /bin/true
+	assert_failure 125
+	assert_stderr "lamina: run: give --profile or --untrusted-profile, not both"
+}
+
+@test "untrusted: narrowing directives apply: a bind beneath the allowed path, a lower rlimit, an errno rule, a conditional allow" {
+	mkdir -p "$SCRATCH/ok/app"
+	echo hello >"$SCRATCH/ok/app/f"
+	cat >"$SCRATCH/u.profile" <<-EOF
+	include default
+	ro-bind $SCRATCH/ok/app /app
+	tmpfs /data
+	landlock write /data
+	setenv GREETING hi
+	rlimit nofile=100
+	errno(EACCES) mkdirat mkdir
+	allow clone if a0 & CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWCGROUP == 0 && a1 == 0
+	EOF
+	run --separate-stderr "$LAMINA" check --untrusted-allow-path "$SCRATCH/ok" --untrusted-profile "$SCRATCH/u.profile"
+	assert_success
+	run --separate-stderr "$LAMINA" run --untrusted-allow-path "$SCRATCH/ok" --untrusted-profile "$SCRATCH/u.profile" -- \
+		/bin/sh -c 'cat /app/f; echo $GREETING; ulimit -n; echo x >/data/x && echo wrote; mkdir /data/d 2>&1 || echo mkdir-refused'
+	assert_success
+	assert_line --index 0 hello
+	assert_line --index 1 hi
+	assert_line --index 2 100
+	assert_line --index 3 wrote
+	assert_line --index 4 --partial "Permission denied"
+}
+
+@test "untrusted: a symlink beneath the allowed path that leads out of it is refused; one that stays is followed (twin)" {
+	mkdir -p "$SCRATCH/ok/in" "$SCRATCH/out"
+	echo inside >"$SCRATCH/ok/in/f"
+	ln -s "$SCRATCH/out" "$SCRATCH/ok/escape"
+	ln -s in "$SCRATCH/ok/stay"
+	printf 'include default\nro-bind %s/ok/escape /d\n' "$SCRATCH" >"$SCRATCH/u.profile"
+	refused_both "$SCRATCH/u.profile" "2:1: untrusted profile: ro-bind is not allowed ($SCRATCH/ok/escape is not beneath a directory the operator allows with --untrusted-allow-path)" --untrusted-allow-path "$SCRATCH/ok"
+	printf 'include default\nro-bind %s/ok/stay /d\n' "$SCRATCH" >"$SCRATCH/u.profile"
+	run --separate-stderr "$LAMINA" run --untrusted-allow-path "$SCRATCH/ok" --untrusted-profile "$SCRATCH/u.profile" -- /bin/cat /d/f
+	assert_success
+	assert_output inside
+}
+
+@test "untrusted: an include of root's secret is refused before it is opened, and nothing of it is shown" {
+	printf 'TOKEN-5eCr3T-txt\n' >"$SCRATCH/token"
+	chmod 600 "$SCRATCH/token"
+	printf 'include default\ninclude %s\n' "$SCRATCH/token" >"$SCRATCH/u.profile"
+	refused_both "$SCRATCH/u.profile" "2:9: untrusted profile: include of a file is not allowed (only shipped profiles, by name: see \`lamina profiles\`)"
+	[[ "$stderr" != *5eCr3T* ]]
+}
