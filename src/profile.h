@@ -51,6 +51,7 @@ struct lm_untrusted_snap {
 	bool share_net, net_user, keep_env;
 	unsigned unscoped;
 	struct lm_rlimit rl[LM_NRLIMITS];
+	struct lm_resources res;
 };
 int lm_untrusted_snap(const struct lm_config *c, struct lm_untrusted_snap *s);
 const char *lm_untrusted_directive(const char *name);

@@ -15,7 +15,8 @@
  *    connect-host, allow-outbound;
  *  - ids: never userns-range (which host ids the sandbox gets is the operator's choice);
  *  - rlimits: only at or below the limit in force (the base's, else lamina's default, else the
- *    caller's);
+ *    caller's); cgroup limits likewise (a limit where there was none is fine), CPU and IO
+ *    shares at most the one in force (the default share where none is set);
  *  - Landlock: a path rule only beneath a path the base (or an earlier line) grants at least
  *    the same rights on, or beneath one of the sandbox's own mounts; port rules where they
  *    restrict; never lifting a scope;
@@ -65,6 +66,7 @@ int lm_untrusted_snap(const struct lm_config *c, struct lm_untrusted_snap *s)
 	    .unscoped = c->landlock_unscoped,
 	};
 	memcpy(s->rl, c->rlimits, sizeof s->rl);
+	s->res = c->res;
 	return 0;
 }
 
@@ -93,6 +95,34 @@ static bool host_path_allowed(const struct lm_config *c, const char *src, bool m
 		if (beneath(p, c->untrusted_paths[i]))
 			return true;
 	return false;
+}
+
+/* A cgroup limit where 0 means none: raised, or removed? */
+static bool raised(uint64_t old, uint64_t now)
+{
+	return old && (!now || now > old);
+}
+
+/* What the resources layer's settings changed: limits only lowered, shares only at or below
+ * the one in force (the default share is 100), no swap beyond the one in force. */
+static const char *resources_widened(const struct lm_resources *o, const struct lm_resources *r)
+{
+	if (raised(o->memory, r->memory))
+		return "memory";
+	if (raised(o->pids, r->pids))
+		return "pids";
+	if (raised(o->cpu_quota, r->cpu_quota))
+		return "cpus";
+	if (r->memory_swap_set && r->memory_swap > (o->memory_swap_set ? o->memory_swap : 0))
+		return "memory-swap";
+	if (r->cpu_weight > (o->cpu_weight ? o->cpu_weight : 100))
+		return "cpu-weight";
+	if (r->io_weight > (o->io_weight ? o->io_weight : 100))
+		return "io-weight";
+	for (unsigned i = 0; i < o->nio && i < r->nio; i++)
+		if (raised(o->io[i].rbps, r->io[i].rbps) || raised(o->io[i].wbps, r->io[i].wbps))
+			return "io bandwidth";
+	return NULL;
 }
 
 static rlim_t hard_of(const struct lm_rlimit *r)
@@ -182,6 +212,9 @@ int lm_untrusted_check(const struct lm_config *c, const struct lm_untrusted_snap
 			       -1;
 		}
 	}
+	const char *res = resources_widened(&b->res, &c->res);
+	if (res)
+		return snprintf(why, n, "%s may only be lowered, or set where it is not", res), -1;
 	if (c->landlock_unscoped & ~b->unscoped)
 		return snprintf(why, n, "a Landlock scope may not be lifted"), -1;
 	for (size_t i = b->nlandlock; i < c->nlandlock_rules; i++) {

@@ -195,8 +195,15 @@ refused_both() {
 	default allow|2:1: untrusted profile: default allow is not allowed (it would let through every call the shipped profile refuses)
 	i386 on|2:6: untrusted profile: i386 on is not allowed (the i386 entry point stays killed)
 	include $SCRATCH/no/x.profile|2:9: untrusted profile: include of a file is not allowed (only shipped profiles, by name: see \`lamina profiles\`)
+	limit cpu-weight 10000|2:1: untrusted profile: limit is not allowed (cpu-weight may only be lowered, or set where it is not)
 	EOF
-	[ "$n" -eq 18 ]
+	[ "$n" -eq 19 ]
+	# a cgroup limit of the base may only be lowered (hosting's memory is 512M)
+	printf 'include hosting\nlimit memory 1G\n' >"$p"
+	refused_both "$p" "2:1: untrusted profile: limit is not allowed (memory may only be lowered, or set where it is not)"
+	printf 'include hosting\nlimit memory 256M\n' >"$p"
+	run --separate-stderr "$LAMINA" check --untrusted-profile "$p"
+	assert_success
 	# the base first: a line before the shipped include is refused
 	printf 'rlimit nofile=10\ninclude default\n' >"$p"
 	refused_both "$p" "1:1: untrusted profile: rlimit is not allowed (before an include of a shipped profile: the profile may only narrow one)"
