@@ -1822,6 +1822,10 @@ static int dir_stdfd(struct pstate *st, struct src *s)
 		return expect_eol(st, s, "stdfd on");
 	}
 	if (n == 3 && memcmp(at, "off", 3) == 0) {
+		if (untrusted_line(st, s) && st->c->seccomp.stdfd)
+			return untrusted_refuse(st, s, at, "stdfd off",
+						"the shipped profile it includes turns the std-fd "
+						"layer on");
 		s->p += 3;
 		st->c->seccomp.stdfd = false;
 		st->c->seccomp.allow_dup2_1_2 = false;
@@ -1845,6 +1849,11 @@ static int dir_stdfd(struct pstate *st, struct src *s)
 					    "layer knows is the seed's dup2(1, 2)");
 			s->p += wl;
 		}
+		if (untrusted_line(st, s) && st->c->seccomp.stdfd && !st->c->seccomp.allow_dup2_1_2)
+			return untrusted_refuse(
+			    st, s, at, "stdfd allow dup2(1, 2)",
+			    "the shipped profile it includes has the std-fd layer "
+			    "on without it");
 		st->c->seccomp.allow_dup2_1_2 = true;
 		return expect_eol(st, s, "dup2(1, 2)");
 	}

@@ -21,7 +21,8 @@
  *    the same rights on, or beneath one of the sandbox's own mounts; port rules where they
  *    restrict; never lifting a scope;
  *  - seccomp (checked in profile.c): no allow, log or notify rule that a rule of the base does
- *    not already allow as broadly, no allow or log default, no `i386 on`.
+ *    not already allow as broadly, no allow or log default, no `i386 on`, no lifting of the
+ *    std-fd layer a base turns on.
  * Each refusal is one line, "FILE:LINE:COL: untrusted profile: DIRECTIVE is not allowed (why)". */
 #include "profile.h"
 

@@ -204,6 +204,12 @@ refused_both() {
 	printf 'include hosting\nlimit memory 256M\n' >"$p"
 	run --separate-stderr "$LAMINA" check --untrusted-profile "$p"
 	assert_success
+	# the std-fd layer a base turns on stays on (stdio's)
+	printf 'include stdio\nstdfd off\n' >"$p"
+	refused_both "$p" "2:7: untrusted profile: stdfd off is not allowed (the shipped profile it includes turns the std-fd layer on)"
+	printf 'include default\nstdfd on\n' >"$p"
+	run --separate-stderr "$LAMINA" check --untrusted-profile "$p"
+	assert_success
 	# the base first: a line before the shipped include is refused
 	printf 'rlimit nofile=10\ninclude default\n' >"$p"
 	refused_both "$p" "1:1: untrusted profile: rlimit is not allowed (before an include of a shipped profile: the profile may only narrow one)"
