@@ -34,9 +34,8 @@ rlimit cpu=600
 # all its processes, its tmpfs files and shared memory (no swap beyond; /tmp and /dev/shm hold
 # 256M of it), one CPU at most, and 256 processes and threads.  These need a cgroup: root, or
 # a cgroup v2 delegated to the caller (`systemd-run --user --scope -p Delegate=yes lamina run
-# -p hosting ...`).  Where none can be had they are left out with one warning line (what a
-# profile asks of machines that can enforce it); the same limit given on the command line
-# (`--memory 512M`) is a requirement: applied, or the program does not run.
+# -p hosting ...`).  Where none can be had the launch is refused with one line, as for the
+# same limit on the command line; `--memory unlimited` (and the others) lifts one for a launch.
 limit memory 512M
 limit pids 256
 limit cpus 1

@@ -19,7 +19,22 @@
  * belong to the caller).  Directory modes and mtimes are applied at the end, deepest first, so
  * that a read-only directory in the archive does not stop its own contents from being written.
  *
- * Usage: lm-untar DEST [ARCHIVE|-]       (an uncompressed tar; mkrootfs decompresses)
+ * Headers are read as strictly as GNU tar reads them, so that no member GNU tar refuses is
+ * extracted here: a numeric field must be octal digits (or GNU base-256) and not blank, a size
+ * must fit in an off_t (a size near 2^64 would wrap the padding arithmetic and turn the member's
+ * data into headers), and must not exceed what is left of an archive file; a pax size, uid or
+ * gid must be decimal digits, a pax time a decimal number.
+ *
+ * Mount points (--mount-points proc,dev,tmp): the top-level names lamina mounts over in a
+ * --rootfs.  A member that would make one of them anything but a directory (the symlink
+ * "proc -> etc", a file "tmp") gets an empty directory there instead, with a note: lamina would
+ * refuse the root otherwise, and whatever the archive put there is hidden by lamina's mounts
+ * anyway.  Replacing rather than refusing keeps such archives usable; the note says what changed.
+ * One already in DEST (mkrootfs --force) is replaced the same way before anything is written, so
+ * that no member below it is written through it.
+ *
+ * Usage: lm-untar [--mount-points A,B,...] DEST [ARCHIVE|-]
+ *                                         (an uncompressed tar; mkrootfs decompresses)
  * Exit:  0 done, 2 usage, 4 cannot write into DEST, 6 not a tar archive or corrupt,
  *        7 a member was refused.  Each failure prints exactly one line on stderr.  */
 #ifndef _GNU_SOURCE
@@ -94,6 +109,11 @@ struct dirfix {
 static int root_fd = -1;
 static int in_fd = -1;
 static uint64_t in_off;
+static bool in_sized; /* the archive is a regular file of in_size bytes */
+static uint64_t in_size;
+#define MAX_MOUNT_POINTS 8
+static char *mount_points[MAX_MOUNT_POINTS];
+static size_t n_mount_points;
 static struct dirfix *dirfixes;
 static size_t n_dirfixes, cap_dirfixes;
 static unsigned long n_stripped;
@@ -202,8 +222,9 @@ static void skip_data(uint64_t size, const char *member)
 
 /* ---- header fields ---------------------------------------------------------------------- */
 
-/* A numeric field: octal digits (space or NUL terminated), or the GNU base-256 form for values
- * that do not fit (high bit of the first byte set).  Returns -1 when malformed. */
+/* A numeric field: octal digits (after optional spaces; space or NUL terminated), or the GNU
+ * base-256 form for values that do not fit (high bit of the first byte set).  Returns -1 when
+ * malformed, blank or negative. */
 static int parse_num(const char *f, size_t len, uint64_t *out)
 {
 	const unsigned char *u = (const unsigned char *)f;
@@ -222,15 +243,11 @@ static int parse_num(const char *f, size_t len, uint64_t *out)
 		*out = v;
 		return 0;
 	}
-	while (i < len && (f[i] == ' ' || f[i] == '\0'))
-		i++;
-	if (i == len) {
-		*out = 0;
-		return 0;
-	}
-	i = 0;
+	i += !f[0]; /* one leading NUL, as GNU tar allows (an overflowing previous field) */
 	while (i < len && f[i] == ' ')
 		i++;
+	if (i == len || f[i] < '0' || f[i] > '7')
+		return -1; /* blank, as GNU tar says: no value where one is expected */
 	for (; i < len && f[i] >= '0' && f[i] <= '7'; i++) {
 		if (v > (UINT64_MAX >> 3))
 			return -1;
@@ -305,16 +322,42 @@ static char *read_meta(uint64_t size, const char *what)
 	return buf;
 }
 
-static int64_t parse_pax_time(const char *v)
+/* A pax decimal: digits only (no sign, space or '+', which strtoull would take), at most max. */
+static int pax_unsigned(const char *v, uint64_t max, uint64_t *out)
 {
-	char *end;
-	long long t;
+	uint64_t n = 0;
 
-	errno = 0;
-	t = strtoll(v, &end, 10);
-	if (errno || end == v || (*end != '\0' && *end != '.'))
-		return 0;
-	return t;
+	if (!*v)
+		return -1;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return -1;
+		if (n > (max - (uint64_t)(*v - '0')) / 10)
+			return -1;
+		n = n * 10 + (uint64_t)(*v - '0');
+	}
+	*out = n;
+	return 0;
+}
+
+/* A pax time: [-]digits[.digits]; the whole seconds, or -1 when malformed. */
+static int parse_pax_time(const char *v, int64_t *out)
+{
+	bool neg = *v == '-';
+	const char *dot = strchr(v, '.');
+	char secs[32];
+	uint64_t n, frac;
+	size_t l = dot ? (size_t)(dot - v) : strlen(v);
+
+	if (l - neg >= sizeof(secs) || l == (size_t)neg)
+		return -1;
+	memcpy(secs, v + neg, l - neg);
+	secs[l - neg] = '\0';
+	if (pax_unsigned(secs, INT64_MAX, &n) < 0 ||
+	    (dot && pax_unsigned(dot + 1, UINT64_MAX, &frac) < 0))
+		return -1;
+	*out = neg ? -(int64_t)n : (int64_t)n;
+	return 0;
 }
 
 /* pax extended header: records "LEN KEY=VALUE\n".  Only the keys that change where or what a
@@ -355,16 +398,31 @@ static void parse_pax(char *buf, size_t size, struct pending *p)
 			free(p->link);
 			p->link = strdup(val);
 		} else if (!strcmp(key, "size")) {
-			char *e;
-			errno = 0;
-			unsigned long long s = strtoull(val, &e, 10);
-			if (errno || e == val || *e)
-				die_member(EXIT_BADTAR, "(pax header)", "bad pax size '%s'", val);
+			/* an off_t, as GNU tar requires: 2^64-1 would wrap the padding sum */
+			if (pax_unsigned(val, INT64_MAX, &p->size) < 0)
+				die_member(
+				    EXIT_BADTAR, "(pax header)",
+				    "pax size '%.40s' is not a size (decimal digits, at most "
+				    "2^63-1)",
+				    val);
 			p->has_size = true;
-			p->size = s;
-		} else if (!strcmp(key, "mtime")) {
-			p->has_mtime = true;
-			p->mtime = parse_pax_time(val);
+		} else if (!strcmp(key, "uid") || !strcmp(key, "gid")) {
+			uint64_t id;
+			if (pax_unsigned(val, UINT32_MAX, &id) < 0)
+				die_member(EXIT_BADTAR, "(pax header)",
+					   "pax %s '%.40s' is not an id (decimal digits)", key,
+					   val);
+		} else if (!strcmp(key, "mtime") || !strcmp(key, "atime") ||
+			   !strcmp(key, "ctime")) {
+			int64_t t;
+			if (parse_pax_time(val, &t) < 0)
+				die_member(EXIT_BADTAR, "(pax header)",
+					   "pax %s '%.40s' is not a time (decimal seconds)", key,
+					   val);
+			if (!strcmp(key, "mtime")) {
+				p->has_mtime = true;
+				p->mtime = t;
+			}
 		} else if (!strncmp(key, "GNU.sparse.", 11)) {
 			p->sparse = true;
 		}
@@ -577,6 +635,14 @@ static void add_dirfix(const char *rel, mode_t mode, int64_t mtime)
 	n_dirfixes++;
 }
 
+static bool is_mount_point(const char *rel)
+{
+	for (size_t i = 0; i < n_mount_points; i++)
+		if (!strcmp(rel, mount_points[i]))
+			return true;
+	return false;
+}
+
 static void extract_dir(const char *rel, uint64_t mode, int64_t mtime, const char *member)
 {
 	const char *base;
@@ -589,9 +655,11 @@ static void extract_dir(const char *rel, uint64_t mode, int64_t mtime, const cha
 		/* An existing symlink to a directory that stays inside DEST is kept, as GNU tar's
 		 * --keep-directory-symlink does: building over a merged-/usr root must not turn
 		 * its /lib -> usr/lib into an empty directory.  Members below it are still looked
-		 * up with RESOLVE_BENEATH; a symlink leading out is replaced by a directory. */
+		 * up with RESOLVE_BENEATH; a symlink leading out is replaced by a directory, and so
+		 * is one at a mount point. */
 		struct stat st;
-		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+		if (!is_mount_point(rel) && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode)) {
 			int fd = open_beneath(rel, O_PATH | O_DIRECTORY);
 			if (fd >= 0) {
 				close(fd);
@@ -802,6 +870,62 @@ static char *member_name(const struct tar_header *h, const struct pending *p, bo
 	return strndup(h->name, sizeof(h->name));
 }
 
+static const char *member_kind(char typeflag)
+{
+	switch (typeflag) {
+	case '2':
+		return "a symlink";
+	case '1':
+		return "a hard link";
+	case '6':
+		return "a fifo";
+	case '5':
+		return "a directory";
+	case '3':
+	case '4':
+		return "a device node";
+	case '0':
+	case '\0':
+	case '7':
+		return "a file";
+	default:
+		return "not a directory";
+	}
+}
+
+static void note_mount_point(const char *rel, const char *kind, const char *link)
+{
+	fputs("mkrootfs: note: ", stderr);
+	put_quoted(stderr, rel);
+	fprintf(stderr, " is %s", kind);
+	if (link && link[0] && strcmp(kind, "a file") && strcmp(kind, "a fifo")) {
+		fputs(" to ", stderr);
+		put_quoted(stderr, link);
+	}
+	fprintf(stderr, "; lamina mounts over /%s: an empty directory there instead\n", rel);
+}
+
+/* Mount points already in DEST that are not directories: replaced before any member is
+ * written, so that none is written through them. */
+static void fix_mount_points(void)
+{
+	for (size_t i = 0; i < n_mount_points; i++) {
+		const char *n = mount_points[i];
+		struct stat st;
+		char target[PATH_MAX];
+		ssize_t l;
+
+		if (fstatat(root_fd, n, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode))
+			continue;
+		l = S_ISLNK(st.st_mode) ? readlinkat(root_fd, n, target, sizeof(target) - 1) : -1;
+		target[l > 0 ? l : 0] = '\0';
+		if (unlinkat(root_fd, n, 0) < 0 || mkdirat(root_fd, n, 0755) < 0)
+			die_member(EXIT_DEST, n, "replacing it by a directory: %s",
+				   strerror(errno));
+		note_mount_point(n, S_ISLNK(st.st_mode) ? "a symlink" : "not a directory", target);
+	}
+}
+
 static void extract_all(void)
 {
 	struct tar_header h;
@@ -845,13 +969,30 @@ static void extract_all(void)
 			die(EXIT_BADTAR, "corrupt tar header at offset %" PRIu64, in_off - BLOCK);
 		}
 		first = false;
-		if (parse_num(h.size, sizeof(h.size), &size) < 0 ||
-		    parse_num(h.mode, sizeof(h.mode), &mode) < 0 ||
-		    parse_num(h.mtime, sizeof(h.mtime), &mtime_u) < 0)
-			die(EXIT_BADTAR, "corrupt numeric field in header at offset %" PRIu64,
-			    in_off - BLOCK);
+		{
+			const char *bad = parse_num(h.size, sizeof(h.size), &size) < 0	 ? "size"
+					  : parse_num(h.mode, sizeof(h.mode), &mode) < 0 ? "mode"
+					  : parse_num(h.mtime, sizeof(h.mtime), &mtime_u) < 0
+					      ? "mtime"
+					      : NULL;
+			if (bad)
+				die(EXIT_BADTAR,
+				    "corrupt numeric field (%s: blank, not octal or negative) in "
+				    "header at offset %" PRIu64,
+				    bad, in_off - BLOCK);
+		}
 		if (p.has_size)
 			size = p.size;
+		if (size > INT64_MAX)
+			die(EXIT_BADTAR,
+			    "member size %" PRIu64 " in header at offset %" PRIu64
+			    " is out of range (at most 2^63-1)",
+			    size, in_off - BLOCK);
+		if (in_sized && size > in_size - in_off)
+			die(EXIT_BADTAR,
+			    "archive is truncated or forged: member size %" PRIu64
+			    " in header at offset %" PRIu64 " exceeds the %" PRIu64 " bytes left",
+			    size, in_off - BLOCK, in_size - in_off);
 		mtime = p.has_mtime ? p.mtime : (int64_t)mtime_u;
 
 		switch (h.typeflag) {
@@ -887,6 +1028,26 @@ static void extract_all(void)
 			die_member(EXIT_REFUSED, name, "%s", why);
 		if (p.sparse)
 			die_member(EXIT_REFUSED, name, "sparse members are not supported");
+
+		/* No data follows a link, directory, device or fifo (POSIX), but tars disagree on
+		 * a nonzero size there: GNU tar's extraction skips no data for a directory or a
+		 * hard link and its listing skips it for a symlink.  Data that one reader takes for
+		 * headers would let a member pass one reader unseen: refused. */
+		if (size && h.typeflag >= '1' && h.typeflag <= '6')
+			die_member(EXIT_REFUSED, name,
+				   "%s with a size (%" PRIu64 " bytes) refused: tars disagree on "
+				   "whether data follows",
+				   member_kind(h.typeflag), size);
+		bool is_dir = h.typeflag == '5' || h.typeflag == 'D' ||
+			      ((h.typeflag == '0' || h.typeflag == '\0' || h.typeflag == '7') &&
+			       name[0] && name[strlen(name) - 1] == '/');
+		if (is_mount_point(rel) && !is_dir) {
+			note_mount_point(rel, member_kind(h.typeflag), link);
+			extract_dir(rel, 0755, mtime, name);
+			skip_data(size, name);
+			clear_pending(&p);
+			continue;
+		}
 
 		switch (h.typeflag) {
 		case '0':
@@ -946,10 +1107,35 @@ static void extract_all(void)
 	}
 }
 
+/* --mount-points A,B,...: top-level names, no '/' and no "." or "..". */
+static void set_mount_points(const char *list)
+{
+	cleanup_free char *copy = strdup(list);
+	char *save = NULL;
+
+	if (!copy)
+		die(1, "out of memory");
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (n_mount_points == MAX_MOUNT_POINTS || strchr(t, '/') || !strcmp(t, ".") ||
+		    !strcmp(t, "..")) {
+			fputs("lm-untar: --mount-points: at most 8 top-level names\n", stderr);
+			exit(EXIT_USAGE);
+		}
+		mount_points[n_mount_points] = strdup(t);
+		if (!mount_points[n_mount_points++])
+			die(1, "out of memory");
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "--mount-points")) {
+		set_mount_points(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2 || argc > 3 || !argv[1][0]) {
-		fputs("usage: lm-untar DEST [ARCHIVE|-]\n", stderr);
+		fputs("usage: lm-untar [--mount-points A,B,...] DEST [ARCHIVE|-]\n", stderr);
 		return EXIT_USAGE;
 	}
 	root_fd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -962,6 +1148,16 @@ int main(int argc, char **argv)
 	} else {
 		in_fd = STDIN_FILENO;
 	}
+	{
+		/* an archive file: a member cannot be larger than what is left of it */
+		struct stat st;
+		off_t at = lseek(in_fd, 0, SEEK_CUR);
+		if (fstat(in_fd, &st) == 0 && S_ISREG(st.st_mode) && at >= 0 && st.st_size >= at) {
+			in_sized = true;
+			in_size = (uint64_t)(st.st_size - at);
+		}
+	}
+	fix_mount_points();
 	extract_all();
 	apply_dirfixes();
 	if (n_stripped)

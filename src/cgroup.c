@@ -1054,21 +1054,19 @@ static int resources_prepare(struct lm_sandbox *sb, struct lm_err *e)
 	const struct lm_config *c = sb->c;
 	if (!lm_resources_wanted(c))
 		return 0;
-	/* A profile's limits are what the profile's author asks of machines that can enforce
-	 * them: where this caller can have no cgroup (unprivileged, no delegated subtree) they are
-	 * left out with a warning, as Landlock's profile rules degrade to the kernel's ABI.  A
-	 * limit given on the command line is a request for this launch: it is applied or the
-	 * program does not run. */
-	if (!c->res.cli && lm_resources_probe(c, e) < 0) {
-		fprintf(stderr, "lamina: WARNING: the profile's resource limits are not applied: %s\n",
-			e->msg);
-		memset(e, 0, sizeof *e);
-		return 0;
-	}
 	/* whatever is made from here on is removed by the end step, however the launch ends */
 	active = true;
-	if (lm_cg_setup(&launch, &c->res, c->caller_is_root, true, e) < 0)
+	/* A limit that cannot be applied stops the launch, whether the command line or a profile
+	 * asked for it; for a profile's, the line says how this launch can lift them. */
+	if (lm_cg_setup(&launch, &c->res, c->caller_is_root, true, e) < 0) {
+		if (!c->res.cli) {
+			size_t n = strlen(e->msg);
+			snprintf(e->msg + n, sizeof e->msg - n,
+				 "; the limits are the profile's: each option with `unlimited` "
+				 "lifts one for this launch, e.g. --memory unlimited");
+		}
 		return -1;
+	}
 	if (c->verbose) {
 		char where[LM_CG_PATH * 2] = "";
 		for (unsigned i = 0; i < launch.ndir; i++) {
@@ -1103,35 +1101,34 @@ static int resources_init(struct lm_sandbox *sb, struct lm_err *e)
 /* The kernel's log names the victim of an OOM kill with its cgroup: "oom-kill:...,
  * task_memcg=/lamina/sb-...,task=COMM,pid=N,uid=U".  Root may read /dev/kmsg; otherwise (or
  * when the kernel's rate limit left the line out) the victim is not known. */
+struct oom_search {
+	char want[128]; /* "/NAME,task=" */
+	int pid;
+	char *comm;
+	size_t n;
+};
+
+static void oom_record(char *msg, void *arg)
+{
+	struct oom_search *o = arg;
+	char *t = strstr(msg, o->want), *p = t ? strstr(t, ",pid=") : NULL;
+	if (!t || !p)
+		return;
+	t += strlen(o->want);
+	snprintf(o->comm, o->n, "%.*s",
+		 (int)(p - t < (ptrdiff_t)o->n ? p - t : (ptrdiff_t)o->n - 1), t);
+	o->pid = atoi(p + 5); /* the last one wins */
+}
+
 static bool oom_victim(const char *name, int *pid, char *comm, size_t n)
 {
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	struct oom_search o = {.pid = 0, .comm = comm, .n = n};
+	snprintf(o.want, sizeof o.want, "/%s,task=", name);
+	lm_kmsg_each("oom-kill:", oom_record, &o);
+	if (o.pid <= 0)
 		return false;
-	char rec[2048], want[128];
-	snprintf(want, sizeof want, "/%s,task=", name);
-	bool found = false;
-	for (;;) {
-		ssize_t r = read(fd, rec, sizeof rec - 1);
-		if (r < 0 && (errno == EPIPE || errno == EINTR || errno == EINVAL))
-			continue; /* a record overwritten while we read, or one too long */
-		if (r <= 0)
-			break;
-		rec[r] = '\0';
-		char *msg = strchr(rec, ';');
-		if (!msg || strncmp(msg + 1, "oom-kill:", 9))
-			continue;
-		char *t = strstr(msg, want), *p = t ? strstr(t, ",pid=") : NULL;
-		if (!t || !p)
-			continue;
-		t += strlen(want);
-		snprintf(comm, n, "%.*s", (int)(p - t < (ptrdiff_t)n ? p - t : (ptrdiff_t)n - 1),
-			 t);
-		*pid = atoi(p + 5);
-		found = true; /* the last one wins */
-	}
-	close(fd);
-	return found;
+	*pid = o.pid;
+	return true;
 }
 
 static void resources_end(struct lm_sandbox *sb)

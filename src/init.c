@@ -146,10 +146,28 @@ static pid_t start_payload_sharing_fds(const struct lm_config *c)
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
+/* Reap one zombie (0 when none is left, or -1: no child), told to the status layer: it is
+ * looked at first without being reaped, so that a SIGSYS death's name can still be read,
+ * whichever of several zombies one SIGCHLD stood for. */
+static pid_t reap_one(pid_t payload, int *st)
+{
+	siginfo_t z;
+	z.si_pid = 0;
+	if (waitid(P_ALL, 0, &z, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return -1;
+	if (z.si_pid == 0)
+		return 0;
+	lm_status_sigchld(&z);
+	pid_t p = waitpid(z.si_pid, st, WNOHANG);
+	if (p > 0)
+		lm_status_reaped(p, *st, payload);
+	return p;
+}
+
 /* The payload is gone; kill and reap whatever it left (daemons, double-forked children, all
  * reparented to init).  Only as pid 1 of the sandbox's own pid namespace: there kill(-1)
  * reaches exactly the other processes of the namespace; without that layer it would reach the
- * caller's.  No child left (the usual case) costs one waitpid: every process the sandbox started
+ * caller's.  No child left (the usual case) costs one waitid: every process the sandbox started
  * descends from init, so none is left when init has no child.  (A process the host's root put
  * into the namespace from outside, with nsenter, is not init's to kill: the kernel kills it when
  * init exits.) */
@@ -157,8 +175,8 @@ static void end_the_rest(pid_t payload)
 {
 	int st;
 	pid_t p;
-	while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-		lm_status_reaped(p, st, payload);
+	while ((p = reap_one(payload, &st)) > 0)
+		;
 	if (p < 0 && errno == ECHILD)
 		return;
 	kill(-1, SIGKILL);
@@ -270,13 +288,11 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 		}
 		/* Reap every zombie; the payload's own status decides ours.  The status layer
 		 * counts the SIGSYS deaths (a seccomp rule's kills) among them. */
-		lm_status_sigchld(&si);
 		for (;;) {
 			int st;
-			pid_t p = waitpid(-1, &st, WNOHANG);
+			pid_t p = reap_one(payload, &st);
 			if (p <= 0)
 				break;
-			lm_status_reaped(p, st, payload);
 			if (p == payload) {
 				/* Nothing of the sandbox may outlive this message: the
 				 * supervisor returns on it, without waiting for init's own

@@ -228,7 +228,7 @@ struct lm_io_limit {
 	uint64_t rbps, wbps; /* bytes per second; 0: no limit */
 };
 struct lm_resources {
-	bool cli;	      /* a limit came from the command line: it must be applied */
+	bool cli;	      /* a limit came from the command line, not only from a profile */
 	uint64_t memory;      /* bytes; 0: no limit */
 	uint64_t memory_swap; /* bytes of swap beyond memory (UINT64_MAX: unlimited) */
 	bool memory_swap_set; /* given; otherwise none where a memory limit is set */

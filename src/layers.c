@@ -8,7 +8,7 @@
  *   userns    the id maps are written before anything is created, and init settles its ids
  *             inside before it builds the root (files the root's tmpfs gets belong to mapped ids);
  *   ns        the uts name is set while init holds every capability in its namespaces;
- *   mount     the host trees are cloned with the caller's host identity (stage INIT_HOST), the
+ *   mount     the host trees are cloned while init has its host identity (stage INIT_HOST), the
  *             root is built and pivoted into after the ids are settled (stage INIT);
  *   netns     the network namespace, made beside init while it builds the root, is joined once
  *             the root is done: the helper has had that time to finish (--net user: init makes

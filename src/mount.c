@@ -153,10 +153,17 @@ static uint64_t default_tmpfs_size(const struct lm_config *c)
 		uint64_t quarter = sysinfo(&si) == 0 ? (uint64_t)si.totalram * si.mem_unit / 4 : 0;
 		size = quarter && quarter < (1ull << 30) ? quarter & ~4095ull : 1ull << 30;
 	}
-	/* Under a memory limit, at most what the resources layer gives lamina's scratch: a tmpfs
-	 * filled to the cgroup's limit would make the OOM killer end the sandbox's processes one
-	 * by one, where ENOSPC is the better answer. */
+	/* Under a memory limit, at most what the resources layer gives lamina's scratch, shared
+	 * by the scratch tmpfs and each --tmpfs without size=: tmpfs filled to the cgroup's limit
+	 * would make the OOM killer end the sandbox's processes one by one, where ENOSPC is the
+	 * better answer. */
 	uint64_t cap = lm_resources_scratch_size(c);
+	if (cap) {
+		uint64_t shares = 1;
+		for (size_t i = 0; i < c->nmounts; i++)
+			shares += c->mounts[i].kind == LM_MOUNT_TMPFS && !c->mounts[i].size;
+		cap = cap / shares > 4096 ? (cap / shares) & ~4095ull : 4096;
+	}
 	return cap && cap < size ? cap : size;
 }
 
@@ -173,6 +180,7 @@ struct build {
 	int root;	    /* the tree being built (the host's / without the pivot layer) */
 	bool root_is_tmpfs; /* lamina's own tmpfs root: made read-only once built */
 	int scratch;	    /* lamina's scratch tmpfs, or -1 until one is needed */
+	int tmp;	    /* lamina's own /tmp, attached and still empty (HOME), or -1 */
 	bool home_in_mount; /* HOME is in one of the user's mounts */
 	unsigned nfiles, nlayers;
 };
@@ -1107,6 +1115,36 @@ static int home_in_mount(struct build *b, struct lm_err *e)
 	return 0;
 }
 
+/* HOME beneath lamina's own /tmp (rest: its path there): the directories made one by one from
+ * /tmp's own fd.  That /tmp was made empty by this init a moment ago and nothing else has been
+ * made in it yet (HOME comes before the user's mounts), so no symlink or mount can have been
+ * planted there and the resolve_in walk is not needed (O_NOFOLLOW all the same). */
+static int home_in_tmp(int tmp, const char *rest, struct lm_err *e)
+{
+	cleanup_close int dir = -1;
+	int at = tmp;
+	for (const char *p = rest; *p;) {
+		size_t n = strcspn(p, "/");
+		char name[NAME_MAX + 1];
+		if (n > NAME_MAX)
+			return lm_error(e, ENAMETOOLONG, L, "HOME /tmp/%s", rest);
+		memcpy(name, p, n);
+		name[n] = 0;
+		p += n;
+		p += strspn(p, "/");
+		if (mkdirat(at, name, 0755) < 0 && errno != EEXIST)
+			return lm_error(e, errno, L, "HOME /tmp/%s", rest);
+		if (!*p)
+			break;
+		int next = openat(at, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0)
+			return lm_error(e, errno, L, "HOME /tmp/%s", rest);
+		lm_closep(&dir);
+		dir = at = next;
+	}
+	return 0;
+}
+
 /* HOME exists inside, private and writable by the sandbox's user: a directory of the scratch
  * tmpfs mounted there, unless one of the user's mounts is HOME or holds it (that mount is the
  * home, as bound), or HOME is in /tmp (made there). */
@@ -1132,7 +1170,10 @@ static int make_home(struct build *b, struct lm_err *e)
 		return 0;
 	}
 	const char *rel = home + 1;
-	if (path_under(home, "/tmp")) {
+	if (path_under(home, "/tmp") && b->tmp >= 0) {
+		if (home_in_tmp(b->tmp, home + strlen("/tmp/"), e) < 0)
+			return -1;
+	} else if (path_under(home, "/tmp")) {
 		cleanup_close int t = resolve_in(b, b->root, home, true, false, e);
 		if (t < 0)
 			return -1;
@@ -1252,7 +1293,8 @@ static void plan_free(void)
 	lm_mount_src_free();
 }
 
-/* 1. The host trees, while init still has the caller's host identity. */
+/* 1. The host trees, while init still has its host identity (the caller's; as root, the
+ * sandbox's first host uid: the supervisor took what needs root, mount_src.c). */
 static int mount_init_host(struct lm_sandbox *sb, struct lm_err *e)
 {
 	const struct lm_config *c = sb->c;
@@ -1334,7 +1376,7 @@ static int mount_init(struct lm_sandbox *sb, struct lm_err *e)
 	/* Declared before the first `goto out`: a cleanup variable whose initialisation a goto
 	 * jumps over is closed with an indeterminate value. */
 	cleanup_close int root = -1, tmp = -1, dev = -1, scratch = -1, shm = -1;
-	struct build b = {.sb = sb, .c = c, .root = -1, .scratch = -1};
+	struct build b = {.sb = sb, .c = c, .root = -1, .scratch = -1, .tmp = -1};
 	bool pivot = lm_layer_on(c, LM_LAYER_PIVOT);
 
 	if (!pivot) {
@@ -1459,6 +1501,7 @@ static int mount_init(struct lm_sandbox *sb, struct lm_err *e)
 	if (c->rootfs ? attach(tmp, root, "/tmp", false, e) < 0
 		      : attach_here(tmp, root, "tmp", false, false, e) < 0)
 		goto out;
+	b.tmp = tmp;
 	shm =
 	    clone_attr(scratch, "shm", 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 		       "scratch tmpfs: /dev/shm", e);

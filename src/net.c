@@ -13,10 +13,11 @@
  * works, starts a helper (lm_net_start) that joins init's user namespace, unshares a network
  * namespace there (so init and the payload have CAP_NET_ADMIN over it), brings lo up and sends
  * the namespace's fd to init; init joins it (lm_net_join) after building the root, before the
- * payload starts.  They talk over a socketpair of their own: init first sends the fd of its user
- * namespace (lm_net_offer_userns; the helper could not open /proc/PID/ns/user of a non-dumpable
- * init without CAP_SYS_PTRACE on the host).  A helper that fails or dies makes init fail: fail
- * closed.
+ * payload starts.  They talk over a socketpair of their own.  As root the helper opens init's
+ * user namespace itself (/proc/PID/ns/user of a non-dumpable process needs CAP_SYS_PTRACE on the
+ * host, which root has), so that nothing waits for init; unprivileged it could not, and init
+ * first sends the fd of its user namespace (lm_net_offer_userns).  A helper that fails or dies
+ * makes init fail: fail closed.
  *
  * The helper is a fork of the supervisor (its own memory, fd table and cwd, as setns into a user
  * namespace requires).  Not a CLONE_VM child: it would share the supervisor's thread-local errno
@@ -135,14 +136,28 @@ static int lo_up(int *step)
 	return ioctl(s, SIOCSIFFLAGS, &ifr);
 }
 
-/* sock: the helper's end of its socket with init. */
-static int helper_main(int sock)
+/* As root the helper opens init's user namespace itself (see the top comment). */
+static bool helper_opens_userns(const struct lm_config *c)
+{
+	return c->caller_is_root && !c->net_user;
+}
+
+/* sock: the helper's end of its socket with init; init: the pid whose user namespace to open
+ * (as root), or 0: receive it from init. */
+static int helper_main(int sock, pid_t init)
 {
 	int step = NET_USERNS, fd = -1, userns = -1;
 	struct net_msg m;
 	errno = EPIPE;
-	if (lm_recv_fd(sock, &m, sizeof m, 0, &userns) != (ssize_t)sizeof m || userns < 0)
+	if (init > 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/ns/user", (int)init);
+		userns = open(path, O_RDONLY | O_CLOEXEC);
+		if (userns < 0)
+			goto fail;
+	} else if (lm_recv_fd(sock, &m, sizeof m, 0, &userns) != (ssize_t)sizeof m || userns < 0) {
 		goto fail;
+	}
 	step = NET_SETNS;
 	if (setns(userns, CLONE_NEWUSER) < 0)
 		goto fail;
@@ -164,7 +179,7 @@ fail:
 
 static const char *const step_what[] = {
     [NET_OK] = "no namespace received",
-    [NET_USERNS] = "receiving the sandbox's user namespace",
+    [NET_USERNS] = "getting the sandbox's user namespace",
     [NET_SETNS] = "joining the sandbox's user namespace",
     [NET_UNSHARE] = "creating a network namespace",
     [NET_SOCKET] = "socket",
@@ -653,7 +668,8 @@ static int lm_net_prepare(const struct lm_config *c, struct lm_net_helper *h, in
 	return 0;
 }
 
-static int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, struct lm_err *e)
+static int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, pid_t init,
+			struct lm_err *e)
 {
 	if (h->sock < 0)
 		return 0;
@@ -663,7 +679,7 @@ static int lm_net_start(const struct lm_config *c, struct lm_net_helper *h, stru
 	if (pid == 0) {
 		if (c->net_user)
 			pasta_main(c, h->sock, supervisor);
-		_exit(helper_main(h->sock));
+		_exit(helper_main(h->sock, helper_opens_userns(c) ? init : 0));
 	}
 	int err = errno;
 	/* Our copy of the helper's end goes: if the helper dies, init reads end-of-file. */
@@ -766,12 +782,12 @@ static int netns_parent(struct lm_sandbox *sb, struct lm_err *e)
 /* After the maps: a root caller's init waits for those, and the fork would delay them. */
 static int netns_started(struct lm_sandbox *sb, struct lm_err *e)
 {
-	return lm_net_start(sb->c, &helper, e);
+	return lm_net_start(sb->c, &helper, sb->init_pid, e);
 }
 
 static int netns_init_host(struct lm_sandbox *sb, struct lm_err *e)
 {
-	if (lm_net_offer_userns(init_end, e) < 0)
+	if (!helper_opens_userns(sb->c) && lm_net_offer_userns(init_end, e) < 0)
 		return -1;
 	return init_end >= 0 && sb->c->net_user ? user_offer(init_end, e) : 0;
 }

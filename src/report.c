@@ -30,18 +30,24 @@
  * with the same precedence (the built-in rule first, as the stacked filters of normal mode would
  * have it; then the profile's rule; else its default action): see seccomp_internal.h.
  *
- * Kill emulation: kill-process rules are carried out by the supervisor.  SIGSYS is sent when the
- * task's disposition for it is the default (then it dies of SIGSYS exactly as under
- * SECCOMP_RET_KILL_PROCESS, exit 159); if the payload blocks, ignores or catches SIGSYS it would
- * survive or run a handler, so it gets SIGKILL instead and lm_report_exit_status() turns the
- * resulting 137 into 159.  kill-thread is carried out as kill-process (a signal cannot kill one
- * thread only): stricter, never weaker.  */
+ * Kill emulation: kill-process rules are carried out by the supervisor with SIGKILL, always.
+ * SIGSYS would look more like SECCOMP_RET_KILL_PROCESS from inside, but whether it kills depends
+ * on the disposition at the moment the signal is taken, which another thread of the payload can
+ * change after any check the supervisor makes (/proc/PID/status SigCgt is already stale when it
+ * is read): a thread toggling a SIGSYS handler would then survive a kill rule.  SIGKILL cannot be
+ * caught, blocked or ignored, and the kernel marks the whole thread group for exit while the
+ * signal is sent, so no thread returns to user space past the refused call.  The one visible
+ * difference: a parent inside the sandbox sees its child die of SIGKILL, not SIGSYS; for the
+ * payload itself lm_report_exit_status() turns the 137 into 159, as without report mode.
+ * kill-thread is carried out as kill-process (a signal cannot kill one thread only): stricter,
+ * never weaker.  */
 #include "lamina.h"
 #include "policy.h"
 #include "seccomp_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -52,6 +58,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -98,39 +105,118 @@ static const struct flagname clone_flags[] = {
     {0, NULL},
 };
 
-/* Number of arguments worth printing for the common calls (-1: unknown, print up to the last
- * non-zero one). */
-static int nargs_of(const char *name)
+/* The common calls: how many arguments are worth printing, and which of them name a string
+ * (bit i: argument i is a pointer to a NUL-terminated string, a path most often). */
+struct call_shape {
+	const char *name;
+	int n;
+	unsigned strs;
+};
+
+static const struct call_shape shapes[] = {
+    {"close", 1, 0},
+    {"dup", 1, 0},
+    {"dup2", 2, 0},
+    {"dup3", 3, 0},
+    {"close_range", 3, 0},
+    {"read", 3, 0},
+    {"write", 3, 0},
+    {"ioctl", 3, 0},
+    {"unshare", 1, 0},
+    {"clone", 5, 0},
+    {"clone3", 2, 0},
+    {"mount", 5, 0x17}, /* source, target, type, data (a string for most file systems) */
+    {"umount2", 2, 0x1},
+    {"socket", 3, 0},
+    {"ptrace", 4, 0},
+    {"kill", 2, 0},
+    {"getpid", 0, 0},
+    {"getppid", 0, 0},
+    {"open", 3, 0x1},
+    {"openat", 4, 0x2},
+    {"openat2", 4, 0x2},
+    {"creat", 2, 0x1},
+    {"execve", 3, 0x1},
+    {"execveat", 5, 0x2},
+    {"setns", 2, 0},
+    {"chroot", 1, 0x1},
+    {"chdir", 1, 0x1},
+    {"pivot_root", 2, 0x3},
+    {"io_uring_setup", 2, 0},
+    {"bpf", 3, 0},
+    {"keyctl", 5, 0},
+    {"add_key", 5, 0x3},
+    {"request_key", 4, 0x7},
+    {"personality", 1, 0},
+    {"reboot", 4, 0},
+    {"mkdir", 2, 0x1},
+    {"mkdirat", 3, 0x2},
+    {"mknod", 3, 0x1},
+    {"mknodat", 4, 0x2},
+    {"rmdir", 1, 0x1},
+    {"unlink", 1, 0x1},
+    {"unlinkat", 3, 0x2},
+    {"rename", 2, 0x3},
+    {"renameat", 4, 0xa},
+    {"renameat2", 5, 0xa},
+    {"link", 2, 0x3},
+    {"linkat", 5, 0xa},
+    {"symlink", 2, 0x3},
+    {"symlinkat", 3, 0x5},
+    {"readlink", 3, 0x1},
+    {"readlinkat", 4, 0x2},
+    {"access", 2, 0x1},
+    {"faccessat", 3, 0x2},
+    {"faccessat2", 4, 0x2},
+    {"truncate", 2, 0x1},
+    {"fchmod", 2, 0},
+    {"chmod", 2, 0x1},
+    {"fchmodat", 3, 0x2},
+    {"chown", 3, 0x1},
+    {"lchown", 3, 0x1},
+    {"fchownat", 5, 0x2},
+    {"setxattr", 5, 0x3},
+    {"lsetxattr", 5, 0x3},
+    {"open_tree", 3, 0x2},
+    {"move_mount", 5, 0xa},
+    {"fsopen", 2, 0x1},
+    {"fspick", 3, 0x2},
+    {"mount_setattr", 5, 0x2},
+    {"exit_group", 1, 0},
+    {"getpriority", 2, 0},
+    {"setpriority", 3, 0},
+    {"getuid", 0, 0},
+    {"sync", 0, 0},
+    {"uname", 1, 0},
+    {"exit", 1, 0},
+    {"fork", 0, 0},
+    {"vfork", 0, 0},
+    {"pipe2", 2, 0},
+    {"acct", 1, 0x1},
+    {"swapon", 2, 0x1},
+    {"swapoff", 1, 0x1},
+    {"init_module", 3, 0x4},
+    {"finit_module", 3, 0x2},
+    {"delete_module", 2, 0x1},
+    {"uselib", 1, 0x1},
+    {"memfd_create", 2, 0x1},
+    {"perf_event_open", 5, 0},
+    {"userfaultfd", 1, 0},
+    {"kexec_load", 4, 0},
+    {"syslog", 3, 0},
+    {"iopl", 1, 0},
+    {"ioperm", 3, 0},
+    {"settimeofday", 2, 0},
+    {"clock_settime", 2, 0},
+    {"sethostname", 2, 0},
+};
+
+static const struct call_shape *shape_of(const char *name)
 {
-	static const struct {
-		const char *name;
-		int n;
-	} t[] = {
-	    {"close", 1},	   {"dup", 1},		{"dup2", 2},
-	    {"dup3", 3},	   {"close_range", 3},	{"read", 3},
-	    {"write", 3},	   {"ioctl", 3},	{"unshare", 1},
-	    {"clone", 5},	   {"clone3", 2},	{"mount", 5},
-	    {"umount2", 2},	   {"socket", 3},	{"ptrace", 4},
-	    {"kill", 2},	   {"getpid", 0},	{"getppid", 0},
-	    {"open", 3},	   {"openat", 4},	{"execve", 3},
-	    {"setns", 2},	   {"chroot", 1},	{"pivot_root", 2},
-	    {"io_uring_setup", 2}, {"bpf", 3},		{"keyctl", 5},
-	    {"personality", 1},	   {"reboot", 4},	{"mkdir", 2},
-	    {"unlink", 1},	   {"exit_group", 1},	{"getpriority", 2},
-	    {"setpriority", 3},	   {"readlink", 3},	{"readlinkat", 4},
-	    {"fchmod", 2},	   {"chmod", 2},	{"getuid", 0},
-	    {"sync", 0},	   {"uname", 1},	{"exit", 1},
-	    {"fork", 0},	   {"vfork", 0},	{"pipe2", 2},
-	    {"acct", 1},	   {"swapon", 2},	{"swapoff", 1},
-	    {"init_module", 3},	   {"finit_module", 3}, {"perf_event_open", 5},
-	    {"userfaultfd", 1},	   {"kexec_load", 4},	{"syslog", 3},
-	    {"iopl", 1},	   {"ioperm", 3},	{"settimeofday", 2},
-	    {"clock_settime", 2},  {"sethostname", 2},
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (strcmp(t[i].name, name) == 0)
-			return t[i].n;
-	return -1;
+	for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+		if (strcmp(shapes[i].name, name) == 0)
+			return &shapes[i];
+	return NULL;
 }
 
 static void append(char *buf, size_t n, size_t *len, const char *fmt, ...)
@@ -174,14 +260,135 @@ static void fmt_flags(char *buf, size_t n, size_t *len, uint64_t v, const struct
 	}
 }
 
-static void fmt_call(char *buf, size_t n, const char *name, uint32_t arch, const uint64_t a0[6])
+/* ---- the strings a call's pointer arguments name ---------------------------------------- */
+
+/* Read from the payload's memory at most this much of each string. */
+#define STR_MAX 128
+/* How long the reader may take: a page of the payload's can be backed by something that answers
+ * slowly or never (a FUSE file, a userfaultfd region the payload registered). */
+#define STR_READ_MS 200
+
+struct str_args {
+	unsigned mask;		    /* the arguments read */
+	unsigned short len[6];	    /* bytes before the NUL, or read */
+	unsigned char truncated[6]; /* no NUL within STR_MAX or before unreadable memory */
+	char s[6][STR_MAX];
+};
+
+/* One string from the payload's memory, page by page (a string may end just before an unmapped
+ * page).  0, or -1 when not one byte could be read. */
+static int read_remote_str(pid_t tid, uint64_t addr, char *out, unsigned short *len,
+			   unsigned char *truncated)
+{
+	size_t got = 0;
+	while (got < STR_MAX) {
+		uint64_t at = addr + got;
+		size_t chunk = 4096 - (size_t)(at & 4095);
+		if (chunk > STR_MAX - got)
+			chunk = STR_MAX - got;
+		struct iovec local = {.iov_base = out + got, .iov_len = chunk};
+		struct iovec remote = {.iov_base = (void *)(uintptr_t)at, .iov_len = chunk};
+		ssize_t r = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		if (r <= 0)
+			break;
+		const char *nul = memchr(out + got, '\0', (size_t)r);
+		if (nul) {
+			*len = (unsigned short)(nul - out);
+			*truncated = 0;
+			return 0;
+		}
+		got += (size_t)r;
+		if ((size_t)r < chunk)
+			break;
+	}
+	*len = (unsigned short)got;
+	*truncated = 1;
+	return got ? 0 : -1;
+}
+
+/* The strings the arguments in want name, read from task tid as it is blocked in the call.  The
+ * reads happen in a child process that is killed if it takes longer than STR_READ_MS: a read
+ * that faults on a page served by the payload's side (FUSE, userfaultfd) could otherwise hold
+ * the supervisor, and with it the payload's timeout.  What could not be read is left out of
+ * sa->mask (printed as <pointer>).  The reads are for the report only: no decision depends on
+ * them, so another thread changing the memory meanwhile changes the text, nothing else. */
+static void read_strings(pid_t tid, const uint64_t args[6], unsigned want, struct str_args *sa)
+{
+	memset(sa, 0, sizeof *sa);
+	for (int i = 0; i < 6; i++)
+		if (!args[i])
+			want &= ~(1U << i);
+	if (!want)
+		return;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		struct str_args r = {0};
+		for (int i = 0; i < 6; i++)
+			if ((want & (1U << i)) &&
+			    read_remote_str(tid, args[i], r.s[i], &r.len[i], &r.truncated[i]) == 0)
+				r.mask |= 1U << i;
+		/* one write, smaller than PIPE_BUF: all of it or nothing */
+		_exit(write(p[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+	}
+	close(p[1]);
+	struct pollfd pf = {.fd = p[0], .events = POLLIN};
+	int pr;
+	do
+		pr = poll(&pf, 1, STR_READ_MS);
+	while (pr < 0 && errno == EINTR);
+	struct str_args r;
+	if (pr > 0 && read(p[0], &r, sizeof r) == (ssize_t)sizeof r)
+		*sa = r;
+	else
+		kill(pid, SIGKILL);
+	close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* A string for the report: in double quotes, every byte that is not printable ASCII escaped,
+ * "..." after the quotes when it went on beyond what was read. */
+static void fmt_string(char *buf, size_t n, size_t *len, const char *s, unsigned short l,
+		       bool truncated)
+{
+	append(buf, n, len, "\"");
+	for (unsigned short i = 0; i < l; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\')
+			append(buf, n, len, "\\%c", ch);
+		else if (ch == '\n')
+			append(buf, n, len, "\\n");
+		else if (ch == '\t')
+			append(buf, n, len, "\\t");
+		else if (ch < 0x20 || ch >= 0x7f)
+			append(buf, n, len, "\\x%02x", ch);
+		else
+			append(buf, n, len, "%c", ch);
+	}
+	append(buf, n, len, "\"%s", truncated ? "..." : "");
+}
+
+/* name(args): flags and ioctl requests by name, strings (where sa has them) quoted, other
+ * string arguments <pointer>, numbers as numbers. */
+static void fmt_call(char *buf, size_t n, const char *name, uint32_t arch, const uint64_t a0[6],
+		     const struct str_args *sa)
 {
 	uint64_t args[6];
 	for (int i = 0; i < 6; i++)
 		args[i] = arch == SCMP_ARCH_X86 ? (a0[i] & 0xffffffffULL) : a0[i];
 	size_t len = 0;
 	buf[0] = '\0';
-	int na = nargs_of(name);
+	const struct call_shape *shape = shape_of(name);
+	int na = shape ? shape->n : -1;
+	unsigned strs = shape ? shape->strs : 0;
 	if (na < 0) {
 		na = 0;
 		for (int i = 0; i < 6; i++)
@@ -205,6 +412,13 @@ static void fmt_call(char *buf, size_t n, const char *name, uint32_t arch, const
 			else
 				append(buf, n, &len, "%s",
 				       args[i] == TIOCSTI ? "TIOCSTI" : "TIOCLINUX");
+		} else if ((strs & (1U << i)) && args[i]) {
+			if (sa && (sa->mask & (1U << i)))
+				fmt_string(buf, n, &len, sa->s[i], sa->len[i], sa->truncated[i]);
+			else
+				append(buf, n, &len, "<pointer>");
+		} else if (strs & (1U << i)) {
+			append(buf, n, &len, "NULL");
 		} else {
 			fmt_number(buf, n, &len, args[i]);
 		}
@@ -217,8 +431,6 @@ static void fmt_call(char *buf, size_t n, const char *name, uint32_t arch, const
 struct task_info {
 	pid_t tgid;
 	long nspid; /* pid inside the sandbox (last NSpid field) */
-	uint64_t sigblk, sigign, sigcgt;
-	bool ok;
 };
 
 static void read_task(pid_t tid, struct task_info *t)
@@ -244,13 +456,6 @@ static void read_task(pid_t tid, struct task_info *t)
 				t->nspid = v;
 				p = end;
 			}
-		} else if (strncmp(line, "SigBlk:", 7) == 0) {
-			t->sigblk = strtoull(line + 7, NULL, 16);
-		} else if (strncmp(line, "SigIgn:", 7) == 0) {
-			t->sigign = strtoull(line + 7, NULL, 16);
-		} else if (strncmp(line, "SigCgt:", 7) == 0) {
-			t->sigcgt = strtoull(line + 7, NULL, 16);
-			t->ok = true;
 		}
 	}
 	fclose(f);
@@ -386,8 +591,21 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 
 	struct task_info t;
 	read_task((pid_t)req->pid, &t);
-	char call[512];
-	fmt_call(call, sizeof call, sname, arch, args);
+	/* The strings the call names, for a call that is printed (a quiet refusal is not). */
+	struct str_args sa = {0};
+	const struct call_shape *shape = shape_of(sname);
+	if (shape && shape->strs && !(act.kind == LM_ACT_ERRNO && b && b->quiet)) {
+		uint64_t ptrs[6];
+		for (int i = 0; i < 6; i++)
+			ptrs[i] = arch == SCMP_ARCH_X86 ? (args[i] & 0xffffffffULL) : args[i];
+		read_strings((pid_t)req->pid, ptrs, shape->strs, &sa);
+		/* Only if the task is still the one blocked in this call (seccomp_unotify(2)):
+		 * otherwise the pid could name another process by now. */
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+			sa.mask = 0;
+	}
+	char call[4096];
+	fmt_call(call, sizeof call, sname, arch, args, &sa);
 	char why[1200], as[64];
 	if (b) {
 		snprintf(why, sizeof why, "built-in rule %s (%s)", b->name, b->what);
@@ -431,13 +649,9 @@ int lm_report_handle(int listener, const struct lm_config *c, struct lm_report_s
 	pidfd = (int)syscall(SYS_pidfd_open, t.tgid, 0);
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
 		return 0; /* the task is already gone */
-	uint64_t sysbit = 1ULL << (SIGSYS - 1);
-	int sig = SIGKILL;
-	if (act.kind == LM_ACT_TRAP) {
-		sig = SIGSYS; /* the payload's handler, if any, runs as with a real trap */
-	} else if (t.ok && !((t.sigblk | t.sigign | t.sigcgt) & sysbit)) {
-		sig = SIGSYS;
-	}
+	/* trap: the payload's handler, if any, runs as with a real trap.  kill: SIGKILL, which no
+	 * disposition can turn aside (see the top of this file). */
+	int sig = act.kind == LM_ACT_TRAP ? SIGSYS : SIGKILL;
 	const char *verb = act.kind == LM_ACT_TRAP ? "trapped" : "killed";
 	fprintf(stderr, "lamina: seccomp: %s pid %ld at %s: %s\n", verb, t.nspid, call, why);
 	st->reported = true;

@@ -89,6 +89,10 @@ void lm_status_payload_started(struct lm_sandbox *sb, pid_t payload);
 void lm_status_exit(const struct lm_config *c, struct lm_ctl_exit *x);
 void lm_status_started(struct lm_sandbox *sb, const struct lm_ctl_msg *m, int pidfd);
 
+/* kmsg.c: fn(message, arg) for each record of the kernel's log whose message starts with
+ * prefix, oldest first (nothing where the log cannot be read). */
+void lm_kmsg_each(const char *prefix, void (*fn)(char *msg, void *arg), void *arg);
+
 /* fdpass.c */
 int lm_ctl_send(int fd, const struct lm_ctl_msg *m, int passfd);
 #endif

@@ -71,14 +71,12 @@
 
 int lm_seccomp_optimize_level(void)
 {
-	/* libseccomp's binary-tree layout (SCMP_FLTATR_CTL_OPTIMIZE=2) wins here, measured on the
-	 * 357-rule default profile (issue 3 report): the seccomp(2) load drops from ~0.95 ms to
-	 * ~0.45 ms, and a call that reaches the default action costs ~145 ns instead of ~205 ns
-	 * (getppid, allowed without condition, is the same either way: the kernel's per-syscall
-	 * action cache answers it without running the filter).  The load time is the kernel
-	 * emulating the filter for every syscall number to build that cache: a linear chain of
-	 * ~360 comparisons costs it far more than a tree.  LAMINA_SECCOMP_OPTIMIZE=0 gives the
-	 * linear layout back (for measuring). */
+	/* libseccomp's binary-tree layout (SCMP_FLTATR_CTL_OPTIMIZE=2): the kernel emulates the
+	 * filter for every syscall number when it is loaded, to fill its per-syscall action
+	 * cache, and a tree needs far fewer comparisons per number than a linear chain of the
+	 * default profile's rules, so both the load and every call that reaches the filter are
+	 * cheaper (tests/bench/README.md has the figures).  LAMINA_SECCOMP_OPTIMIZE=0 gives the
+	 * linear layout back, for measuring. */
 	const char *o = getenv("LAMINA_SECCOMP_OPTIMIZE");
 	return o && strcmp(o, "0") == 0 ? 0 : 2;
 }

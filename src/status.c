@@ -295,6 +295,41 @@ static bool sandbox_uid(const struct lm_config *c, unsigned long uid)
 	return false;
 }
 
+struct kill_search {
+	const struct lm_sandbox *sb;
+	const char *comm;
+	long long since; /* ms of the wall clock */
+	char *call, *name;
+	size_t cn, nn;
+};
+
+static void kill_record(char *msg, void *arg)
+{
+	struct kill_search *k = arg;
+	long long sec;
+	int ms;
+	if (sscanf(msg + 23, "%lld.%d", &sec, &ms) != 2 || sec * 1000 + ms < k->since)
+		return;
+	char *uid = strstr(msg, " uid="), *cm = strstr(msg, " comm=\""),
+	     *sig = strstr(msg, " sig="), *arch = strstr(msg, " arch="),
+	     *nr = strstr(msg, " syscall=");
+	if (!uid || !cm || !sig || !arch || !nr || atoi(sig + 5) != SIGSYS ||
+	    !sandbox_uid(k->sb->c, strtoul(uid + 5, NULL, 10)))
+		return;
+	cm += 7;
+	size_t cl = strcspn(cm, "\"");
+	if (*k->comm && (strlen(k->comm) != cl || strncmp(cm, k->comm, cl)))
+		return;
+	uint32_t a = (uint32_t)strtoul(arch + 6, NULL, 16);
+	char *s = seccomp_syscall_resolve_num_arch(a, atoi(nr + 9));
+	if (s)
+		snprintf(k->call, k->cn, "%s%s", s, a == SCMP_ARCH_X86_64 ? "" : " (i386)");
+	else
+		snprintf(k->call, k->cn, "system call %d", atoi(nr + 9));
+	free(s);
+	snprintf(k->name, k->nn, "%.*s", (int)cl, cm);
+}
+
 /* The call of the last seccomp kill the kernel logged for this sandbox (its host ids, since the
  * launch began; the name comm where known) into call, its process's name into name.  Only
  * where the kernel's log is readable (root), and nothing when the kernel's rate limit left the
@@ -302,46 +337,18 @@ static bool sandbox_uid(const struct lm_config *c, unsigned long uid)
 static void logged_call(const struct lm_sandbox *sb, const char *comm, char *call, size_t cn,
 			char *name, size_t nn)
 {
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return;
 	/* audit's clock is the coarse wall clock: a record made at the start may read a tick
 	 * earlier */
-	long long since = (long long)sb->start.tv_sec * 1000 + sb->start.tv_nsec / 1000000 - 20;
-	char rec[2048];
-	for (;;) {
-		ssize_t r = read(fd, rec, sizeof rec - 1);
-		if (r < 0 && (errno == EPIPE || errno == EINTR || errno == EINVAL))
-			continue; /* a record overwritten while we read, or one too long */
-		if (r <= 0)
-			break;
-		rec[r] = '\0';
-		char *msg = strchr(rec, ';');
-		long long sec;
-		int ms;
-		if (!msg || strncmp(msg + 1, "audit: type=1326 audit(", 23) ||
-		    sscanf(msg + 24, "%lld.%d", &sec, &ms) != 2 || sec * 1000 + ms < since)
-			continue;
-		char *uid = strstr(msg, " uid="), *cm = strstr(msg, " comm=\""),
-		     *sig = strstr(msg, " sig="), *arch = strstr(msg, " arch="),
-		     *nr = strstr(msg, " syscall=");
-		if (!uid || !cm || !sig || !arch || !nr || atoi(sig + 5) != SIGSYS ||
-		    !sandbox_uid(sb->c, strtoul(uid + 5, NULL, 10)))
-			continue;
-		cm += 7;
-		size_t cl = strcspn(cm, "\"");
-		if (*comm && (strlen(comm) != cl || strncmp(cm, comm, cl)))
-			continue;
-		uint32_t a = (uint32_t)strtoul(arch + 6, NULL, 16);
-		char *s = seccomp_syscall_resolve_num_arch(a, atoi(nr + 9));
-		if (s)
-			snprintf(call, cn, "%s%s", s, a == SCMP_ARCH_X86_64 ? "" : " (i386)");
-		else
-			snprintf(call, cn, "system call %d", atoi(nr + 9));
-		free(s);
-		snprintf(name, nn, "%.*s", (int)cl, cm);
-	}
-	close(fd);
+	struct kill_search k = {
+	    .sb = sb,
+	    .comm = comm,
+	    .since = (long long)sb->start.tv_sec * 1000 + sb->start.tv_nsec / 1000000 - 20,
+	    .call = call,
+	    .name = name,
+	    .cn = cn,
+	    .nn = nn,
+	};
+	lm_kmsg_each("audit: type=1326 audit(", kill_record, &k);
 }
 
 static void sigsys_line(const struct lm_sandbox *sb)

@@ -22,11 +22,11 @@
  * Quotas.  The kernel charges pending signals, message-queue bytes, processes and inotify
  * watches per user, up the chain of user namespaces to the user that CREATED the namespace,
  * and bounds a namespace's total by its creator's limits at creation (kernel/ucount.c).  As
- * root the user namespace is therefore created by a helper running as the sandbox's first host
- * id with the sandbox's limits, and init is cloned into it by a second helper that keeps root's
- * host identity (see lm_userns_clone): a sandbox charges its own host uid, never host root or
- * another sandbox, and all its ids together stay within its limits.  Unprivileged, the caller
- * creates it, with its pending-signal and message-queue limits lowered to the sandbox's. */
+ * root the supervisor therefore clones init into the new user namespace as the sandbox's first
+ * host id, with the sandbox's limits, and takes root's ids back at once (see clone_as_root): a
+ * sandbox charges its own host uid, never host root or another sandbox, and all its ids
+ * together stay within its limits.  Unprivileged, the caller creates it, with its
+ * pending-signal and message-queue limits lowered to the sandbox's. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -44,6 +44,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <linux/sched.h>
 
 #define L "userns"
@@ -109,11 +111,16 @@ static char *read_small(int dir, const char *path, size_t max)
 	return buf;
 }
 
-/* The caller's entry in /etc/passwd: its name and home ("user" and "/" when it has none). */
-static void lookup_user(uid_t uid, char *name, size_t nn, char *home, size_t hn)
+/* The name of uid's entry in /etc/passwd ("user" when it has none).  Read once per launch:
+ * the supervisor's prepare and init's /etc/passwd and /etc/group ask for the same uid, and
+ * init inherits what the supervisor read. */
+static const char *user_name(uid_t uid)
 {
-	snprintf(name, nn, "user");
-	snprintf(home, hn, "/");
+	static char name[256];
+	static uid_t cached = (uid_t)-1;
+	if (cached == uid)
+		return name;
+	snprintf(name, sizeof name, "user");
 	cleanup_free char *text = read_small(AT_FDCWD, "/etc/passwd", 64u << 20);
 	for (char *line = text, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
@@ -130,10 +137,11 @@ static void lookup_user(uid_t uid, char *name, size_t nn, char *home, size_t hn)
 		char *end;
 		if (!f[6] || strtoul(f[2], &end, 10) != uid || *end)
 			continue;
-		snprintf(name, nn, "%s", f[0]);
-		snprintf(home, hn, "%s", f[5]);
-		return;
+		snprintf(name, sizeof name, "%s", f[0]);
+		break;
 	}
+	cached = uid;
+	return name;
 }
 
 /* ---- the maps ---------------------------------------------------------------------------- */
@@ -207,20 +215,29 @@ static bool taken_overlaps(const struct taken *t, uint64_t lo, uint64_t hi)
 	return false;
 }
 
-static uint64_t defs_value(const char *text, const char *key, uint64_t dflt)
+/* login.defs' KEY VALUE lines, in one pass: values[i] for keys[i] (the first line that gives
+ * one), left as given where absent. */
+static void defs_values(const char *text, const char *const *keys, uint64_t *values, size_t n)
 {
-	size_t kl = strlen(key);
+	unsigned found = 0;
 	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		while (*p == ' ' || *p == '\t')
 			p++;
-		if (strncmp(p, key, kl) || (p[kl] != ' ' && p[kl] != '\t'))
-			continue;
-		char *end;
-		uint64_t v = strtoull(p + kl, &end, 0);
-		if (end != p + kl)
-			return v;
+		if (*p < 'A' || *p > 'Z')
+			continue; /* comments and blank lines */
+		for (size_t i = 0; i < n; i++) {
+			size_t kl = strlen(keys[i]);
+			if (strncmp(p, keys[i], kl) || (p[kl] != ' ' && p[kl] != '\t'))
+				continue;
+			char *end;
+			uint64_t v = strtoull(p + kl, &end, 0);
+			if (end != p + kl && !(found & 1u << i)) {
+				values[i] = v;
+				found |= 1u << i;
+			}
+			break;
+		}
 	}
-	return dflt;
 }
 
 static void taken_subids(struct taken *t, const char *file)
@@ -244,11 +261,13 @@ static void taken_load(struct taken *t)
 {
 	t->n = 0;
 	cleanup_free char *defs = read_small(AT_FDCWD, "/etc/login.defs", 1u << 20);
-	const char *d = defs ? defs : "";
-	uint64_t umax = defs_value(d, "UID_MAX", 60000), gmax = defs_value(d, "GID_MAX", 60000);
-	taken_add(t, 0, umax > gmax ? umax : gmax);
-	taken_add(t, defs_value(d, "SUB_UID_MIN", 100000), defs_value(d, "SUB_UID_MAX", 600100000));
-	taken_add(t, defs_value(d, "SUB_GID_MIN", 100000), defs_value(d, "SUB_GID_MAX", 600100000));
+	static const char *const keys[] = {"UID_MAX",	  "GID_MAX",	 "SUB_UID_MIN",
+					   "SUB_UID_MAX", "SUB_GID_MIN", "SUB_GID_MAX"};
+	uint64_t v[] = {60000, 60000, 100000, 600100000, 100000, 600100000};
+	defs_values(defs, keys, v, sizeof v / sizeof v[0]);
+	taken_add(t, 0, v[0] > v[1] ? v[0] : v[1]);
+	taken_add(t, v[2], v[3]);
+	taken_add(t, v[4], v[5]);
 	taken_subids(t, "/etc/subuid");
 	taken_subids(t, "/etc/subgid");
 }
@@ -460,8 +479,7 @@ static unsigned sub_map(struct lm_idmap *m, uint32_t self, uint32_t caller, uint
 
 static int prepare_unprivileged(struct lm_config *c)
 {
-	char name[256], home[512];
-	lookup_user(c->caller_uid, name, sizeof name, home, sizeof home);
+	const char *name = user_name(c->caller_uid);
 	uint32_t us, uc, gs, gc;
 	bool have_u = subid_entry("/etc/subuid", name, c->caller_uid, &us, &uc),
 	     have_g = subid_entry("/etc/subgid", name, c->caller_uid, &gs, &gc);
@@ -541,6 +559,85 @@ static bool both_exist(uint64_t uid, uint64_t gid, uint64_t count)
 	       ids_exist("/proc/self/gid_map", gid, count);
 }
 
+/* The first id of lo..hi that a host account's file names: FILE's third field (passwd, group),
+ * or -1. */
+static int64_t account_in(const char *file, uint64_t lo, uint64_t hi, char *who, size_t wn)
+{
+	cleanup_free char *text = read_small(AT_FDCWD, file, 64u << 20);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b || b[1] < '0' || b[1] > '9')
+			continue;
+		uint64_t id = strtoull(b + 1, NULL, 10);
+		if (id >= lo && id <= hi) {
+			snprintf(who, wn, "%.*s", (int)(a - line), line);
+			return (int64_t)id;
+		}
+	}
+	return -1;
+}
+
+/* A subordinate range of FILE (subuid, subgid) that overlaps lo..hi and is not root's. */
+static bool others_subids(const char *file, uint64_t lo, uint64_t hi, char *who, size_t wn)
+{
+	cleanup_free char *text = read_small(AT_FDCWD, file, 64u << 20);
+	for (char *line = text, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			continue;
+		*a = 0;
+		uint64_t start = strtoull(a + 1, NULL, 10), count = strtoull(b + 1, NULL, 10);
+		if (!count || !strcmp(line, "root") || !strcmp(line, "0") || start > hi ||
+		    start + count - 1 < lo)
+			continue;
+		snprintf(who, wn, "%s", line);
+		return true;
+	}
+	return false;
+}
+
+/* --userns-range: the range's first id owns the sandbox's user namespace, and every id of it
+ * acts for the sandbox on the host.  A range that holds a host account's id (login.defs' user
+ * and system ids, /etc/passwd, /etc/group) or another user's subordinate range would let that
+ * account enter, signal or own the sandbox's files: refused.  Root's own subordinate ranges
+ * are the usual choice and are allowed. */
+static int range_is_free(uint64_t lo, uint64_t count, struct lm_err *e)
+{
+	uint64_t hi = lo + count - 1;
+	cleanup_free char *defs = read_small(AT_FDCWD, "/etc/login.defs", 1u << 20);
+	static const char *const keys[] = {"UID_MAX", "GID_MAX"};
+	uint64_t v[] = {60000, 60000};
+	defs_values(defs, keys, v, 2);
+	uint64_t accounts = v[0] > v[1] ? v[0] : v[1];
+	char who[128];
+	int64_t id;
+	if (lo <= accounts)
+		return lm_error(e, 0, L,
+				"--userns-range %llu:%llu holds the host's account ids (0-%llu, "
+				"login.defs' UID_MAX/GID_MAX): choose a range above them",
+				(unsigned long long)lo, (unsigned long long)count,
+				(unsigned long long)accounts);
+	if ((id = account_in("/etc/passwd", lo, hi, who, sizeof who)) >= 0 ||
+	    (id = account_in("/etc/group", lo, hi, who, sizeof who)) >= 0)
+		return lm_error(e, 0, L,
+				"--userns-range %llu:%llu holds id %lld of the host's account '%s': "
+				"choose a range without it",
+				(unsigned long long)lo, (unsigned long long)count, (long long)id, who);
+	if (others_subids("/etc/subuid", lo, hi, who, sizeof who) ||
+	    others_subids("/etc/subgid", lo, hi, who, sizeof who))
+		return lm_error(e, 0, L,
+				"--userns-range %llu:%llu overlaps the subordinate ids of '%s' "
+				"(/etc/subuid, /etc/subgid): choose a range of root's own or none's",
+				(unsigned long long)lo, (unsigned long long)count, who);
+	return 0;
+}
+
 static int userns_prepare(struct lm_sandbox *sb, struct lm_err *e)
 {
 	struct lm_config *c = sb->c;
@@ -574,14 +671,21 @@ static int userns_prepare(struct lm_sandbox *sb, struct lm_err *e)
 		count = c->range_count;
 		if (!both_exist(base, base, count))
 			return ids_missing(base, count, "--userns-range", e);
+		if (range_is_free(base, count, e) < 0)
+			return -1;
 	} else {
-		if (!both_exist(POOL_BASE, POOL_BASE, POOL_END - POOL_BASE))
-			return ids_missing(POOL_BASE, POOL_END - POOL_BASE, "lamina's pool", e);
+		/* Whether the pool's ids exist here (root inside another user namespace may lack
+		 * them) is asked only when something fails: the clone (clone_error), or the state
+		 * directories, which such a root may not even open. */
 		static struct taken t; /* large: not on the stack */
 		taken_load(&t);
 		if ((c->tenant ? tenant_block(&t, c->tenant, &base, e)
-			       : dynamic_block(&t, &base, e)) < 0)
+			       : dynamic_block(&t, &base, e)) < 0) {
+			if (!both_exist(POOL_BASE, POOL_BASE, POOL_END - POOL_BASE))
+				return ids_missing(POOL_BASE, POOL_END - POOL_BASE, "lamina's pool",
+						   e);
 			return -1;
+		}
 	}
 	if (c->uid >= count || c->gid >= count)
 		return lm_error(
@@ -687,6 +791,14 @@ hint:
 
 int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 {
+	/* As root, init was born with the namespace's root (inside 0) as its ids: a change to
+	 * another uid would clear its capabilities in the namespace, which it still needs to build
+	 * the sandbox (the caps layer drops them in the payload).  SECBIT_NO_SETUID_FIXUP keeps
+	 * them for that change only (capabilities(7)); a new user namespace starts with no
+	 * securebits, and none is left set. */
+	bool keep = c->caller_is_root && c->uid != 0;
+	if (keep && prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+		return lm_error(e, errno, L, "PR_SET_SECUREBITS");
 	/* The raw system calls: init has one thread, and the C library's wrappers would stop every
 	 * other thread first (musl: three signal-mask calls around each). */
 	if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0)
@@ -695,6 +807,8 @@ int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 		return lm_error(e, errno, L, "dropping supplementary groups");
 	if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0)
 		return lm_error(e, errno, L, "setresuid %u", (unsigned)c->uid);
+	if (keep && prctl(PR_SET_SECUREBITS, 0, 0, 0, 0) < 0)
+		return lm_error(e, errno, L, "PR_SET_SECUREBITS");
 	/* A change of effective ids clears the parent-death signal and resets dumpable
 	 * (commit_creds): arm both again. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -703,102 +817,46 @@ int lm_userns_enter_ids(const struct lm_config *c, struct lm_err *e)
 }
 
 /* ---- the clone ------------------------------------------------------------------------------ */
-/* The sandbox's bounds, which the user namespace is created with. */
+/* The sandbox's bounds, which the user namespace is created with: the kernel copies its
+ * creator's soft limits into it (and bounds processes only for a creator whose real uid is not
+ * root; unprivileged, processes cannot be lowered: the clone itself counts against them). */
 static const int bounded[] = {RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NPROC};
+#define NBOUNDED (sizeof bounded / sizeof bounded[0])
 
 static int raw_prlimit(int res, const struct rlimit *set, struct rlimit *old)
 {
 	return (int)syscall(SYS_prlimit64, 0, res, set, old);
 }
 
-/* Helper 1 (root): a fork that drops to the sandbox's first host uid and gid, takes the
- * sandbox's limits (the kernel copies the creator's soft limits into the namespace, and bounds
- * processes only for a creator whose real uid is not root), creates the user namespace and
- * stops; the supervisor opens the namespace through /proc and kills it.  It closes every fd
- * first and is never dumpable: the host uid may be a real user's, who must not be able to
- * reach the supervisor's fds or memory through it. */
-_Noreturn static void creator_main(const struct lm_config *c, pid_t parent)
+/* The supervisor's soft limits lowered to the sandbox's for the clone, and put back after;
+ * hard limits are kept (without CAP_SYS_RESOURCE they could not be raised again).  init keeps
+ * the lowered soft limits: the payload sets the sandbox's own anyway. */
+struct lowered {
+	struct rlimit old[NBOUNDED];
+	bool on[NBOUNDED];
+};
+
+static void limits_lower(struct lowered *l, size_t n)
 {
-	syscall(SYS_close_range, 3, ~0U, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	for (size_t i = 0; i < sizeof bounded / sizeof bounded[0]; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct rlimit r;
-		if (lm_rlimit_resolved(bounded[i], &r) && raw_prlimit(bounded[i], &r, NULL) < 0)
-			_exit(errno);
+		l->on[i] = false;
+		if (lm_rlimit_resolved(bounded[i], &r) &&
+		    raw_prlimit(bounded[i], NULL, &l->old[i]) == 0 &&
+		    r.rlim_cur != l->old[i].rlim_cur) {
+			r.rlim_max = l->old[i].rlim_max;
+			if (r.rlim_cur > r.rlim_max)
+				r.rlim_cur = r.rlim_max;
+			l->on[i] = raw_prlimit(bounded[i], &r, NULL) == 0;
+		}
 	}
-	/* As root the map has one extent: a range from inside 0, or the one id. */
-	uid_t hu = c->uid_map[0].outside;
-	gid_t hg = c->gid_map[0].outside;
-	if (syscall(SYS_setresgid, hg, hg, hg) < 0 || syscall(SYS_setresuid, hu, hu, hu) < 0)
-		_exit(errno);
-	/* The id change reset both; a stopped creator must not outlive lamina. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-		_exit(ESRCH);
-	if (unshare(CLONE_NEWUSER) < 0)
-		_exit(errno);
-	kill(getpid(), SIGSTOP);
-	_exit(0);
 }
 
-/* The user namespace, created as the sandbox's host uid; its fd, or -1 (e filled). */
-static int create_userns(const struct lm_config *c, struct lm_err *e)
+static void limits_restore(const struct lowered *l, size_t n)
 {
-	pid_t self = getpid();
-	pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
-	if (pid < 0)
-		return lm_error(e, errno, L, "starting the user namespace's creator");
-	if (pid == 0)
-		creator_main(c, self);
-	siginfo_t si;
-	memset(&si, 0, sizeof si);
-	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WSTOPPED) < 0 && errno == EINTR)
-		;
-	int fd = -1, err = 0;
-	if (si.si_code == CLD_STOPPED) {
-		char path[64];
-		snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		err = errno;
-	} else {
-		err = si.si_code == CLD_EXITED && si.si_status ? si.si_status : ECHILD;
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	if (fd >= 0)
-		return fd;
-	/* User namespaces switched off says more than anything the creator met first. */
-	char max[32] = "";
-	cleanup_close int mfd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
-	if (mfd >= 0 && read(mfd, max, sizeof max - 1) > 0 && strtoul(max, NULL, 10) == 0)
-		return lm_error(e, ENOSPC, L,
-				"clone into new namespaces (are user namespaces allowed? see "
-				"/proc/sys/user/max_user_namespaces)");
-	lm_error(e, err, L, "creating the user namespace as host uid %u", c->uid_map[0].outside);
-	if (err == EINVAL || err == EPERM) {
-		size_t n = strlen(e->msg);
-		snprintf(
-		    e->msg + n, sizeof e->msg - n,
-		    " (host uid %u and gid %u must exist in the caller's user namespace; choose "
-		    "others with --userns-range or --host-uid/--host-gid)",
-		    c->uid_map[0].outside, c->gid_map[0].outside);
-	}
-	return -1;
-}
-
-/* init's pid outside, from its pidfd. */
-static pid_t pidfd_pid(int pidfd)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", pidfd);
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	const char *p = strstr(buf, "\nPid:");
-	return p ? (pid_t)strtol(p + 5, NULL, 10) : -1;
+	for (size_t i = 0; i < n; i++)
+		if (l->on[i])
+			raw_prlimit(bounded[i], &l->old[i], NULL);
 }
 
 /* clone, like fork (no new stack), with a pidfd; clone3 when the child must be born in a
@@ -815,48 +873,132 @@ static pid_t clone_pidfd(unsigned long flags, int *pidfd, int cgroup)
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
 }
 
-static pid_t clone_as_root(const struct lm_config *c, unsigned long flags, int cgroup,
-			   int *pidfd, struct lm_err *e)
+/* The effective capability set (capget/capset, version 3: two 32-bit words). */
+static int caps_get(struct __user_cap_data_struct d[2])
 {
-	cleanup_close int ns = create_userns(c, e);
-	if (ns < 0)
-		return -1;
-	/* Helper 2: shares our fd table (the pidfd lands in it, on a slot reserved here), enters
-	 * the namespace with root's host identity and clones init into it as our child
-	 * (CLONE_PARENT).  init is thus what the clone of an unprivileged-owned namespace could
-	 * not give: host root's fs identity for the host trees it clones first (mount.c), in a
-	 * namespace that charges the sandbox's host uid.  Non-dumpable before it enters: the
-	 * namespace's owner holds every capability over it, but not over a non-dumpable
-	 * process's memory, whose owner is the host's root. */
-	cleanup_close int slot = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (slot < 0)
-		return lm_error(e, errno, L, "/dev/null");
-	pid_t helper =
-	    (pid_t)syscall(SYS_clone, CLONE_VFORK | CLONE_FILES | SIGCHLD, NULL, NULL, NULL, NULL);
-	if (helper < 0)
-		return lm_error(e, errno, L, "starting init's clone helper");
-	if (helper == 0) {
-		int pfd = -1;
-		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || setns(ns, CLONE_NEWUSER) < 0)
-			_exit(errno);
-		pid_t pid =
-		    clone_pidfd((flags & ~(unsigned long)CLONE_NEWUSER) | CLONE_PARENT, &pfd, cgroup);
-		if (pid == 0)
-			return 0; /* init, a child of the supervisor */
-		if (pid < 0 || dup3(pfd, slot, O_CLOEXEC) < 0)
-			_exit(errno);
-		_exit(0);
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	return (int)syscall(SYS_capget, &h, d);
+}
+
+static int caps_set(const struct __user_cap_data_struct d[2])
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* The clone failed (err): user namespaces switched off says more than anything else. */
+static int clone_error(const struct lm_config *c, int err, struct lm_err *e)
+{
+	char max[32] = "";
+	cleanup_close int mfd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
+	if (mfd >= 0 && read(mfd, max, sizeof max - 1) > 0 && strtoul(max, NULL, 10) == 0)
+		return lm_error(e, ENOSPC, L,
+				"clone into new namespaces (are user namespaces allowed? see "
+				"/proc/sys/user/max_user_namespaces)");
+	uint32_t n = c->uid_map[0].count;
+	if ((err == EINVAL || err == EPERM) &&
+	    !both_exist(c->uid_map[0].outside, c->gid_map[0].outside, n))
+		return ids_missing(c->uid_map[0].outside, n,
+				   c->host_id_set	 ? "--host-uid/--host-gid"
+				   : c->userns_range_set ? "--userns-range"
+				   : c->tenant		 ? "the tenant's range"
+							 : "lamina's pool",
+				   e);
+	lm_error(e, err, L, "creating the user namespace as host uid %u", c->uid_map[0].outside);
+	if (err == EINVAL || err == EPERM) {
+		size_t n = strlen(e->msg);
+		snprintf(
+		    e->msg + n, sizeof e->msg - n,
+		    " (host uid %u and gid %u must exist in the caller's user namespace; choose "
+		    "others with --userns-range or --host-uid/--host-gid)",
+		    c->uid_map[0].outside, c->gid_map[0].outside);
 	}
-	int st;
-	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		return lm_error(e, WIFEXITED(st) ? WEXITSTATUS(st) : ECHILD, L,
-				"cloning init into the sandbox's user namespace");
-	pid_t pid = pidfd_pid(slot);
-	if (pid <= 0)
-		return lm_error(e, errno ? errno : ESRCH, L, "init's pid");
-	*pidfd = lm_steal_fd(&slot);
+	return -1;
+}
+
+/* As root.  The kernel charges pending signals, queue bytes and processes up the chain of user
+ * namespaces to the namespace's owner, the effective uid that created it (kernel/ucount.c).  So
+ * the supervisor clones init as the sandbox's first host uid and gid, real and effective ids
+ * both (the real uid decides whether processes are bounded), with the sandbox's soft limits:
+ * the namespace charges that uid, never host root, and is bounded by the sandbox's limits.  The
+ * saved ids stay root's, so the supervisor takes root's ids back right after
+ * (setresuid(2)).  Meanwhile a process of that uid may signal or renice the supervisor, as it
+ * may the sandbox's own processes, but not ptrace it or open its /proc files (the kernel wants
+ * the saved uid too, and the supervisor is non-dumpable).  The supervisor has one thread: the
+ * raw calls change its ids alone, as the kernel does.
+ *
+ * init is born non-dumpable, from a non-dumpable supervisor: the namespace's owner holds every
+ * capability in it, but the memory and /proc files of a non-dumpable process belong to the
+ * user namespace its memory was made in, the host's, whose root the owner is not; the
+ * supervisor, host root again, still writes init's maps.  init starts with the sandbox's host
+ * uid as its ids, and needs no more: the supervisor cloned the host trees that need root
+ * (src/mount_src.c), init clones only /usr and the /bin, /lib* directories, which anyone may
+ * read, and builds the rest after its ids are settled inside.
+ *
+ * A change of effective ids clears the parent-death signal and resets dumpable
+ * (commit_creds): both are armed again.  With a cgroup v2 the clone must be allowed to write
+ * the cgroup's cgroup.procs (root's file): CAP_DAC_OVERRIDE is raised from the permitted set,
+ * which the saved uid keeps, for that clone only. */
+static pid_t clone_as_root(const struct lm_config *c, unsigned long flags, int cgroup, int *pidfd,
+			   struct lm_err *e)
+{
+	/* As root the map has one extent: a range from inside 0, or the one id. */
+	uid_t hu = c->uid_map[0].outside, ru, eu, su;
+	gid_t hg = c->gid_map[0].outside, rg, eg, sg;
+	struct __user_cap_data_struct caps[2];
+	if (syscall(SYS_getresuid, &ru, &eu, &su) < 0 ||
+	    syscall(SYS_getresgid, &rg, &eg, &sg) < 0 || caps_get(caps) < 0)
+		return lm_error(e, errno, L, "reading the supervisor's ids");
+	pid_t parent = getppid();
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return lm_error(e, errno, L, "PR_SET_DUMPABLE");
+	struct lowered low;
+	limits_lower(&low, NBOUNDED);
+	pid_t pid = -1;
+	int err = 0;
+	if (syscall(SYS_setresgid, hg, hg, 0) < 0 || syscall(SYS_setresuid, hu, hu, 0) < 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		err = errno;
+	} else {
+		struct __user_cap_data_struct dac[2] = {caps[0], caps[1]};
+		dac[0].effective = caps[0].permitted & (1u << CAP_DAC_OVERRIDE);
+		dac[1].effective = 0;
+		if (cgroup >= 0 && caps_set(dac) < 0)
+			err = errno;
+		else if ((pid = clone_pidfd(flags, pidfd, cgroup)) < 0)
+			err = errno;
+		else if (pid == 0)
+			return 0; /* init */
+	}
+	/* Root's ids back (the saved uid is root's: ids among the sandbox's and root's need no
+	 * privilege, others are set once the effective uid is root's again), then the gids, then
+	 * the effective capabilities (the kernel made them the permitted set). */
+	bool direct = (ru == 0 || ru == hu) && eu == 0 && (su == 0 || su == hu);
+	bool same_caps =
+	    caps[0].effective == caps[0].permitted && caps[1].effective == caps[1].permitted;
+	int back = 0;
+	if ((!direct && syscall(SYS_setresuid, -1, 0, -1) < 0) ||
+	    syscall(SYS_setresuid, ru, eu, su) < 0 || syscall(SYS_setresgid, rg, eg, sg) < 0 ||
+	    (!same_caps && caps_set(caps) < 0) || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		back = errno;
+	else
+		limits_restore(&low, NBOUNDED);
+	bool gone = !back && getppid() != parent;
+	if (pid > 0 && (back || gone)) {
+		/* init waits for its maps: kill it (our child) and reap it. */
+		syscall(SYS_pidfd_send_signal, *pidfd, SIGKILL, NULL, 0);
+		lm_closep(pidfd);
+		*pidfd = -1;
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (back)
+		return lm_error(e, back, L, "taking root's ids back after the clone");
+	if (gone)
+		return lm_error(e, 0, "supervise", "the calling process is gone");
+	if (pid < 0)
+		return clone_error(c, err, e);
 	return pid;
 }
 
@@ -865,26 +1007,15 @@ pid_t lm_userns_clone(const struct lm_config *c, unsigned long flags, int cgroup
 {
 	if (c->caller_is_root)
 		return clone_as_root(c, flags, cgroup, pidfd, e);
-	/* Unprivileged the caller creates the namespace: its soft limits on pending signals and
-	 * queue bytes are lowered to the sandbox's for the clone (processes cannot be: the clone
-	 * itself is counted against that limit). */
-	struct rlimit old[2];
-	bool lowered[2] = {false, false};
-	for (int i = 0; i < 2; i++) {
-		struct rlimit r;
-		if (lm_rlimit_resolved(bounded[i], &r) &&
-		    raw_prlimit(bounded[i], NULL, &old[i]) == 0) {
-			r.rlim_max = old[i].rlim_max;
-			lowered[i] = raw_prlimit(bounded[i], &r, NULL) == 0;
-		}
-	}
+	/* Unprivileged the caller creates the namespace, with its soft limits on pending
+	 * signals and queue bytes lowered to the sandbox's for the clone. */
+	struct lowered low;
+	limits_lower(&low, 2);
 	pid_t pid = clone_pidfd(flags, pidfd, cgroup);
 	int err = errno;
 	if (pid == 0)
 		return 0;
-	for (int i = 0; i < 2; i++)
-		if (lowered[i])
-			raw_prlimit(bounded[i], &old[i], NULL);
+	limits_restore(&low, 2);
 	if (pid < 0)
 		return lm_error(e, err, L, "clone into new namespaces%s%s",
 				cgroup >= 0 ? " and the sandbox's cgroup" : "",
@@ -918,9 +1049,9 @@ static int userns_init_host(struct lm_sandbox *sb, struct lm_err *e)
 	return 0;
 }
 
-/* init settles its ids inside after the host trees are cloned (as root, init could reach
- * root-only bind sources until now) and before it builds the root, so that what the new tmpfs
- * gets is owned by mapped ids and nothing later runs as host root. */
+/* init settles its ids inside after the host trees are cloned and before it builds the root, so
+ * that what the new tmpfs gets is owned by mapped ids (as root, init's ids until now were the
+ * sandbox's first host id, with host root as its saved id). */
 static int userns_init(struct lm_sandbox *sb, struct lm_err *e)
 {
 	return lm_userns_enter_ids(sb->c, e);
@@ -1026,7 +1157,7 @@ static bool name_in_base(const char *name, bool group)
 char *lm_userns_etc(const struct lm_config *c, bool group, const char *payload_home)
 {
 	char name[256], home[512];
-	lookup_user(c->caller_is_root ? 0 : c->caller_uid, name, sizeof name, home, sizeof home);
+	snprintf(name, sizeof name, "%s", user_name(c->caller_is_root ? 0 : c->caller_uid));
 	snprintf(home, sizeof home, "%s", payload_home);
 	/* The payload's own entry: its uid's system name where it has one; otherwise the
 	 * caller's name ("user" for root's sandboxes and for a name already used). */
@@ -1097,24 +1228,22 @@ static int parse_id(const struct lm_args *a, const char *word, uint32_t *out, st
 	return 0;
 }
 
+static int set_id(const struct lm_args *a, uint32_t *id, bool *set, struct lm_err *e)
+{
+	if (parse_id(a, a->argv[0], id, e) < 0)
+		return -1;
+	*set = true;
+	return 0;
+}
+
 static int set_uid(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 {
-	uint32_t id = 0;
-	if (parse_id(a, a->argv[0], &id, e) < 0)
-		return -1;
-	c->uid = id;
-	c->uid_set = true;
-	return 0;
+	return set_id(a, &c->uid, &c->uid_set, e);
 }
 
 static int set_gid(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 {
-	uint32_t id = 0;
-	if (parse_id(a, a->argv[0], &id, e) < 0)
-		return -1;
-	c->gid = id;
-	c->gid_set = true;
-	return 0;
+	return set_id(a, &c->gid, &c->gid_set, e);
 }
 
 static int root_only(const struct lm_args *a, struct lm_err *e)

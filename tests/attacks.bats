@@ -10,81 +10,7 @@
 # the host even when it works (see attack.c).  tests/run-all runs this file as root and as an
 # unprivileged user.
 load helpers
-
-ADIR=$(dirname "$ATTACK")
-
-# attack PROFILE [LAMINA-OPTIONS...] -- NAME [ARGS...]: the attack in a sandbox (the program is
-# bound at its own path, so that it is found with or without the pivot).
-attack() {
-	local profile=$1
-	shift
-	local opts=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	# shellcheck disable=SC2046
-	[ "$profile" = hosting ] && opts+=($(hosting_nocg))
-	run --separate-stderr "$LAMINA" run -p "$profile" "${opts[@]}" --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" "$@"
-}
-
-# blocked PROFILE CODE NAME [ARG]: stopped with exactly CODE.
-blocked() {
-	local p=$1 code=$2
-	shift 2
-	attack "$p" -- "$@"
-	assert_output --regexp "^blocked $code( |\$)"
-	assert_success
-}
-
-# twin PROFILE NAME [LAMINA-OPTIONS...] [-- ARG]: the harmless variant works.
-twin() {
-	local p=$1 name=$2
-	shift 2
-	local opts=() args=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	[ $# -gt 0 ] && shift && args=("$@")
-	attack "$p" "${opts[@]}" -- "$name" --twin "${args[@]}"
-	assert_output --regexp '^ok( |$)'
-	assert_success
-}
-
-# escapes PROFILE "LAYER..." NAME [ARG]: with those layers removed, the attack gets through.
-escapes() {
-	local p=$1 layers=$2
-	shift 2
-	local o=() l
-	for l in $layers; do o+=(--unsafe-disable-layer "$l"); done
-	# Without the caps layer only a uid-0 payload keeps capabilities (exec clears them for any
-	# other uid): run it as uid 0 inside, the strongest position a payload can take.
-	[[ " $layers " == *" caps "* ]] && o+=(--uid 0 --gid 0)
-	attack "$p" "${o[@]}" -- "$@"
-	assert_output --regexp '^escaped( |$)'
-	assert_failure 1
-	assert_stderr --partial "WARNING: layer '${layers%% *}' disabled"
-}
-
-# refused_by_rule PROFILE SYSCALL NAME [ARG]: the seccomp report names the rule that refused it.
-refused_by_rule() {
-	local p=$1 sc=$2
-	shift 2
-	attack "$p" --report -- "$@"
-	assert_success
-	assert_stderr --regexp "seccomp: refused pid [0-9]+ at $sc\("
-}
-
-# without_seccomp PROFILE CODE NAME [ARG]: with seccomp removed, the layer behind answers CODE.
-without_seccomp() {
-	local p=$1 code=$2
-	shift 2
-	attack "$p" --unsafe-disable-layer seccomp -- "$@"
-	assert_output --regexp "^blocked $code( |\$)"
-	assert_success
-}
+load attack-helpers
 
 refute_stderr_regexp() {
 	if [[ "$stderr" =~ $1 ]]; then
@@ -399,6 +325,29 @@ serve() {
 	blocked hosting ENOSYS kern-personality
 	twin default kern-personality
 	escapes default seccomp kern-personality
+}
+
+# Report mode carries out kill rules from the supervisor: no disposition the payload sets, even
+# one that changes while the supervisor decides, may let the process live past the call.
+@test "seccomp-kill-race: a SIGSYS handler toggled by a thread never survives a kill rule under --report (SIGKILL, every time); twin; escapes without seccomp" {
+	local n=300
+	attack default --report -- seccomp-kill-race $n
+	assert_output "blocked SIGKILL $n of $n processes killed at iopl(3), SIGSYS handler toggled"
+	assert_success
+	# every attempt reported by name, with the rule
+	[ "$(grep -cE '^lamina: seccomp: killed pid [0-9]+ at iopl\(3\): rule .*default\.profile:[0-9]+$' <<<"$stderr")" = $n ]
+	# without report mode the kernel kills (SIGSYS)
+	attack default -- seccomp-kill-race $n
+	assert_output "blocked SIGSYS $n of $n processes killed at iopl(3), SIGSYS handler toggled"
+	# twin: the same thread, an allowed call, every process lives
+	attack default --report -- seccomp-kill-race --twin
+	assert_output --regexp '^ok getpid\(\) in 100 processes'
+	assert_success
+	# twin: the call alone (no handler games) is killed and reported by name
+	attack default --report -- priv-iopl
+	assert_output "blocked SIGKILL killed by the signal"
+	assert_stderr --regexp '^lamina: seccomp: killed pid [0-9]+ at iopl\(3\): rule .*default\.profile:[0-9]+$'
+	escapes default seccomp seccomp-kill-race 20
 }
 
 # ---- ptrace and process_vm_readv ------------------------------------------------------------------

@@ -140,7 +140,8 @@ wait_for_url() {
 @test "net user: --publish serves the sandbox's web server (-p hosting) to the host; SIGTERM: exit 143, no pasta left" {
 	need_pasta
 	hp=$(free_ports 1)
-	"$LAMINA" run --net user --publish "127.0.0.1:$hp:8080" -p hosting -- python3 -m http.server 8080 \
+	# shellcheck disable=SC2046
+	"$LAMINA" run --net user --publish "127.0.0.1:$hp:8080" -p hosting $(hosting_nocg) -- python3 -m http.server 8080 \
 		> "$BATS_TEST_TMPDIR/server.out" 2>&1 &
 	BG=$!
 	wait_for_url "http://127.0.0.1:$hp/" || { cat "$BATS_TEST_TMPDIR/server.out" >&2; false; }

@@ -172,17 +172,19 @@ assert got[1]["exit-code"] == 3 and got[0]["pid-inside"] == 2, got' "$W/shown.js
 	fi
 }
 
-@test "README resource limits: python3 worker.py under hosting (its limits left out, with a warning, where no cgroup can be had)" {
+@test "README resource limits: python3 worker.py under hosting (refused with the line where no cgroup can be had)" {
 	example README.md 'lamina run -p hosting --ro-bind "$PWD" /app'
 	printf 'import subprocess\nprint("worker", subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip())\n' >"$W/worker.py"
 	run_ex
-	assert_success
-	assert_output --regexp '^worker [0-9]+$'
 	if cgroup_ok; then
+		assert_success
+		assert_output --regexp '^worker [0-9]+$'
 		assert_stderr ""
 	else
+		assert_failure 125
+		refute_output --partial worker
 		assert_one_error_line
-		assert_stderr --regexp "^lamina: WARNING: the profile's resource limits are not applied: resources: "
+		assert_stderr --regexp "^lamina: resources: .*; the limits are the profile's: "
 	fi
 }
 

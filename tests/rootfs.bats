@@ -375,6 +375,156 @@ make_busybox_tree() {
 	assert_success
 }
 
+# craft DIR: hand-made archives, one per header GNU tar refuses, each followed by a well-formed
+# member "hidden" (which must never be extracted), and their well-formed twins (ok-*.tar).
+craft() {
+	python3 - "$1" <<'PY'
+import os, sys
+out = sys.argv[1]
+def hdr(name=b"f", typ=b"0", size=None, datalen=0, mode=b"0000644\0", uid=b"0000000\0",
+        mtime=b"00000000000\0", link=b"", chksum=None):
+    size = size if size is not None else b"%011o\0" % datalen
+    h = (name.ljust(100, b"\0") + mode + uid + b"0000000\0" + size + mtime + b" " * 8 + typ
+         + link.ljust(100, b"\0") + b"ustar\x0000" + b"root".ljust(32, b"\0") * 2
+         + b"0000000\0" * 2 + b"\0" * 167)
+    assert len(h) == 512
+    ck = chksum if chksum is not None else b"%06o\0 " % sum(h)
+    return h[:148] + ck + h[156:]
+def pad(d): return d + b"\0" * (-len(d) % 512)
+def pax(key, val):
+    rec = b" %s=%s\n" % (key, val)
+    n = len(rec) + 2
+    n = len(rec) + len(str(n))
+    body = b"%d" % n + rec
+    return hdr(name=b"PaxHeader/f", typ=b"x", datalen=len(body)) + pad(body)
+data = b"hello\n"
+hidden = hdr(name=b"hidden", datalen=len(data)) + pad(data)
+end = b"\0" * 1024
+f = lambda **k: hdr(datalen=len(data), **k) + pad(data)
+cases = {
+    # sizes: 2^64-1 would wrap the skip to 0 and turn "hidden" into a member; past the end
+    "pax-size-max": pax(b"size", b"18446744073709551615") + hdr(name=b"d/", typ=b"5") + hidden,
+    "b256-size-max": hdr(name=b"d/", typ=b"5", size=b"\x80\0\0\0" + b"\xff" * 8) + hidden,
+    "pax-size-neg": pax(b"size", b"-1") + hdr(name=b"d/", typ=b"5") + hidden,
+    "pax-size-plus": pax(b"size", b"+6") + f() + hidden,
+    "size-past-end": hdr(size=b"%011o\0" % 1000000) + pad(data) + hidden,
+    # fields GNU tar refuses
+    "size-blank": hdr(size=b" " * 12) + hidden,
+    "mode-blank": f(mode=b" " * 8) + hidden,
+    "mode-not-octal": f(mode=b"00006x4\0") + hidden,
+    "mtime-not-octal": f(mtime=b"0000000009x\0") + hidden,
+    "pax-mtime-bad": pax(b"mtime", b"abc") + f() + hidden,
+    "pax-uid-bad": pax(b"uid", b"abc") + f() + hidden,
+    "bad-checksum": f() + hdr(name=b"hidden", datalen=len(data), chksum=b"0000001\0") + pad(data),
+}
+# a link, directory or fifo with a size: whether data follows is read differently by different
+# tars (GNU tar's extraction reads none after a directory or hard link, its listing none after
+# a symlink), so "smuggled" is a member for one reader and data for another
+smuggled = hdr(name=b"smuggled", datalen=len(data)) + pad(data)
+for typ, name, link in [(b"1", b"h", b"f"), (b"2", b"s", b"x"), (b"5", b"d/", b""), (b"6", b"p", b"")]:
+    cases["sized-%s" % typ.decode()] = f() + hdr(name=name, typ=typ, link=link, size=b"%011o\0" % 1024) + smuggled + hidden
+twins = {
+    "ok-pax-size": pax(b"size", b"6") + hdr(datalen=0) + pad(data) + hidden,
+    "ok-pax-mtime": pax(b"mtime", b"1700000000.5") + f() + hidden,
+    "ok-b256-size": hdr(size=b"\x80" + b"\0" * 10 + b"\x06") + pad(data) + hidden,
+}
+for k, v in list(cases.items()) + list(twins.items()):
+    open(os.path.join(out, k + ".tar"), "wb").write(v + end)
+PY
+}
+
+@test "tar attack: sizes that wrap (2^64-1) or pass the archive's end, headers GNU tar refuses, links with a size: one line, status 6 or 7, nothing extracted" {
+	command -v python3 >/dev/null || skip "no python3 to craft the archives"
+	local a n=0 name
+	mkdir "$SCRATCH/c"
+	craft "$SCRATCH/c"
+	for a in "$SCRATCH"/c/[!o]*.tar; do
+		name=$(basename "$a" .tar)
+		n=$((n + 1))
+		if [[ $name == sized-* ]]; then
+			mk tar "$D$n" "$a"
+			assert_equal "$name: status $status" "$name: status 7"
+			assert_equal "$name: ${#lines[@]} line(s)" "$name: 1 line(s)"
+			assert_regex "${lines[0]}" "^mkrootfs: tar member '[hsdp]/?': a (hard link|symlink|directory|fifo) with a size \(1024 bytes\) refused: tars disagree on whether data follows"
+			[ ! -e "$D$n" ]
+			continue
+		fi
+		# GNU tar refuses each of them too (the standard the extractor keeps)
+		mkdir "$SCRATCH/gnu-$name"
+		run tar -C "$SCRATCH/gnu-$name" -xf "$a"
+		assert_equal "$name: GNU tar $status" "$name: GNU tar 2"
+		mk tar "$D$n" "$a"
+		assert_equal "$name: status $status" "$name: status 6"
+		assert_equal "$name: ${#lines[@]} line(s)" "$name: 1 line(s)"
+		case $name in
+		pax-size-max | pax-size-neg | pax-size-plus)
+			assert_regex "${lines[0]}" "^mkrootfs: tar member '\(pax header\)': pax size '[-+0-9]+' is not a size" ;;
+		b256-size-max)
+			assert_regex "${lines[0]}" "^mkrootfs: .*member size 18446744073709551615 in header at offset 0 is out of range" ;;
+		size-past-end)
+			assert_regex "${lines[0]}" "^mkrootfs: .*archive is truncated or forged: member size 1000000 .* exceeds the [0-9]+ bytes left" ;;
+		size-blank | mode-* | mtime-*)
+			assert_regex "${lines[0]}" "^mkrootfs: .*corrupt numeric field \(${name%%-*}: blank, not octal or negative\)" ;;
+		pax-mtime-bad | pax-uid-bad)
+			assert_regex "${lines[0]}" "^mkrootfs: tar member '\(pax header\)': pax (mtime|uid) 'abc' is not an? (time|id)" ;;
+		bad-checksum)
+			assert_regex "${lines[0]}" "^mkrootfs: .*corrupt tar header at offset 1024" ;;
+		*) false ;;
+		esac
+		[ ! -e "$D$n" ]
+		# and from a pipe, where the archive's size is unknown: the same refusal or truncation
+		run bash -c 'cat "$2" | "$1" tar "$3" -' _ "$MKROOTFS" "$a" "$D$n"
+		assert_equal "$name (pipe): status $status" "$name (pipe): status 6"
+		[ ! -e "$D$n" ]
+	done
+	[ "$n" = 16 ]
+	# twins: the well-formed variants extract, "hidden" with them
+	for a in "$SCRATCH"/c/ok-*.tar; do
+		n=$((n + 1))
+		mk tar "$D$n" "$a"
+		assert_success
+		[ "$(cat "$D$n/hidden")" = hello ]
+		run tar -tf "$a"
+		assert_success
+	done
+}
+
+# The mount points of a --rootfs: lamina refuses a root whose proc, dev or tmp is not a directory.
+@test "tar: proc -> etc, tmp -> etc, dev as a file: empty directories with a note, members below them land there, lamina runs in the root" {
+	need_busybox
+	local t="$SCRATCH/tree"
+	make_busybox_tree "$t"
+	mkdir -p "$t/etc"
+	ln -s etc "$t/proc"
+	ln -s /etc "$t/tmp"
+	echo not-a-dir >"$t/dev"
+	tar -C "$t" -cf "$SCRATCH/a.tar" .
+	# a member below a mount point that was a symlink a moment before
+	echo below >"$SCRATCH/x"
+	tar -C "$SCRATCH" -rf "$SCRATCH/a.tar" --transform 's,^x$,./tmp/x,' x
+	mk tar "$D" "$SCRATCH/a.tar"
+	assert_success
+	assert_line "mkrootfs: note: 'proc' is a symlink to 'etc'; lamina mounts over /proc: an empty directory there instead"
+	assert_line "mkrootfs: note: 'tmp' is a symlink to '/etc'; lamina mounts over /tmp: an empty directory there instead"
+	assert_line "mkrootfs: note: 'dev' is a file; lamina mounts over /dev: an empty directory there instead"
+	assert_report tar
+	[ ! -e "$D/etc/x" ] # not written through the symlink
+	[ "$(cat "$D/tmp/x")" = below ]
+	rm "$D/tmp/x"
+	assert_mountpoints
+	run "$LAMINA" run --rootfs "$D" -- /bin/busybox sh -c 'test -d /proc/self && echo ok'
+	assert_success
+	assert_output ok
+	# already in DEST (--force): replaced before any member is written through it
+	rm -rf "$D"
+	mkdir -p "$D/etc"
+	ln -s etc "$D/tmp"
+	mk --force tar "$D" "$SCRATCH/a.tar"
+	assert_success
+	[ ! -e "$D/etc/x" ]
+	[ "$(cat "$D/tmp/x")" = below ]
+}
+
 # Hostile archives.  Each is built with GNU tar (-P keeps '..' and absolute names as given) and
 # must be refused with a message naming the member, status 7, nothing in the canary directory,
 # and no DEST left behind.

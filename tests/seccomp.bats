@@ -388,6 +388,30 @@ i386() {
 	assert_stderr --regexp "lamina: seccomp: refused pid [0-9]+ at getppid\(\) with EACCES: rule .*rule.profile:4"
 }
 
+@test "report: string arguments are printed as the strings (escaped, bounded), unreadable ones as <pointer>" {
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -- /seed/try-syscall mount s:/x s:/y s:tmpfs 0 s:size=1m
+	assert_equal "$status" 1
+	assert_output "mount: EPERM"
+	assert_stderr --regexp '^lamina: seccomp: refused pid [0-9]+ at mount\("/x", "/y", "tmpfs", 0, "size=1m"\) with EPERM: rule .*default\.profile:[0-9]+$'
+	# bytes that are not printable ASCII are escaped; an address that names nothing is <pointer>,
+	# a null pointer NULL; the flags stay a number
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -- /seed/try-syscall mount s:$'a"b\\c\n\x01\xff' 0x10 0 4096 0
+	assert_equal "$status" 1
+	assert_stderr --regexp '^lamina: seccomp: refused pid [0-9]+ at mount\("a\\"b\\\\c\\n\\x01\\xff", <pointer>, NULL, 4096, NULL\) with EPERM'
+	# a long string: the first 128 bytes, then ...
+	local long
+	long=$(printf 'x%.0s' $(seq 300))
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -- /seed/try-syscall mount s:"$long" s:/y 0 0 0
+	assert_stderr --regexp "^lamina: seccomp: refused pid [0-9]+ at mount\(\"${long:0:128}\"\.\.\., \"/y\", NULL, 0, NULL\)"
+	# the kill path too: strict kills mount, and the report names its strings
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p strict -- /seed/try-syscall mount s:/x s:/y s:tmpfs 0 0
+	assert_equal "$status" 159
+	assert_stderr --regexp 'killed pid [0-9]+ at mount\("/x", "/y", "tmpfs", 0, NULL\): not allowed by strict'
+	# twin: numeric arguments of other calls stay numbers
+	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p "$ALLOW" -- /seed/try-syscall unshare 0x10000000
+	assert_stderr --regexp "at unshare\(CLONE_NEWUSER\) with EPERM"
+}
+
 @test "report: std-fd kill with the fd decoded, also with high bits" {
 	run --separate-stderr "$LAMINA" run --report --ro-bind "$SEED_DIR" /seed -p "$STDFD" -- /seed/try-syscall close 0x100000001
 	assert_equal "$status" 159
@@ -432,6 +456,53 @@ i386() {
 }
 
 # ---- the filters built into lamina -----------------------------------------------------
+
+# under_limit KIB ARGS...: lamina with a soft address-space limit of KIB (the payload gets it
+# lifted by --rlimit, so that only lamina's own steps run short).
+under_limit() {
+	local kib=$1
+	shift
+	run --separate-stderr bash -c 'ulimit -S -v "$1" && shift && exec "$@"' _ "$kib" "$LAMINA" "$@"
+}
+
+@test "memory: a filter compiled under a tight ulimit -v fails with one line (125, seccomp: ... memory), never a crash, at every limit from lamina's start-up to success" {
+	# The floor: below it the kernel kills lamina's own exec (SIGSEGV before any of its code).
+	local v floor=
+	for v in $(seq 200 20 8000); do
+		# (the group's 2>/dev/null also takes the shell's own "Segmentation fault" note)
+		{ (ulimit -S -v "$v" && exec "$LAMINA" --version) >/dev/null 2>&1; } 2>/dev/null && floor=$v && break
+	done
+	[ -n "$floor" ] || skip "lamina --version does not start under any ulimit -v up to 8000 KiB (a sanitizer build reserves more address space)"
+	local p runs=0 oks seccomp_lines=0 bad=
+	for p in default "$DEFAULT_ED"; do
+		# default compiled now (not taken from the table), and a profile no table holds
+		oks=0
+		for ((v = floor; v < floor + 30000 && oks < 10; v += 10)); do
+			if [ "$p" = default ]; then
+				LAMINA_NO_BUILTIN_FILTER=1 under_limit "$v" run -p "$p" --rlimit as=unlimited -- /bin/true
+			else
+				under_limit "$v" run -p "$p" --rlimit as=unlimited -- /bin/true
+			fi
+			runs=$((runs + 1))
+			if [ "$status" = 0 ]; then
+				oks=$((oks + 1))
+				continue
+			fi
+			oks=0
+			if [ "$status" != 125 ] || [ "${#stderr_lines[@]}" != 1 ] ||
+				! [[ "${stderr_lines[0]}" =~ ^lamina:\ .*[Mm]emory ]]; then
+				bad+="ulimit -v $v, profile $p: exit $status, stderr: $stderr"$'\n'
+				continue
+			fi
+			[[ "${stderr_lines[0]}" == "lamina: seccomp: "* ]] && seccomp_lines=$((seccomp_lines + 1))
+		done
+		[ "$oks" -ge 10 ] || bad+="profile $p: never ran under ulimit -v up to $v KiB"$'\n'
+	done
+	echo "$runs runs from ulimit -v $floor KiB; $seccomp_lines seccomp lines" >&3
+	[ -z "$bad" ] || { echo "$bad"; false; }
+	# the loop went through the compilation: some limits stopped it there, with its line
+	[ "$seccomp_lines" -gt 0 ]
+}
 
 @test "built-in filter: every shipped profile's filter is built into lamina, -v says so" {
 	for p in default strict build hosting stdio; do

@@ -4,42 +4,7 @@
 # allowed families.  Each attack of tests/attacks/attack.c here has its exact outcome, its
 # positive twin, and the configuration in which it gets through.
 load helpers
-
-ADIR=$(dirname "$ATTACK")
-
-# attack PROFILE [LAMINA-OPTIONS...] -- NAME [ARGS...]: the attack in a sandbox.
-attack() {
-	local profile=$1
-	shift
-	local opts=()
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	run --separate-stderr "$LAMINA" run -p "$profile" "${opts[@]}" --ro-bind "$ADIR" "$ADIR" -- "$ATTACK" "$@"
-}
-blocked() { # PROFILE CODE NAME [ARG]
-	local p=$1 code=$2
-	shift 2
-	attack "$p" -- "$@"
-	assert_output --regexp "^blocked $code( |\$)"
-	assert_success
-}
-twin() { # PROFILE NAME [LAMINA-OPTIONS...]
-	local p=$1 name=$2
-	shift 2
-	attack "$p" "$@" -- "$name" --twin
-	assert_output --regexp '^ok( |$)'
-	assert_success
-}
-escapes() { # PROFILE LAYER NAME [ARG]
-	local p=$1 layer=$2
-	shift 2
-	attack "$p" --unsafe-disable-layer "$layer" -- "$@"
-	assert_output --regexp '^escaped( |$)'
-	assert_failure 1
-}
+load attack-helpers
 
 teardown() {
 	local pid t

@@ -87,6 +87,49 @@ POOL_END=2147352576    # 0x7ffe0000
 	assert_output "$u $u"
 }
 
+# in_host_files SUBUID SUBGID LOGINDEFS-LINES -- COMMAND...: COMMAND in a private mount namespace
+# where /etc/subuid and /etc/subgid hold SUBUID and SUBGID and /etc/login.defs the given lines.
+in_host_files() {
+	local d
+	d=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/hostfiles.XXXXXX")
+	printf '%s' "$1" >"$d/subuid"
+	printf '%s' "$2" >"$d/subgid"
+	printf '%s' "$3" >"$d/login.defs"
+	shift 4
+	unshare -m sh -c 'mount --make-rprivate / && mount --bind "$0/subuid" /etc/subuid &&
+		mount --bind "$0/subgid" /etc/subgid && mount --bind "$0/login.defs" /etc/login.defs &&
+		exec "$@"' "$d" "$@"
+}
+
+@test "userns: as root, a transient range never overlaps /etc/subuid, /etc/subgid or login.defs' ranges; twin: all of them taken is one clear error" {
+	is_root || skip "needs root: transient ranges are root's"
+	local b1022=$((POOL_LO + 1022 * 65536)) b1023=$((POOL_LO + 1023 * 65536)) u
+	# /etc/subuid takes the first 1022 blocks, /etc/subgid the last: block 1022 is left
+	run --separate-stderr in_host_files "a:$POOL_LO:$((1022 * 65536))
+" "b:$b1023:65536
+" "" -- "$LAMINA" run -- /bin/cat /proc/self/uid_map
+	assert_success
+	u=$(awk '{print $2}' <<<"$output")
+	[ "$u" -eq "$b1022" ]
+	# login.defs' subordinate ranges (the first value given counts): block 1022 left
+	run --separate-stderr in_host_files "" "" "# comment
+SUB_UID_MIN $POOL_LO
+SUB_UID_MAX $((b1022 - 1))
+SUB_UID_MAX 100
+	SUB_GID_MIN	$b1023
+SUB_GID_MAX $((b1023 + 5))
+" -- "$LAMINA" run -- /bin/cat /proc/self/uid_map
+	assert_success
+	u=$(awk '{print $2}' <<<"$output")
+	[ "$u" -eq "$b1022" ]
+	# twin: every block taken
+	run --separate-stderr in_host_files "a:$POOL_LO:$((1024 * 65536))
+" "" "" -- "$LAMINA" run -- /bin/true
+	assert_failure 125
+	assert_one_error_line
+	assert_stderr --partial "every transient range of lamina's pool is in use"
+}
+
 @test "userns: as root, two concurrent sandboxes never get the same transient range" {
 	is_root || skip "needs root: transient ranges are root's"
 	lm -- /bin/sleep 30.4243 &
@@ -206,6 +249,36 @@ print(1946157056 + (h % 3070) * 65536)' "$tc")
 	assert_success
 	assert_output --regexp '^ +0 +3000000 +65536$'
 	[ "$bad_status" -eq 125 ] && [[ "$bad_err" == *"bad.profile:2:"*"would map host root"* ]]
+}
+
+@test "userns: --userns-range holding a host account's id or another user's subordinate ids is refused; root's own range and a free one work (twins)" {
+	is_root || skip "needs root: --userns-range is for root only"
+	local r
+	# login.defs' account ids (0-60000 by default), and a listed account above them (nobody)
+	for r in 1000:65536 1:10 60000:2 65534:1 65000:1000; do
+		run --separate-stderr lm --userns-range "$r" -- /bin/true
+		assert_failure 125
+		assert_one_error_line
+		assert_stderr --regexp "^lamina: userns: --userns-range ${r%%:*}:${r##*:} (holds the host's account ids \(0-60000|holds id 65534 of the host's account 'nobody')"
+	done
+	# another user's subordinate ids (either file); root's own are the usual choice
+	run --separate-stderr in_host_files "tenant1:4000000:65536
+root:5000000:65536
+" "" "" -- "$LAMINA" run --userns-range 4001000:10 -- /bin/true
+	assert_failure 125
+	assert_stderr "lamina: userns: --userns-range 4001000:10 overlaps the subordinate ids of 'tenant1' (/etc/subuid, /etc/subgid): choose a range of root's own or none's"
+	run --separate-stderr in_host_files "" "tenant1:4000000:65536
+" "" -- "$LAMINA" run --userns-range 3990000:20000 -- /bin/true
+	assert_failure 125
+	assert_stderr --partial "subordinate ids of 'tenant1'"
+	run --separate-stderr in_host_files "tenant1:4000000:65536
+root:5000000:65536
+" "" "" -- "$LAMINA" run --userns-range 5000000:65536 -- /bin/cat /proc/self/uid_map
+	assert_success
+	assert_output --regexp '^ +0 +5000000 +65536$'
+	run --separate-stderr lm --userns-range 60001:100 -- /bin/cat /proc/self/uid_map
+	assert_success
+	assert_output --regexp '^ +0 +60001 +100$'
 }
 
 @test "userns: --userns-range and --tenant are refused for an unprivileged caller" {
@@ -336,7 +409,33 @@ print(struct.unpack("I", fcntl.ioctl(fd, 0xb704, b"\0" * 4))[0])'
 	fi
 }
 
-@test "userns: as root, a bind source only root can reach still works (init clones the host trees with root's host identity)" {
+@test "userns: as root, the namespace's owner uid cannot ptrace init or read its memory (EPERM, EACCES); twin: it may signal it" {
+	is_root || skip "needs root: the owner is then a uid of lamina's pool, not the caller"
+	lm -- /bin/sleep 30.4249 &
+	local pid init owner
+	pid=$(pid_of '/bin/sleep 30.4249')
+	init=$(awk '{print $4}' "/proc/$pid/stat")
+	owner=$(/usr/bin/python3 -c 'import fcntl, os, struct, sys
+fd = os.open("/proc/%s/ns/user" % sys.argv[1], os.O_RDONLY)
+print(struct.unpack("I", fcntl.ioctl(fd, 0xb704, b"\0" * 4))[0])' "$pid")
+	local py='import ctypes, errno, os, sys
+init = int(sys.argv[1])
+try:
+    os.open("/proc/%d/mem" % init, os.O_RDONLY); print("mem open")
+except OSError as e:
+    print("mem", errno.errorcode[e.errno])
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.ptrace(16, init, 0, 0)  # PTRACE_ATTACH
+print("ptrace", "ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
+os.kill(init, 0); print("signal ok")'
+	run setpriv --reuid="$owner" --regid="$owner" --clear-groups /usr/bin/python3 -c "$py" "$init"
+	kill %1; wait || true
+	[ "$owner" -ge "$POOL_LO" ]
+	assert_success
+	assert_output "$(printf '%s\n' 'mem EACCES' 'ptrace EPERM' 'signal ok')"
+}
+
+@test "userns: as root, a bind source only root can reach still works (the supervisor clones the host trees with root's host identity)" {
 	is_root || skip "needs root: checks root-only bind sources"
 	make_scratch
 	# the source is readable by anyone, but only root can pass through its parent

@@ -36,6 +36,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <pty.h>
 #include <sched.h>
 #include <signal.h>
@@ -857,6 +858,95 @@ static void a_kern_personality(const char *arg)
 		}
 	}
 	outcome(r, e, "personality(ADDR_NO_RANDOMIZE|READ_IMPLIES_EXEC)");
+}
+
+/* ---- a kill rule raced by a SIGSYS handler -------------------------------------------------- */
+/* A kill-process rule must kill whatever the process does with SIGSYS meanwhile.  A second
+ * thread installs and removes a SIGSYS handler without pause while the first makes a call the
+ * profile kills (iopl(3) under default): a supervisor that looked at the disposition before
+ * signalling could be answered by a handler that was not there when it looked.  N attempts
+ * (default 100), each a fresh process; one survivor is an escape.  The twin makes an allowed
+ * call with the same thread running. */
+static void on_sigsys_noop(int sig)
+{
+	(void)sig;
+}
+
+static void *toggle_sigsys(void *started)
+{
+	struct sigaction on = {.sa_handler = on_sigsys_noop}, off = {.sa_handler = SIG_DFL};
+	for (;;) {
+		sigaction(SIGSYS, &on, NULL);
+		__atomic_store_n((int *)started, 1, __ATOMIC_SEQ_CST);
+		sigaction(SIGSYS, &off, NULL);
+	}
+	return NULL;
+}
+
+static void a_seccomp_kill_race(const char *arg)
+{
+	long n = 100;
+	if (arg && need_int(arg, &n) < 0)
+		return;
+	if (n < 1 || n > 100000)
+		n = 100;
+	long survived = 0, killed = 0;
+	int lastsig = 0, err = 0;
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p < 0) {
+			inconclusive("fork: %s", errname(errno));
+			return;
+		}
+		if (p == 0) {
+			static int started;
+			pthread_t th;
+			if (pthread_create(&th, NULL, toggle_sigsys, &started) != 0)
+				_exit(2);
+			while (!__atomic_load_n(&started, __ATOMIC_SEQ_CST))
+				;
+			long r = g_twin ? syscall(SYS_getpid) : syscall(SYS_iopl, 3);
+			int e = errno;
+			if (r == 0 && !g_twin)
+				syscall(SYS_iopl, 0);
+			/* the exit status carries the errno: 100 + errno, 3 for success */
+			_exit(r >= 0 ? 3 : 100 + (e < 100 ? e : 99));
+		}
+		int st;
+		while (waitpid(p, &st, 0) < 0)
+			if (errno != EINTR) {
+				inconclusive("waitpid: %s", errname(errno));
+				return;
+			}
+		if (WIFSIGNALED(st)) {
+			killed++;
+			lastsig = WTERMSIG(st);
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == 2) {
+			inconclusive("pthread_create failed");
+			return;
+		} else {
+			survived++;
+			if (WIFEXITED(st) && WEXITSTATUS(st) >= 100)
+				err = WEXITSTATUS(st) - 100;
+		}
+	}
+	const char *sn = lastsig ? sigabbrev_np(lastsig) : NULL;
+	char sig[32];
+	snprintf(sig, sizeof sig, "SIG%s", sn ? sn : "?");
+	if (g_twin) {
+		if (survived == n)
+			ok("getpid() in %ld processes toggling a SIGSYS handler", n);
+		else
+			failed_w(sig, "%ld of %ld getpid() calls killed", killed, n);
+		return;
+	}
+	if (survived)
+		escaped("%ld of %ld processes survived iopl(3) under a kill rule with a SIGSYS "
+			"handler toggled (the call: %s)",
+			survived, n, err ? errname(err) : "succeeded");
+	else
+		blocked_w(sig, "%ld of %ld processes killed at iopl(3), SIGSYS handler toggled",
+			  killed, n);
 }
 
 /* ---- ptrace and process_vm_readv ------------------------------------------------------------ */
@@ -1859,41 +1949,40 @@ static void sock_try(int fam, int type, int proto, const char *what)
 	outcome(fd, e, what);
 }
 
-/* MPTCP (262), IPv4 then IPv6: one more transport protocol's code behind AF_INET. */
+/* A transport protocol other than the family's usual one (proto), IPv6 then IPv4; the twin opens
+ * the usual one (usual) of the same type. */
+static void sock_other_proto(int type, int proto, int usual, const char *pname, const char *uname)
+{
+	const char *tname = type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM";
+	char what[96];
+	if (g_twin) {
+		snprintf(what, sizeof what, "socket(AF_INET, %s, %s)", tname, uname);
+		sock_try(AF_INET, type, usual, what);
+		return;
+	}
+	int fd = socket(AF_INET6, type | SOCK_CLOEXEC, proto);
+	if (fd >= 0) {
+		close(fd);
+		snprintf(what, sizeof what, "socket(AF_INET6, %s, %s)", tname, pname);
+		escaped("%s", what);
+		return;
+	}
+	snprintf(what, sizeof what, "socket(AF_INET, %s, %s)", tname, pname);
+	sock_try(AF_INET, type, proto, what);
+}
+
+/* MPTCP (262): one more transport protocol's code behind AF_INET. */
 static void a_sock_mptcp(const char *arg)
 {
 	(void)arg;
-	if (g_twin) {
-		sock_try(AF_INET, SOCK_STREAM, IPPROTO_TCP,
-			 "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)");
-		return;
-	}
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_MPTCP);
-	if (fd >= 0) {
-		close(fd);
-		escaped("socket(AF_INET6, SOCK_STREAM, IPPROTO_MPTCP)");
-		return;
-	}
-	sock_try(AF_INET, SOCK_STREAM, IPPROTO_MPTCP,
-		 "socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP)");
+	sock_other_proto(SOCK_STREAM, IPPROTO_MPTCP, IPPROTO_TCP, "IPPROTO_MPTCP", "IPPROTO_TCP");
 }
 
 static void a_sock_udplite(const char *arg)
 {
 	(void)arg;
-	if (g_twin) {
-		sock_try(AF_INET, SOCK_DGRAM, IPPROTO_UDP,
-			 "socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP)");
-		return;
-	}
-	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDPLITE);
-	if (fd >= 0) {
-		close(fd);
-		escaped("socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDPLITE)");
-		return;
-	}
-	sock_try(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE,
-		 "socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE)");
+	sock_other_proto(SOCK_DGRAM, IPPROTO_UDPLITE, IPPROTO_UDP, "IPPROTO_UDPLITE",
+			 "IPPROTO_UDP");
 }
 
 /* ---- pid namespace ------------------------------------------------------------------------- */
@@ -2339,6 +2428,10 @@ static void a_quota_msgqueue(const char *arg)
 		mqd_t q = mq_open(names[i], O_RDWR | O_CREAT | O_EXCL, 0600, &at);
 		if (q == (mqd_t)-1) {
 			e = errno;
+			/* Landlock refuses the open of a queue it let mq_open create (the host's
+			 * ipc namespace, without the namespaces layer): do not leave it behind. */
+			if (e == EACCES)
+				mq_unlink(names[i]);
 			break;
 		}
 		mq_close(q);
@@ -2485,6 +2578,9 @@ static const struct attack attacks[] = {
     {"kern-io-uring", "kernel", "-", "io_uring_setup", a_kern_io_uring, t_priv_generic, "uname()"},
     {"kern-personality", "kernel", "-", "personality(ADDR_NO_RANDOMIZE|READ_IMPLIES_EXEC)",
      a_kern_personality, NULL, "personality(query)"},
+    {"seccomp-kill-race", "seccomp", "-",
+     "a kill-process call (iopl) while a thread toggles a SIGSYS handler, 100 times (--report)",
+     a_seccomp_kill_race, NULL, "getpid() with the same thread"},
     {"ptrace-init", "ptrace", "-", "ptrace(PTRACE_SEIZE) pid 1", a_ptrace_init, t_ptrace,
      "ptrace own child"},
     {"ptrace-parent", "ptrace", "-", "ptrace(PTRACE_SEIZE) the parent", a_ptrace_parent, t_ptrace,

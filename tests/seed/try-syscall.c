@@ -3,7 +3,8 @@
  * Prints "CALL: ok (RESULT)" and exits 0, or "CALL: ENAME" and exits with the errno value; a
  * call stopped by a kill rule never returns, and the caller sees the signal (159 for SIGSYS).
  * Arguments are numbers in C syntax (0x100000001 keeps its high bits: the point of several
- * tests).  Static, so it runs in any root lamina builds.  Output goes through write(2) only.
+ * tests), or s:TEXT for a pointer to the string TEXT.  Static, so it runs in any root lamina
+ * builds.  Output goes through write(2) only.
  *
  * Calls: the raw syscalls by name below, plus
  *   fork          libc fork() (clone3, then clone on ENOSYS); the child exits 7
@@ -16,6 +17,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,10 @@ int main(int argc, char **argv)
 	const char *name = argv[1];
 	unsigned long long a[6] = {0};
 	for (int i = 2; i < argc && i < 8; i++) {
+		if (strncmp(argv[i], "s:", 2) == 0) {
+			a[i - 2] = (unsigned long long)(uintptr_t)(argv[i] + 2);
+			continue;
+		}
 		char *end;
 		errno = 0;
 		a[i - 2] = strtoull(argv[i], &end, 0);
