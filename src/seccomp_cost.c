@@ -127,14 +127,18 @@ static size_t rules_of(const struct lm_seccomp_policy *p, int nr, const struct l
 }
 
 /* The first of rules[0..n) at which their cost (times arches) passes room: the rule that
- * crosses the budget (the cost of a prefix grows with it, so a binary search finds it). */
+ * crosses the budget (the cost of a prefix grows with it, so a binary search finds it); NULL
+ * when out of memory. */
 static const struct lm_rule *crossing(const struct lm_rule *const *rules, size_t n, unsigned arches,
 				      uint64_t room)
 {
 	size_t lo = 1, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (lm_seccomp_call_cost(rules, mid, room / arches + 1) * arches > room)
+		uint64_t c = lm_seccomp_call_cost(rules, mid, room / arches + 1);
+		if (c == UINT64_MAX)
+			return NULL;
+		if (c * arches > room)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -177,12 +181,17 @@ int lm_seccomp_check_cost(const struct lm_seccomp_policy *p, uint64_t *total_out
 		size_t n = rules_of(p, r->nr, v);
 		uint64_t left = LM_SECCOMP_BUDGET_TOTAL - total;
 		uint64_t room = left < LM_SECCOMP_BUDGET_CALL ? left : LM_SECCOMP_BUDGET_CALL;
-		uint64_t c = lm_seccomp_call_cost(v, n, room / arches + 1) * arches;
+		uint64_t c = lm_seccomp_call_cost(v, n, room / arches + 1);
+		if (c == UINT64_MAX)
+			return lm_error(e, ENOMEM, "seccomp", "estimating the compile cost");
+		c *= arches;
 		if (c <= room) {
 			total += c;
 			continue;
 		}
 		const struct lm_rule *x = crossing(v, n, arches, room);
+		if (!x)
+			return lm_error(e, ENOMEM, "seccomp", "estimating the compile cost");
 		const char *file = x->file ? x->file : "profile";
 		if (room == LM_SECCOMP_BUDGET_CALL)
 			return cost_error(

@@ -71,7 +71,8 @@ const struct lm_rule *lm_x86_mux_verdict(const struct lm_seccomp_policy *p, cons
 
 /* ---- seccomp_cost.c: the compile's cost, known before libseccomp is called ---- */
 /* Comparisons libseccomp's decision tree holds for these conditional rules of one call
- * (estimated; see seccomp_cost.c); counting stops a little past limit. */
+ * (estimated; see seccomp_cost.c); counting stops a little past limit.  UINT64_MAX: out of
+ * memory. */
 uint64_t lm_seccomp_call_cost(const struct lm_rule *const *rules, size_t n, uint64_t limit);
 /* The budget, in those comparisons: per call and for the whole policy (both architectures
  * counted under `i386 on`).  libseccomp's time grows much faster than the tree: the budget keeps
