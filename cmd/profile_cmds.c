@@ -14,8 +14,11 @@
 
 static int fail(const struct lm_err *e)
 {
+	char msg[sizeof e->msg];
+	memcpy(msg, e->msg, sizeof msg);
+	lm_msg_clean(msg, sizeof msg);
 	fflush(stdout);
-	fprintf(stderr, "lamina: %s\n", e->msg);
+	fprintf(stderr, "lamina: %s\n", msg);
 	return e->exit_code ? e->exit_code : LM_EXIT_FAILURE;
 }
 
@@ -88,6 +91,14 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 			    "  warning:        execve is not allowed: lamina installs the filter "
 			    "before it executes the program, so no program can start\n");
 	}
+	if (p->present) {
+		uint64_t cost = 0;
+		struct lm_err ce = {0};
+		if (lm_seccomp_check_cost(p, &cost, &ce) == 0)
+			printf("  compile cost:   %llu of %u (comparisons in libseccomp's decision "
+			       "trees)\n",
+			       (unsigned long long)cost, LM_SECCOMP_BUDGET_TOTAL);
+	}
 	printf("  std-fd layer:   %s%s\n", p->stdfd ? "on" : "off",
 	       p->stdfd && p->allow_dup2_1_2 ? " (dup2(1, 2) allowed)" : "");
 
@@ -132,38 +143,70 @@ int lm_cmd_check(int argc, char **argv)
 {
 	bool pfc = false;
 	const char *name = NULL;
+	struct lm_config c;
+	struct lm_profile_info info = {0};
+	struct lm_err e = {0};
+	int rc = 0;
+	lm_config_init(&c);
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--pfc") == 0) {
+		/* what `lamina run` reads before the profile: the same setters */
+		const struct lm_setting *u = strncmp(argv[i], "--untrusted-", 12) == 0
+						 ? lm_setting_by_option(argv[i])
+						 : NULL;
+		if (u) {
+			if (i + 1 >= argc) {
+				lm_error(&e, 0, "check", "option %s needs an argument", argv[i]);
+				rc = fail(&e);
+				goto out;
+			}
+			struct lm_args a = {
+			    .src = LM_SRC_CLI, .name = argv[i], .argc = 1, .argv = &argv[i + 1]};
+			if (lm_setting_apply(u, &c, &a, &e) < 0) {
+				rc = fail(&e);
+				goto out;
+			}
+			if (strcmp(argv[i], "--untrusted-profile") == 0) {
+				if (name) {
+					rc = usage_error("check", "one profile at a time");
+					goto out;
+				}
+				name = argv[i + 1];
+			}
+			i++;
+		} else if (strcmp(argv[i], "--pfc") == 0) {
 			pfc = true;
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			printf(
 			    "usage: lamina check [--pfc] PROFILE\n"
+			    "       lamina check [--pfc] [--untrusted-allow-path DIR]... "
+			    "--untrusted-profile FILE\n"
 			    "Parse and validate PROFILE (a shipped name, or a path with a '/'),\n"
 			    "print a summary: rules per action, the default action, the built-in\n"
 			    "hardening lamina adds, the architectures covered.\n"
 			    "  --pfc  also print the pseudo-filter code libseccomp generates\n"
+			    "  --untrusted-profile FILE  as `lamina run --untrusted-profile`: the\n"
+			    "         profile may only narrow the shipped one it includes\n"
 			    "Exit 0 when valid, 125 with FILE:LINE:COL: message when not.\n");
-			return 0;
+			goto out;
 		} else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && !name) {
 			name = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			struct lm_err e = {0};
 			lm_error(&e, 0, "check", "unknown option '%.80s' (try 'lamina check --help')", argv[i]);
-			return fail(&e);
+			rc = fail(&e);
+			goto out;
 		} else if (name) {
-			return usage_error("check", "one profile at a time");
+			rc = usage_error("check", "one profile at a time");
+			goto out;
 		} else {
 			name = argv[i];
 		}
 	}
-	if (!name)
-		return usage_error("check", "which profile? (a shipped name or a path)");
-	struct lm_config c;
-	struct lm_profile_info info = {0};
-	struct lm_err e = {0};
-	lm_config_init(&c);
+	if (!name) {
+		rc = usage_error("check", "which profile? (a shipped name or a path)");
+		goto out;
+	}
 	c.landlock_check_paths = true; /* a rule's path must exist in the sandbox */
-	int rc = 0;
 	if (lm_profile_load_info(name, &c, &info, &e) < 0) {
 		rc = fail(&e);
 		goto out;

@@ -53,6 +53,12 @@ static void uses_free(struct use *u, size_t n)
 	free(u);
 }
 
+/* --untrusted-profile and --untrusted-allow-path: applied before the profile is read. */
+static bool is_untrusted(const struct lm_setting *s)
+{
+	return s->option && strncmp(s->option, "--untrusted-", 12) == 0;
+}
+
 /* Options come first, each as the settings' table spells it ("--name", "--name=VALUE" for one
  * argument, "-p VALUE"), no abbreviation; the first word that is not an option, or the one after
  * "--", is PROGRAM.  The profile is loaded first, wherever -p appears; the other options are
@@ -62,6 +68,7 @@ int lm_run_parse_args(int argc, char **argv, struct lm_config *c, struct lm_err 
 	struct use *uses = calloc((size_t)argc, sizeof *uses);
 	size_t nuses = 0;
 	const char *profile = "default";
+	const char *named = NULL; /* --profile or --untrusted-profile, whichever was given */
 	int i, r = -1;
 	if (!uses)
 		return lm_error(e, ENOMEM, "run", "out of memory");
@@ -107,8 +114,18 @@ int lm_run_parse_args(int argc, char **argv, struct lm_config *c, struct lm_err 
 			goto out;
 		}
 		u->nargs = have;
-		if (u->s->short_opt == 'p')
-			profile = u->args[0];
+		if (u->s->short_opt == 'p' || is_untrusted(u->s)) {
+			if (strcmp(u->s->option, "--untrusted-allow-path") != 0 && named &&
+			    strcmp(named, u->s->option) != 0) {
+				lm_error(e, 0, "run",
+					 "give --profile or --untrusted-profile, not both");
+				goto out;
+			}
+			if (strcmp(u->s->option, "--untrusted-allow-path") != 0) {
+				named = u->s->option;
+				profile = u->args[0];
+			}
+		}
 	}
 	if (!*profile) {
 		lm_error(e, 0, "run", "--profile needs a profile name or file");
@@ -123,11 +140,22 @@ int lm_run_parse_args(int argc, char **argv, struct lm_config *c, struct lm_err 
 		lm_error(e, ENOMEM, "run", "out of memory");
 		goto out;
 	}
+	/* An untrusted profile is read knowing what the operator allows it. */
+	for (size_t k = 0; k < nuses; k++) {
+		if (!is_untrusted(uses[k].s))
+			continue;
+		struct lm_args args = {.src = LM_SRC_CLI,
+				       .name = uses[k].name,
+				       .argc = uses[k].nargs,
+				       .argv = uses[k].args};
+		if (lm_setting_apply(uses[k].s, c, &args, e) < 0)
+			goto out;
+	}
 	/* Settings now; the rules only if the compiled filter is not built in. */
 	if (lm_profile_load_settings(profile, c, e) < 0)
 		goto out;
 	for (size_t k = 0; k < nuses; k++) {
-		if (uses[k].s->short_opt == 'p')
+		if (uses[k].s->short_opt == 'p' || is_untrusted(uses[k].s))
 			continue;
 		struct lm_args args = {.src = LM_SRC_CLI,
 				       .name = uses[k].name,
@@ -176,6 +204,7 @@ int lm_cmd_run(int argc, char **argv)
 			r = lm_run(&c, &e);
 	}
 	if (r < 0) {
+		lm_msg_clean(e.msg, sizeof e.msg);
 		fprintf(stderr, "lamina: %s\n", e.msg);
 		r = e.exit_code ? e.exit_code : LM_EXIT_FAILURE;
 	}

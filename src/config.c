@@ -96,6 +96,9 @@ void lm_config_free(struct lm_config *c)
 	for (size_t i = 0; i < c->nlandlock_rules; i++)
 		free(c->landlock_rules[i].path);
 	free(c->landlock_rules);
+	for (size_t i = 0; i < c->nuntrusted_paths; i++)
+		free(c->untrusted_paths[i]);
+	free(c->untrusted_paths);
 	memset(c, 0, sizeof *c);
 }
 

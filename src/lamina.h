@@ -33,6 +33,9 @@ struct lm_err {
 /* Fill *e with "layer: fmt..." (and ": strerror(errnum)" when errnum != 0); returns -1. */
 int lm_error(struct lm_err *e, int errnum, const char *layer, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Make a message safe to print on one line (lm_error does it): control characters become '?',
+ * bytes that are not valid UTF-8 become \xNN; in place, within cap bytes. */
+void lm_msg_clean(char *msg, size_t cap);
 
 /* ---- cleanup helpers (after bubblewrap / crun) ---------------------------------------- */
 void lm_freep(void *p);
@@ -161,6 +164,8 @@ struct lm_profile_text {
 	size_t len;
 	dev_t dev; /* the file's identity, for the include cycle check */
 	ino_t ino;
+	uid_t uid;    /* its owner: whether messages may quote it (profile.c) */
+	bool shipped; /* named as a shipped profile */
 };
 void lm_profile_texts_free(struct lm_profile_text *f, size_t n);
 
@@ -310,6 +315,11 @@ struct lm_config {
 	/* status (src/status.c) */
 	bool status_fd_set; /* --json-status-fd FD: JSON objects at the start and the end */
 	int status_fd;
+	/* untrusted profiles (src/profile_untrusted.c): --untrusted-profile FILE may only narrow,
+	 * and binds only what is beneath the --untrusted-allow-path directories (resolved) */
+	bool profile_untrusted;
+	char **untrusted_paths;
+	size_t nuntrusted_paths;
 };
 
 void lm_config_init(struct lm_config *c);
@@ -338,6 +348,9 @@ const char *lm_rlimit_format(char *buf, size_t n, rlim_t v);
  * inherit; lm_rlimit_apply then sets only the limits that differ from them (NULL: all). */
 int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
 		      struct rlimit inherited[LM_NRLIMITS], struct lm_err *e);
+/* The limit in force for resource when no profile or option sets it: lamina's default (lowered
+ * to the caller's hard limit), else the caller's own. */
+void lm_rlimit_baseline(int resource, struct rlimit *out);
 int lm_rlimit_apply(const struct rlimit lim[LM_NRLIMITS],
 		    const struct rlimit inherited[LM_NRLIMITS], struct lm_err *e);
 /* The payload's limit of one resource as the supervisor resolved it (its prepare stage); false

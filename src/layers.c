@@ -38,10 +38,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const struct lm_layer *const lm_layers[] = {
     &lm_layer_fds,	 &lm_layer_session, &lm_layer_userns,	&lm_layer_ns,
@@ -126,6 +128,7 @@ __attribute__((format(printf, 2, 3))) static int arity_error(struct lm_err *e, c
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	lm_msg_clean(e->msg, sizeof e->msg);
 	e->errnum = 0;
 	e->exit_code = LM_EXIT_FAILURE;
 	return -1;
@@ -193,6 +196,34 @@ static int set_verbose(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 	return 0;
 }
 
+/* --untrusted-profile FILE: the profile is someone else's (src/profile_untrusted.c). */
+static int set_untrusted_profile(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	if (set_profile(c, a, e) < 0)
+		return -1;
+	c->profile_untrusted = true;
+	return 0;
+}
+
+/* --untrusted-allow-path DIR: kept resolved, as the profile's sources are compared. */
+static int set_untrusted_allow_path(struct lm_config *c, struct lm_args *a, struct lm_err *e)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	if (!realpath(a->argv[0], buf) || stat(buf, &st) < 0)
+		return lm_error(e, errno, "run", "%s %s", a->name, a->argv[0]);
+	if (!S_ISDIR(st.st_mode))
+		return lm_error(e, ENOTDIR, "run", "%s %s", a->name, a->argv[0]);
+	char **n = realloc(c->untrusted_paths, (c->nuntrusted_paths + 1) * sizeof *n);
+	if (!n)
+		return lm_error(e, ENOMEM, "run", "%s", a->name);
+	c->untrusted_paths = n;
+	if (!(n[c->nuntrusted_paths] = strdup(buf)))
+		return lm_error(e, ENOMEM, "run", "%s", a->name);
+	c->nuntrusted_paths++;
+	return 0;
+}
+
 static int set_disable(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 {
 	const struct lm_layer *l = lm_layer_find(a->argv[0], true);
@@ -207,6 +238,11 @@ const struct lm_setting lm_core_settings[] = {
     {.option = "--profile", .short_opt = 'p', .nargs = 1, .metavar = "NAME|FILE",
      .help = "a shipped profile by name, or a profile file (default: default)",
      .set = set_profile},
+    {.option = "--untrusted-profile", .nargs = 1, .metavar = "FILE",
+     .help = "a profile someone else wrote: it may only narrow a shipped one it includes",
+     .set = set_untrusted_profile},
+    {.option = "--untrusted-allow-path", .nargs = 1, .metavar = "DIR",
+     .help = "--untrusted-profile may bind host paths beneath DIR", .set = set_untrusted_allow_path},
     {.option = "--timeout", .directive = "timeout", .nargs = 1, .metavar = "SECONDS",
      .help = "wall-clock limit for the whole sandbox (exit 124)", .set = set_timeout},
     {.option = "--verbose", .short_opt = 'v',

@@ -507,9 +507,17 @@ static int write_file(int dir, const char *name, const char *text, mode_t mode, 
 /* Copy a small regular host file into the tmpfs (cheaper than a bind mount, and a snapshot). */
 static int copy_small(const char *src, int dir, const char *name, struct lm_err *e)
 {
-	cleanup_close int in = openat(AT_FDCWD, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* Without blocking, and only a regular file: what was one at lstat may have been replaced
+	 * by a FIFO since. */
+	cleanup_close int in =
+	    openat(AT_FDCWD, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (in < 0)
 		return errno == ENOENT || errno == EACCES ? 0 : lm_error(e, errno, L, "%s", src);
+	struct stat st;
+	if (fstat(in, &st) < 0)
+		return lm_error(e, errno, L, "%s", src);
+	if (!S_ISREG(st.st_mode))
+		return lm_error(e, 0, L, "%s: not a regular file", src);
 	cleanup_close int out =
 	    openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (out < 0)

@@ -37,7 +37,9 @@
 
 #include "lamina.h"
 #include "lm_paths.h"
+#include "path.h"
 #include "profile.h"
+#include "seccomp_internal.h"
 
 /* ---- named constants ------------------------------------------------------------------------
  * Values come from the system headers, so a name always means what the kernel means. */
@@ -456,6 +458,7 @@ struct pstate {
 	/* How many rules each native syscall number has: a rule for a call with none skips the
 	 * conflict scan (which would make loading a 350-rule profile quadratic). */
 	uint32_t nr_rules[1024];
+	size_t ncond_rules;		 /* rules with conditions so far */
 	unsigned ndirectives;		 /* in the file being parsed */
 	struct lm_profile_info own_info; /* used when the caller passes no info */
 	/* The files read from the disk, in order; a settings load that leaves rules pending
@@ -473,6 +476,17 @@ struct pstate {
 	char *text_names[MAX_FILES + 1]; /* the files' names, numbered for the "@N" lines */
 	unsigned ntext_names;
 	unsigned text_file; /* the number of the file the last line came from */
+	/* What messages quote: as root, the owner of the top file is the profile's author. */
+	bool as_root;
+	uid_t author;
+	char *quiet_files[MAX_FILES + 1]; /* the names of the files messages do not quote */
+	unsigned nquiet;
+	/* --untrusted-profile (see "untrusted profiles"): the rules of the shipped profiles it
+	 * includes, which its own allow rules must stay within */
+	bool untrusted;
+	bool base_included;
+	struct lm_rule *base;
+	size_t nbase, base_cap;
 };
 
 /* One file being parsed and the cursor within its current line. */
@@ -483,6 +497,10 @@ struct src {
 	size_t len;
 	bool top;
 	int text_id; /* its number in the seccomp lines, -1 until it has one */
+	/* Not the profile's author's (see "what messages quote"): no byte of it is quoted. */
+	bool quiet;
+	bool shipped; /* a shipped profile, named by name: trusted under --untrusted-profile */
+	uid_t owner;
 	unsigned line;
 	const char *ls, *le; /* current line [ls, le) */
 	const char *p;	     /* cursor */
@@ -493,19 +511,77 @@ static unsigned col_of(const struct src *s, const char *p)
 	return (unsigned)(p - s->ls) + 1;
 }
 
+/* ---- what messages quote ----------------------------------------------------------------
+ * An error names FILE:LINE:COL and usually quotes the text it is about.  A profile can include
+ * any file lamina can open, and as root that is every file: a tenant's `include /root/token`
+ * would have root's secret quoted back at the tenant.  The rule: a message quotes the bytes of a
+ * file only when the profile's author could read them anyway.  Unprivileged, lamina opens files
+ * with the caller's own rights, so every file qualifies.  As root, the author is the owner of
+ * the top profile file (root's own profile: root, who may read everything), and a file
+ * qualifies when that owner owns it too, or when it is a shipped profile (public).  An error in
+ * any other file names FILE:LINE:COL and the problem, with every piece of its text replaced by
+ * "<...>"; and a message about a rule elsewhere does not quote that rule when its file does not
+ * qualify.  */
+static bool quiet_file(const struct pstate *st, const char *name)
+{
+	for (unsigned i = 0; i < st->nquiet; i++)
+		if (strcmp(st->quiet_files[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* The message fmt says with no argument: the literal words kept, every conversion ("%s",
+ * "%.*s", "%c", "%u" ...) written as "<...>", so nothing read from the file is shown. */
+static void redact_fmt(const char *fmt, char *out, size_t n)
+{
+	size_t o = 0;
+	for (const char *f = fmt; *f && o + 6 < n; f++) {
+		if (*f != '%') {
+			out[o++] = *f;
+			continue;
+		}
+		if (f[1] == '%') {
+			out[o++] = '%';
+			f++;
+			continue;
+		}
+		while (f[1] && !strchr("diouxXcspeEfgG", f[1]))
+			f++;
+		if (f[1])
+			f++;
+		if (o < 5 || memcmp(out + o - 5, "<...>", 5) != 0) {
+			memcpy(out + o, "<...>", 5);
+			o += 5;
+		}
+	}
+	out[o] = 0;
+}
+
 /* "FILE:LINE:COL: message"; exit status 125.  The message is built in a heap buffer so that a
  * long token never overflows; only the final copy into lm_err is bounded. */
 __attribute__((format(printf, 4, 0))) static int vperr(struct pstate *st, const struct src *s,
 						       const char *at, const char *fmt, va_list ap)
 {
 	char *m = NULL;
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
 	st->e->errnum = 0;
 	st->e->exit_code = LM_EXIT_FAILURE;
+	if (s->quiet) {
+		char said[256];
+		redact_fmt(fmt, said, sizeof said);
+		snprintf(st->e->msg, sizeof st->e->msg,
+			 "%s:%u:%u: %s (the file's text is not shown: it belongs to uid %u, not to "
+			 "the profile's owner, uid %u)",
+			 s->name, s->line, col_of(s, at), said, (unsigned)s->owner,
+			 (unsigned)st->author);
+		lm_msg_clean(st->e->msg, sizeof st->e->msg);
+		return -1;
+	}
+	if (vasprintf(&m, fmt, ap) < 0)
+		m = NULL;
 	snprintf(st->e->msg, sizeof st->e->msg, "%s:%u:%u: %s", s->name, s->line, col_of(s, at),
 		 m ? m : "out of memory");
 	free(m);
+	lm_msg_clean(st->e->msg, sizeof st->e->msg);
 	return -1;
 }
 
@@ -894,9 +970,76 @@ static void remove_rule(struct pstate *st, size_t i)
  *  - a rule overriding an included file's rule for the same call wins when it is at least as
  *    broad (later settings win, as with the other directives); a narrower rule cannot carve an
  *    exception out of an included broader one and is an error that points to `reset`. */
+/* ---- untrusted profiles ----------------------------------------------------------------------
+ * Under --untrusted-profile every line of a file that is not a shipped profile may only narrow
+ * (profile_untrusted.c says what that means for each directive).  Here: the seccomp part.  An
+ * allow, log or notify rule must be covered by a rule of the shipped profiles included (the same
+ * call, allowed, with conditions the new rule all repeats), so that it allows nothing the base
+ * refuses. */
+__attribute__((format(printf, 5, 6))) static int untrusted_refuse(struct pstate *st, struct src *s,
+								  const char *at,
+								  const char *directive,
+								  const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	return perr(st, s, at, "untrusted profile: %s is not allowed (%s)", directive, why);
+}
+
+static bool untrusted_line(const struct pstate *st, const struct src *s)
+{
+	return st->untrusted && !s->shipped;
+}
+
+static bool lets_through(enum lm_action_kind k)
+{
+	return k == LM_ACT_ALLOW || k == LM_ACT_LOG || k == LM_ACT_NOTIFY;
+}
+
+static bool base_covers(const struct pstate *st, const struct lm_rule *r)
+{
+	for (size_t i = 0; i < st->nbase; i++) {
+		const struct lm_rule *b = &st->base[i];
+		if (b->nr == r->nr && lets_through(b->action.kind) &&
+		    (b->action.kind == LM_ACT_ALLOW || b->action.kind == r->action.kind) &&
+		    lm_rule_conds_subset(b, r))
+			return true;
+	}
+	return false;
+}
+
+static int base_add(struct pstate *st, const struct lm_rule *r)
+{
+	if (st->nbase == st->base_cap) {
+		size_t ncap = st->base_cap ? st->base_cap * 2 : 512;
+		struct lm_rule *n = realloc(st->base, ncap * sizeof *n);
+		if (!n)
+			return lm_error(st->e, ENOMEM, "profile", "untrusted profile: base rules");
+		st->base = n;
+		st->base_cap = ncap;
+	}
+	st->base[st->nbase] = *r;
+	st->base[st->nbase].syscall = st->base[st->nbase].file = NULL; /* not kept */
+	st->nbase++;
+	return 0;
+}
+
 static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_rule *r,
 		    const char *ctext, size_t clen)
 {
+	if (untrusted_line(st, s) && lets_through(r->action.kind) && !base_covers(st, r)) {
+		char a[64], d[128];
+		lm_action_str(&r->action, a, sizeof a);
+		snprintf(d, sizeof d, "%s %s", a, r->syscall);
+		return untrusted_refuse(st, s, at, d,
+					"the shipped profiles it includes do not allow %s%s",
+					r->syscall, r->nconds ? " with these conditions" : "");
+	}
+	if (st->untrusted && s->shipped && base_add(st, r) < 0)
+		return -1;
 	struct lm_seccomp_policy *p = &st->c->seccomp;
 	bool counted = r->nr >= 0 && r->nr < 1024;
 	for (size_t i = counted && st->nr_rules[r->nr] == 0 ? p->nrules : 0; i < p->nrules;) {
@@ -915,11 +1058,20 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 			continue;
 		}
 		char ao[64], ar[64]; /* for the messages: written only on the way to one */
+		bool overlap = !o_in_r && !r_in_o && lm_rules_may_overlap(o, r);
+		bool refused =
+		    overlap || ((o_in_r || r_in_o) && (same_file || (o_in_r && !r_in_o)));
+		if (refused && quiet_file(st, o->file))
+			return perr(
+			    st, s, at,
+			    "this rule conflicts with a rule for %s at %s:%u (whose text is not "
+			    "shown: that file is not the profile owner's)",
+			    r->syscall, o->file, o->line);
 		if (!o_in_r && !r_in_o) {
 			/* Two rules one call can match, with different actions: libseccomp merges
 			 * them into one decision tree without regard to profile order, and the
 			 * result can be neither rule (seen with `!=` next to `==`).  Refuse. */
-			if (lm_rules_may_overlap(o, r)) {
+			if (overlap) {
 				lm_action_str(&r->action, ar, sizeof ar);
 				char *os = lm_rule_str(o);
 				int ret =
@@ -1000,6 +1152,11 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 	if (counted && st->nr_rules[r->nr] < UINT32_MAX)
 		st->nr_rules[r->nr]++;
 	p->rules[p->nrules++] = *r;
+	/* The compile's cost is checked again at each doubling of the conditional rules, so that
+	 * a profile far over the budget is refused near its start, in little more time than the
+	 * check at the end takes (seccomp_cost.c). */
+	if (r->nconds && ++st->ncond_rules >= 16 && !(st->ncond_rules & (st->ncond_rules - 1)))
+		return lm_seccomp_check_cost(p, NULL, st->e);
 	return 0;
 }
 
@@ -1177,13 +1334,16 @@ out:
  * directive that caused it. */
 static int rewrap(struct pstate *st, struct src *s, const char *at)
 {
+	if (s->quiet)
+		return perr(st, s, at, "an invalid setting");
 	char *m = strdup(st->e->msg);
 	int r = perr(st, s, at, "%s", m ? m : "invalid setting");
 	free(m);
 	return r;
 }
 
-static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top);
+static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top,
+		      bool quiet, uid_t owner, bool shipped);
 
 static char *dir_of(const char *path)
 {
@@ -1261,7 +1421,7 @@ static int read_all(int fd, char **out, size_t *len, bool *too_big)
 
 /* A file read from the disk is kept in st->files (it owns text and path from then on). */
 static struct lm_profile_text *keep_text(struct pstate *st, const char *path, char *text,
-					 size_t len, const struct stat *sb)
+					 size_t len, const struct stat *sb, bool shipped)
 {
 	if (st->nread == st->read_cap) {
 		size_t ncap = st->read_cap ? st->read_cap * 2 : 4;
@@ -1275,15 +1435,79 @@ static struct lm_profile_text *keep_text(struct pstate *st, const char *path, ch
 	if (!p)
 		return NULL;
 	struct lm_profile_text *f = &st->files[st->nread++];
-	*f = (struct lm_profile_text){
-	    .path = p, .text = text, .len = len, .dev = sb->st_dev, .ino = sb->st_ino};
+	*f = (struct lm_profile_text){.path = p,
+				      .text = text,
+				      .len = len,
+				      .dev = sb->st_dev,
+				      .ino = sb->st_ino,
+				      .uid = sb->st_uid,
+				      .shipped = shipped};
 	return f;
 }
 
+/* Open a profile file on the caller's behalf, for reading.  Without blocking: opened
+ * O_NONBLOCK and refused unless fstat says it is a regular file, so that a FIFO (or a device)
+ * named as a profile or an include is an error, never a wait.  As root, resolved as
+ * lm_path_open_safe resolves bind sources (src/path.c): a symlink a user planted cannot send root
+ * into someone else's files; the file is then opened again, for reading, through the resolved
+ * fd.  Returns the fd, or -1 with the reason in why ("No such file or directory", "unsafe path:
+ * ...", "a FIFO, not a regular file"). */
+static int open_profile(struct pstate *st, const char *path, bool include, struct stat *sb,
+			char *why, size_t n)
+{
+	cleanup_close int fd = -1;
+	if (st->as_root) {
+		struct lm_err pe = {0};
+		cleanup_close int o =
+		    lm_path_open_safe("profile", include ? "include" : "file", path, &pe);
+		if (o < 0) {
+			/* "profile: include PATH: reason": the reason after the path */
+			const char *r = strstr(pe.msg, path);
+			r = r ? r + strlen(path) : pe.msg;
+			snprintf(why, n, "%s", r[0] == ':' && r[1] == ' ' ? r + 2 : r);
+			return -1;
+		}
+		if (fstat(o, sb) < 0) {
+			snprintf(why, n, "%s", strerror(errno));
+			return -1;
+		}
+		if (S_ISREG(sb->st_mode)) {
+			char self[64];
+			snprintf(self, sizeof self, "/proc/self/fd/%d", o);
+			fd = open(self, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+			if (fd < 0) {
+				snprintf(why, n, "%s", strerror(errno));
+				return -1;
+			}
+		} else {
+			fd = lm_steal_fd(&o); /* refused below by its type */
+		}
+	} else {
+		fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	}
+	if (fd < 0 || fstat(fd, sb) < 0) {
+		snprintf(why, n, "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		const char *kind = S_ISDIR(sb->st_mode)	   ? "is a directory"
+				   : S_ISFIFO(sb->st_mode) ? "a FIFO, not a regular file"
+				   : S_ISSOCK(sb->st_mode) ? "a socket, not a regular file"
+				   : S_ISCHR(sb->st_mode) || S_ISBLK(sb->st_mode)
+				       ? "a device, not a regular file"
+				       : "not a regular file";
+		snprintf(why, n, "%s", kind);
+		return -1;
+	}
+	return lm_steal_fd(&fd);
+}
+
 /* Open, check for cycles and parse one file.  at_s/at point to the include directive (NULL for
- * the top file).  A rules load (st->replay) takes the file's text as the settings load read it,
- * the same files coming in the same order: nothing is read from the disk twice. */
-static int load_file(struct pstate *st, const char *path, struct src *at_s, const char *at)
+ * the top file); shipped: named as a shipped profile.  A rules load (st->replay) takes the
+ * file's text as the settings load read it, the same files coming in the same order: nothing is
+ * read from the disk twice. */
+static int load_file(struct pstate *st, const char *path, bool shipped, struct src *at_s,
+		     const char *at)
 {
 	cleanup_close int fd = -1;
 	const struct lm_profile_text *kept = NULL;
@@ -1297,18 +1521,14 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 		kept = &st->replay[st->next_replay++];
 		sb.st_dev = kept->dev;
 		sb.st_ino = kept->ino;
+		sb.st_uid = kept->uid;
 	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0 || fstat(fd, &sb) < 0) {
-			int err = errno;
+		char why[1024];
+		fd = open_profile(st, path, at_s != NULL, &sb, why, sizeof why);
+		if (fd < 0) {
 			if (at_s)
-				return perr(st, at_s, at, "include %s: %s", path, strerror(err));
-			return lm_error(st->e, err, "profile", "%s", path);
-		}
-		if (S_ISDIR(sb.st_mode)) {
-			if (at_s)
-				return perr(st, at_s, at, "include %s: is a directory", path);
-			return lm_error(st->e, EISDIR, "profile", "%s", path);
+				return perr(st, at_s, at, "include %s: %s", path, why);
+			return lm_error(st->e, 0, "profile", "%s: %s", path, why);
 		}
 	}
 	for (unsigned i = 0; i < st->depth; i++)
@@ -1344,7 +1564,7 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 			return ferr(st, path, "larger than %d bytes: not a profile",
 				    LM_PROFILE_MAX_SIZE);
 		}
-		kept = keep_text(st, path, text, len, &sb);
+		kept = keep_text(st, path, text, len, &sb, shipped);
 		if (!kept) {
 			free(text);
 			return lm_error(st->e, ENOMEM, "profile", "%s", path);
@@ -1355,8 +1575,16 @@ static int load_file(struct pstate *st, const char *path, struct src *at_s, cons
 	size_t len = kept->len;
 	st->stack[st->depth].dev = sb.st_dev;
 	st->stack[st->depth].ino = sb.st_ino;
+	if (st->depth == 0)
+		st->author = sb.st_uid;
+	bool quiet = st->as_root && st->author != 0 && !(kept->shipped || sb.st_uid == st->author);
+	if (quiet && !quiet_file(st, path)) {
+		if (st->nquiet == MAX_FILES || !(st->quiet_files[st->nquiet] = strdup(path)))
+			return lm_error(st->e, ENOMEM, "profile", "%s", path);
+		st->nquiet++;
+	}
 	st->depth++;
-	int r = parse_file(st, path, text, len, at_s == NULL);
+	int r = parse_file(st, path, text, len, at_s == NULL, quiet, sb.st_uid, kept->shipped);
 	st->depth--;
 	return r;
 }
@@ -1371,7 +1599,11 @@ static int dir_include(struct pstate *st, struct src *s)
 	if (expect_eol(st, s, "the included profile") < 0)
 		return -1;
 	cleanup_free char *path = NULL;
-	if (!strchr(word, '/')) {
+	bool shipped = !strchr(word, '/');
+	if (untrusted_line(st, s) && !shipped)
+		return untrusted_refuse(st, s, at, "include of a file",
+					"only shipped profiles, by name: see `lamina profiles`");
+	if (shipped) {
 		path = lm_profile_path(word);
 		if (!path)
 			return perr(st, s, at, "invalid profile name '%s'", word);
@@ -1392,15 +1624,17 @@ static int dir_include(struct pstate *st, struct src *s)
 		return perr(st, s, at, "out of memory");
 	size_t saved_group = st->cur_group;
 	st->cur_group = LM_NO_GROUP;
-	int r = load_file(st, path, s, at);
+	int r = load_file(st, path, shipped, s, at);
 	st->cur_group = saved_group;
+	if (r == 0 && shipped)
+		st->base_included = true;
 	return r;
 }
 
 /* A setting of a layer (src/layers.c): its words, read as the command line would give them,
  * then the layer's own setter.  An error points at the word it is about. */
 static int dir_setting(struct pstate *st, struct src *s, const struct lm_setting *set,
-		       const char *name)
+		       const char *name, const char *dat)
 {
 	char *words[20] = {0};
 	const char *at[20] = {0};
@@ -1414,10 +1648,25 @@ static int dir_setting(struct pstate *st, struct src *s, const struct lm_setting
 	}
 	at[n] = s->p;
 	struct lm_args a = {.src = LM_SRC_PROFILE, .name = name, .argc = n, .argv = words};
-	if (lm_setting_apply(set, st->c, &a, st->e) < 0)
+	/* Under --untrusted-profile: what the setting changed (settings are checked when they are
+	 * read, not again when a rules load reads the profile a second time). */
+	bool check = untrusted_line(st, s) && !st->replay;
+	const char *never = check ? lm_untrusted_directive(name) : NULL;
+	struct lm_untrusted_snap before;
+	if (never) {
+		r = untrusted_refuse(st, s, dat, name, "%s", never);
+		goto out;
+	}
+	if (check)
+		lm_untrusted_snap(st->c, &before);
+	if (lm_setting_apply(set, st->c, &a, st->e) < 0) {
 		r = rewrap(st, s, at[a.bad <= n ? a.bad : n]);
-	else
+	} else {
+		char why[512];
 		r = 0;
+		if (check && lm_untrusted_check(st->c, &before, why, sizeof why) < 0)
+			r = untrusted_refuse(st, s, dat, name, "%s", why);
+	}
 out:
 	for (unsigned i = 0; i < n; i++)
 		free(words[i]);
@@ -1431,6 +1680,12 @@ static int dir_default(struct pstate *st, struct src *s)
 		return -1;
 	if (expect_eol(st, s, "the default action") < 0)
 		return -1;
+	if (untrusted_line(st, s) && lets_through(a.kind)) {
+		char d[80], w[64];
+		snprintf(d, sizeof d, "default %s", lm_action_str(&a, w, sizeof w));
+		return untrusted_refuse(
+		    st, s, s->ls, d, "it would let through every call the shipped profile refuses");
+	}
 	st->c->seccomp.default_action = a;
 	st->c->seccomp.default_line = s->line;
 	st->default_seen = true;
@@ -1448,6 +1703,9 @@ static int dir_i386(struct pstate *st, struct src *s)
 	size_t n = ident_len(s, at, false);
 	if ((n == 2 && memcmp(at, "on", 2) == 0) || (n == 3 && memcmp(at, "off", 3) == 0)) {
 		s->p += n;
+		if (untrusted_line(st, s) && n == 2)
+			return untrusted_refuse(st, s, at, "i386 on",
+						"the i386 entry point stays killed");
 		st->c->seccomp.i386 = n == 2;
 		return expect_eol(st, s, n == 2 ? "i386 on" : "i386 off");
 	}
@@ -1465,6 +1723,10 @@ static int dir_stdfd(struct pstate *st, struct src *s)
 		return expect_eol(st, s, "stdfd on");
 	}
 	if (n == 3 && memcmp(at, "off", 3) == 0) {
+		if (untrusted_line(st, s) && st->c->seccomp.stdfd)
+			return untrusted_refuse(st, s, at, "stdfd off",
+						"the shipped profile it includes turns the std-fd "
+						"layer on");
 		s->p += 3;
 		st->c->seccomp.stdfd = false;
 		st->c->seccomp.allow_dup2_1_2 = false;
@@ -1488,6 +1750,11 @@ static int dir_stdfd(struct pstate *st, struct src *s)
 					    "layer knows is the seed's dup2(1, 2)");
 			s->p += wl;
 		}
+		if (untrusted_line(st, s) && st->c->seccomp.stdfd && !st->c->seccomp.allow_dup2_1_2)
+			return untrusted_refuse(
+			    st, s, at, "stdfd allow dup2(1, 2)",
+			    "the shipped profile it includes has the std-fd layer "
+			    "on without it");
 		st->c->seccomp.allow_dup2_1_2 = true;
 		return expect_eol(st, s, "dup2(1, 2)");
 	}
@@ -1580,8 +1847,8 @@ static int dir_group(struct pstate *st, struct src *s)
 
 /* The profile's own directives (the layers' settings are in their rows) and the rules'. */
 static const char *const directive_words[] = {
-    "include", "purpose", "group",	  "default",	 "stdfd", "reset", "i386",
-    "allow",   "errno",	  "kill-process", "kill-thread", "trap",  "log",   "notify",
+    "include", "purpose", "group", "default", "stdfd", "reset", "i386", "allow",
+    "errno", "kill-process", "kill-thread", "trap", "log", "notify",
 };
 
 static int parse_line(struct pstate *st, struct src *s)
@@ -1594,6 +1861,14 @@ static int parse_line(struct pstate *st, struct src *s)
 	if (n == 0)
 		return perr(st, s, at, "expected a directive or a rule");
 #define IS(w) (n == sizeof(w) - 1 && memcmp(at, w, n) == 0)
+	if (untrusted_line(st, s) && !st->base_included && !IS("include") && !IS("purpose") &&
+	    !IS("group")) {
+		char word[48];
+		snprintf(word, sizeof word, "%.*s", (int)(n > 40 ? 40 : n), at);
+		return untrusted_refuse(st, s, at, word,
+					"before an include of a shipped profile: the profile may "
+					"only narrow one");
+	}
 	if (st->skim && (is_action_word(at, n) || (n == 4 && memcmp(at, "kill", 4) == 0))) {
 		st->skimmed_rules++;
 		if (n == 6 && memcmp(at, "notify", 6) == 0)
@@ -1628,7 +1903,7 @@ static int parse_line(struct pstate *st, struct src *s)
 	if (set) {
 		memcpy(name, at, n);
 		name[n] = '\0';
-		return dir_setting(st, s, set, name);
+		return dir_setting(st, s, set, name, at);
 	}
 	struct suggest sg;
 	suggest_init(&sg, at, n);
@@ -1736,9 +2011,17 @@ static int note_seccomp_line(struct pstate *st, struct src *s)
 	return 0;
 }
 
-static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top)
+static int parse_file(struct pstate *st, const char *name, const char *text, size_t len, bool top,
+		      bool quiet, uid_t owner, bool shipped)
 {
-	struct src s = {.name = name, .text = text, .len = len, .top = top, .text_id = -1};
+	struct src s = {.name = name,
+			.text = text,
+			.len = len,
+			.top = top,
+			.text_id = -1,
+			.quiet = quiet,
+			.owner = owner,
+			.shipped = shipped};
 	char **nf;
 
 	nf = realloc(st->info->files, (st->info->nfiles + 1) * sizeof *nf);
@@ -1841,6 +2124,8 @@ static void pstate_begin(struct pstate *st, struct lm_config *c, struct lm_profi
 	memset(st->info, 0, sizeof *st->info);
 	st->cur_group = LM_NO_GROUP;
 	st->text_file = UINT_MAX;
+	st->as_root = geteuid() == 0;
+	st->untrusted = c->profile_untrusted;
 	/* A profile replaces any policy loaded before it. */
 	lm_seccomp_policy_free(&c->seccomp);
 	memset(&c->seccomp, 0, sizeof c->seccomp);
@@ -1871,6 +2156,10 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 		p->path = strdup(path);
 		if (!p->name || !p->path)
 			r = lm_error(st->e, ENOMEM, "profile", "%s", path);
+		/* Rules that would cost libseccomp too much to compile are refused here, where
+		 * `lamina check` and `lamina run` both parse them (seccomp_cost.c). */
+		if (r == 0 && !p->rules_pending)
+			r = lm_seccomp_check_cost(p, NULL, st->e);
 	}
 	if (r == 0) {
 		st->info->rule_group = st->rgroup;
@@ -1887,6 +2176,9 @@ static int pstate_end(struct pstate *st, int r, const char *name, const char *pa
 	free(st->text);
 	for (unsigned i = 0; i < st->ntext_names; i++)
 		free(st->text_names[i]);
+	for (unsigned i = 0; i < st->nquiet; i++)
+		free(st->quiet_files[i]);
+	free(st->base);
 	lm_profile_texts_free(st->files, st->nread);
 	lm_profile_info_free(&st->own_info);
 	if (r < 0 && st->info != &st->own_info)
@@ -1904,7 +2196,7 @@ int lm_profile_parse_buffer_info(const char *text, size_t len, const char *filen
 	if (len > LM_PROFILE_MAX_SIZE)
 		r = ferr(&st, filename, "larger than %d bytes: not a profile", LM_PROFILE_MAX_SIZE);
 	else
-		r = parse_file(&st, filename, text, len, true);
+		r = parse_file(&st, filename, text, len, true, false, 0, false);
 	return pstate_end(&st, r, filename, filename);
 }
 
@@ -1943,7 +2235,7 @@ static int load_top(const char *name_or_path, struct lm_config *c, struct lm_pro
 	pstate_begin(&st, c, info, e);
 	st.skim = skim;
 	st.keep = skim;
-	int r = load_file(&st, path, NULL, NULL);
+	int r = load_file(&st, path, !strchr(name_or_path, '/'), NULL, NULL);
 	return pstate_end(&st, r, name_or_path, path);
 }
 
@@ -1976,11 +2268,12 @@ int lm_profile_load_rules(struct lm_config *c, struct lm_err *e)
 	 * command line has changed some since). */
 	struct lm_config full;
 	lm_config_init(&full);
+	full.profile_untrusted = c->profile_untrusted;
 	struct pstate st;
 	pstate_begin(&st, &full, NULL, e);
 	st.replay = p->files;
 	st.nreplay = p->nfiles;
-	int r = load_file(&st, p->path, NULL, NULL);
+	int r = load_file(&st, p->path, p->files[0].shipped, NULL, NULL);
 	r = pstate_end(&st, r, p->name, p->path);
 	if (r == 0) {
 		struct lm_seccomp_policy old = *p;

@@ -43,6 +43,21 @@ int lm_profile_parse_buffer_info(const char *text, size_t len, const char *filen
 				 struct lm_err *e);
 void lm_profile_info_free(struct lm_profile_info *info);
 
+/* profile_untrusted.c: what a profile given with --untrusted-profile may change.  A snapshot of
+ * the config before a directive; NULL or why the directive may not be used at all; 0 when what
+ * it changed only narrows the sandbox, else -1 with why in why. */
+struct lm_untrusted_snap {
+	size_t nmounts, nlandlock;
+	bool share_net, net_user, keep_env;
+	unsigned unscoped;
+	struct lm_rlimit rl[LM_NRLIMITS];
+	struct lm_resources res;
+};
+int lm_untrusted_snap(const struct lm_config *c, struct lm_untrusted_snap *s);
+const char *lm_untrusted_directive(const char *name);
+int lm_untrusted_check(const struct lm_config *c, const struct lm_untrusted_snap *before, char *why,
+		       size_t n);
+
 /* The file a shipped profile NAME is read from (malloc'd), or NULL with errno set. */
 char *lm_profile_path(const char *name);
 

@@ -110,6 +110,20 @@ const char *lm_rlimit_format(char *buf, size_t n, rlim_t v)
 	return buf;
 }
 
+void lm_rlimit_baseline(int resource, struct rlimit *out)
+{
+	if (getrlimit(resource, out) < 0)
+		*out = (struct rlimit){0, 0}; /* unknown: nothing may be raised */
+	for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++) {
+		if (defaults[d].res != resource)
+			continue;
+		rlim_t v = defaults[d].value;
+		if (out->rlim_max != RLIM_INFINITY && out->rlim_max < v)
+			v = out->rlim_max;
+		out->rlim_cur = out->rlim_max = v;
+	}
+}
+
 int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
 		      struct rlimit inherited[LM_NRLIMITS], struct lm_err *e)
 {

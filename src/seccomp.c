@@ -764,6 +764,10 @@ int lm_seccomp_compile(const struct lm_config *c, struct lm_bpf_set *s, struct l
 	if (c->seccomp.rules_pending)
 		return lm_error(e, 0, "seccomp",
 				"internal error: the profile's rules are not loaded");
+	/* The parser refused a policy over the budget; one built another way is checked too,
+	 * before libseccomp sees it. */
+	if (lm_seccomp_check_cost(&c->seccomp, NULL, e) < 0)
+		return -1;
 	scmp_filter_ctx ctx;
 	if (lm_seccomp_wants_listener(c)) {
 		if (build_profile(c, true, false, optimize, &ctx, e) < 0 ||

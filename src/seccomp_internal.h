@@ -69,6 +69,20 @@ bool lm_x86_multiplexed(const char *name);
 const struct lm_rule *lm_x86_mux_verdict(const struct lm_seccomp_policy *p, const char *name,
 					 struct lm_action *act);
 
+/* ---- seccomp_cost.c: the compile's cost, known before libseccomp is called ---- */
+/* Comparisons libseccomp's decision tree holds for these conditional rules of one call
+ * (estimated; see seccomp_cost.c); counting stops a little past limit.  UINT64_MAX: out of
+ * memory. */
+uint64_t lm_seccomp_call_cost(const struct lm_rule *const *rules, size_t n, uint64_t limit);
+/* The budget, in those comparisons: per call and for the whole policy (both architectures
+ * counted under `i386 on`).  libseccomp's time grows much faster than the tree: the budget keeps
+ * the compile of any policy within it to a fraction of a second (tests/bench/README.md). */
+#define LM_SECCOMP_BUDGET_CALL 1500u
+#define LM_SECCOMP_BUDGET_TOTAL 6000u
+/* 0 when p's rules are within the budget (*total, may be NULL: their cost), or -1 and an
+ * error naming the rule that crosses it: "FILE:LINE:1: ...". */
+int lm_seccomp_check_cost(const struct lm_seccomp_policy *p, uint64_t *total, struct lm_err *e);
+
 /* ---- seccomp.c: building ---- */
 /* The programs to load, in load order; the listener goes with the last one. */
 struct lm_bpf_set {

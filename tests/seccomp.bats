@@ -622,11 +622,11 @@ under_limit() {
 	# under ptrace: off for these two runs of an ASan build (the runs above check for leaks).
 	if command -v strace >/dev/null; then
 		local asan=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-		run env ASAN_OPTIONS="$asan" strace -f -e trace=open,openat -o "$SCRATCH/trace" "$LAMINA" run -p "$SCRATCH/broken.profile" -- /bin/true
+		run env ASAN_OPTIONS="$asan" strace -f -e trace=open,openat,openat2 -o "$SCRATCH/trace" "$LAMINA" run -p "$SCRATCH/broken.profile" -- /bin/true
 		assert_equal "$status" 125
 		assert_equal "$(grep -c 'broken.profile"' "$SCRATCH/trace")" 1
 		assert_equal "$(grep -c 'default.profile"' "$SCRATCH/trace")" 1
-		run env ASAN_OPTIONS="$asan" strace -f -e trace=open,openat -o "$SCRATCH/trace" "$LAMINA" run --report -p "$DEFAULT_USER" -- /bin/true
+		run env ASAN_OPTIONS="$asan" strace -f -e trace=open,openat,openat2 -o "$SCRATCH/trace" "$LAMINA" run --report -p "$DEFAULT_USER" -- /bin/true
 		assert_success
 		assert_equal "$(grep -c 'default-user.profile"' "$SCRATCH/trace")" 1
 		assert_equal "$(grep -c 'default.profile"' "$SCRATCH/trace")" 1

@@ -194,12 +194,13 @@ assert e["exit-code"] == 124 and e["timed-out"] is True and e["signal"] is None 
 	json_check "$out" '
 assert len(objs) == 1, objs
 assert objs[0]["exit-code"] == 127 and objs[0]["error"] == "exec: /no/such/program: No such file or directory", objs'
-	# a message with a quote, a backslash and a byte that is not UTF-8: still valid JSON
+	# a message with a quote, a backslash and a byte that is not UTF-8 (which lamina's messages
+	# write as the text \xff): still valid JSON
 	run lm --json-status-fd 3 --bind $'/no/such/a"b\\c\xff' /x -- /bin/true 3>"$out"
 	assert_failure 125
 	json_check "$out" '
 assert len(objs) == 1, objs
-assert objs[0]["exit-code"] == 125 and "/no/such/a\"b\\c\ufffd" in objs[0]["error"], objs'
+assert objs[0]["exit-code"] == 125 and "/no/such/a\"b\\c\\xff" in objs[0]["error"], objs'
 }
 
 @test "json-status-fd: with a cgroup, the end object has its peak memory, CPU time and the OOM kill" {
