@@ -2227,6 +2227,13 @@ static int load_top(const char *name_or_path, struct lm_config *c, struct lm_pro
 				"profile file needs a '/' in its name, as in ./%s)",
 				name_or_path, lm_profile_dir(), name_or_path);
 	if (lm_profile_is_json(path)) {
+		/* a JSON profile's rules are not checked against a base: it cannot be a tenant's */
+		if (c->profile_untrusted)
+			return lm_error(
+			    e, 0, "profile",
+			    "%s: --untrusted-profile takes lamina's profile format only (a "
+			    "JSON profile's rules cannot be checked to only narrow)",
+			    name_or_path);
 		if (info)
 			memset(info, 0, sizeof *info);
 		return lm_profile_json_load(path, c, e);

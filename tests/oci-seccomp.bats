@@ -162,3 +162,11 @@ bad() { # JSON: a profile file holding it
 	run "$LAMINA" check "$SCRATCH/bad.json"
 	assert_success
 }
+
+@test "json: --untrusted-profile refuses a JSON profile (its rules cannot be checked to only narrow); -p takes it (twin)" {
+	run --separate-stderr "$LAMINA" run --untrusted-profile "$SCRATCH/allow.json" -- /bin/true
+	assert_failure 125
+	assert_stderr "lamina: profile: $SCRATCH/allow.json: --untrusted-profile takes lamina's profile format only (a JSON profile's rules cannot be checked to only narrow)"
+	run "$LAMINA" run -p "$SCRATCH/allow.json" -- /bin/true
+	assert_success
+}
