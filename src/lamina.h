@@ -621,4 +621,9 @@ struct lm_resources_status {
 };
 void lm_resources_last_status(struct lm_resources_status *st);
 
+/* ---- capnames.c: capability names as OCI and Docker spell them ("CAP_SYS_ADMIN") -------- */
+int lm_cap_from_name(const char *name); /* -1 when unknown; case does not matter */
+const char *lm_cap_name(int cap);	/* NULL past the last one lamina knows */
+int lm_cap_last(void);
+
 #endif

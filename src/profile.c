@@ -927,103 +927,6 @@ static int resolve_syscall(struct pstate *st, struct src *s, const char *name, s
 }
 
 /* ---- rules ----------------------------------------------------------------------------------- */
-static bool cond_eq(const struct lm_cond *a, const struct lm_cond *b)
-{
-	return a->arg == b->arg && a->op == b->op && a->value == b->value &&
-	       (a->op != LM_CMP_MASKED_EQ || a->mask == b->mask);
-}
-
-/* Every condition of a is also one of b's. */
-static bool conds_subset(const struct lm_rule *a, const struct lm_rule *b)
-{
-	for (unsigned i = 0; i < a->nconds; i++) {
-		bool found = false;
-		for (unsigned j = 0; j < b->nconds && !found; j++)
-			found = cond_eq(&a->conds[i], &b->conds[j]);
-		if (!found)
-			return false;
-	}
-	return true;
-}
-
-/* The values a non-masked comparison admits, as an interval [lo, hi] (empty: lo > hi). */
-static void cond_interval(const struct lm_cond *c, uint64_t *lo, uint64_t *hi)
-{
-	*lo = 0, *hi = UINT64_MAX;
-	switch (c->op) {
-	case LM_CMP_EQ:
-		*lo = *hi = c->value;
-		break;
-	case LM_CMP_LT:
-		if (c->value == 0)
-			*lo = 1, *hi = 0;
-		else
-			*hi = c->value - 1;
-		break;
-	case LM_CMP_LE:
-		*hi = c->value;
-		break;
-	case LM_CMP_GT:
-		if (c->value == UINT64_MAX)
-			*lo = 1, *hi = 0;
-		else
-			*lo = c->value + 1;
-		break;
-	case LM_CMP_GE:
-		*lo = c->value;
-		break;
-	case LM_CMP_NE:
-	case LM_CMP_MASKED_EQ:
-		break;
-	}
-}
-
-/* Can no argument value satisfy both a and b (same argument)?  Exact for equality, masked
- * equality and ranges; a mask against a range or != against anything but one value is
- * taken to overlap. */
-static bool conds_disjoint(const struct lm_cond *a, const struct lm_cond *b)
-{
-	bool ma = a->op == LM_CMP_MASKED_EQ || a->op == LM_CMP_EQ;
-	bool mb = b->op == LM_CMP_MASKED_EQ || b->op == LM_CMP_EQ;
-	uint64_t am = a->op == LM_CMP_MASKED_EQ ? a->mask : UINT64_MAX;
-	uint64_t bm = b->op == LM_CMP_MASKED_EQ ? b->mask : UINT64_MAX;
-	if (ma && mb) /* arg & am == av and arg & bm == bv: the common bits must agree */
-		return (a->value & bm) != (b->value & am);
-	if (a->op == LM_CMP_NE || b->op == LM_CMP_NE) {
-		const struct lm_cond *ne = a->op == LM_CMP_NE ? a : b, *o = ne == a ? b : a;
-		uint64_t lo, hi;
-		if (o->op == LM_CMP_NE || o->op == LM_CMP_MASKED_EQ)
-			return o->op == LM_CMP_MASKED_EQ && o->mask == UINT64_MAX &&
-			       o->value == ne->value;
-		cond_interval(o, &lo, &hi);
-		return lo == hi && lo == ne->value;
-	}
-	if ((a->op == LM_CMP_MASKED_EQ && am != UINT64_MAX) ||
-	    (b->op == LM_CMP_MASKED_EQ && bm != UINT64_MAX))
-		return false;
-	uint64_t alo, ahi, blo, bhi;
-	if (a->op == LM_CMP_MASKED_EQ)
-		alo = ahi = a->value;
-	else
-		cond_interval(a, &alo, &ahi);
-	if (b->op == LM_CMP_MASKED_EQ)
-		blo = bhi = b->value;
-	else
-		cond_interval(b, &blo, &bhi);
-	return alo > ahi || blo > bhi || ahi < blo || bhi < alo;
-}
-
-/* Could one call match both rules?  Only when no argument they both test is disjoint. */
-static bool rules_overlap(const struct lm_rule *a, const struct lm_rule *b)
-{
-	for (unsigned i = 0; i < a->nconds; i++)
-		for (unsigned j = 0; j < b->nconds; j++)
-			if (a->conds[i].arg == b->conds[j].arg &&
-			    conds_disjoint(&a->conds[i], &b->conds[j]))
-				return false;
-	return true;
-}
-
 static bool action_eq(const struct lm_action *a, const struct lm_action *b)
 {
 	return a->kind == b->kind && (a->kind != LM_ACT_ERRNO || a->errnum == b->errnum);
@@ -1096,15 +999,13 @@ static bool lets_through(enum lm_action_kind k)
 	return k == LM_ACT_ALLOW || k == LM_ACT_LOG || k == LM_ACT_NOTIFY;
 }
 
-static bool conds_subset(const struct lm_rule *a, const struct lm_rule *b);
-
 static bool base_covers(const struct pstate *st, const struct lm_rule *r)
 {
 	for (size_t i = 0; i < st->nbase; i++) {
 		const struct lm_rule *b = &st->base[i];
 		if (b->nr == r->nr && lets_through(b->action.kind) &&
 		    (b->action.kind == LM_ACT_ALLOW || b->action.kind == r->action.kind) &&
-		    conds_subset(b, r))
+		    lm_rule_conds_subset(b, r))
 			return true;
 	}
 	return false;
@@ -1147,7 +1048,7 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 			i++;
 			continue;
 		}
-		bool o_in_r = conds_subset(o, r), r_in_o = conds_subset(r, o);
+		bool o_in_r = lm_rule_conds_subset(o, r), r_in_o = lm_rule_conds_subset(r, o);
 		bool same_file = strcmp(o->file, r->file) == 0;
 		if (action_eq(&o->action, &r->action)) {
 			if (o_in_r && r_in_o) { /* the same rule twice */
@@ -1157,7 +1058,7 @@ static int add_rule(struct pstate *st, struct src *s, const char *at, struct lm_
 			continue;
 		}
 		char ao[64], ar[64]; /* for the messages: written only on the way to one */
-		bool overlap = !o_in_r && !r_in_o && rules_overlap(o, r);
+		bool overlap = !o_in_r && !r_in_o && lm_rules_may_overlap(o, r);
 		bool refused =
 		    overlap || ((o_in_r || r_in_o) && (same_file || (o_in_r && !r_in_o)));
 		if (refused && quiet_file(st, o->file))
@@ -2325,6 +2226,18 @@ static int load_top(const char *name_or_path, struct lm_config *c, struct lm_pro
 				"no shipped profile named '%s' in %s (see `lamina profiles`; a "
 				"profile file needs a '/' in its name, as in ./%s)",
 				name_or_path, lm_profile_dir(), name_or_path);
+	if (lm_profile_is_json(path)) {
+		/* a JSON profile's rules are not checked against a base: it cannot be a tenant's */
+		if (c->profile_untrusted)
+			return lm_error(
+			    e, 0, "profile",
+			    "%s: --untrusted-profile takes lamina's profile format only (a "
+			    "JSON profile's rules cannot be checked to only narrow)",
+			    name_or_path);
+		if (info)
+			memset(info, 0, sizeof *info);
+		return lm_profile_json_load(path, c, e);
+	}
 	struct pstate st;
 	pstate_begin(&st, c, info, e);
 	st.skim = skim;

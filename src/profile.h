@@ -75,4 +75,13 @@ struct lm_explain {
 int lm_explain(FILE *out, struct lm_config *c, const struct lm_profile_info *info,
 	       struct lm_err *e);
 
+/* profile_json.c: a profile file in Docker's JSON seccomp format (named *.json): its policy
+ * into c->seccomp (the settings are lamina's defaults: a JSON profile has only seccomp). */
+int lm_profile_json_load(const char *path, struct lm_config *c, struct lm_err *e);
+bool lm_profile_is_json(const char *path);
+/* rules.c, the parsers' tests of two rules of one system call: could one call match both (no
+ * argument they both test is disjoint)?  Is every condition of a also one of b's? */
+bool lm_rules_may_overlap(const struct lm_rule *a, const struct lm_rule *b);
+bool lm_rule_conds_subset(const struct lm_rule *a, const struct lm_rule *b);
+
 #endif
