@@ -434,7 +434,8 @@ static void fixtures(struct demo *d)
 	snprintf(d->leak_dir, sizeof d->leak_dir, "/tmp");
 	/* Not under /tmp: without the pivot the sandbox's /tmp, where writes are allowed, is the
 	 * host's.  Writable by the payload's host uid (65534 when lamina runs as root). */
-	snprintf(d->write_dir, sizeof d->write_dir, "/var/tmp/lamina-demo-%d-XXXXXX", (int)getpid());
+	snprintf(d->write_dir, sizeof d->write_dir, "/var/tmp/lamina-demo-%d-XXXXXX",
+		 (int)getpid());
 	if (!mkdtemp(d->write_dir))
 		d->write_dir[0] = 0;
 	else if (chmod(d->write_dir, 0777) < 0) {
@@ -1160,8 +1161,8 @@ static void print_matrix(const struct demo *d, const struct row *rows)
 			 "%zu attacks: %zu blocked with every layer on, %zu escaped, %zu errors", n,
 			 nblocked, nescaped, n - nblocked - nescaped - nna);
 	if (nna)
-		k += snprintf(line + k, sizeof line - (size_t)k,
-			      ", %zu n/a (not applicable here)", nna);
+		k += snprintf(line + k, sizeof line - (size_t)k, ", %zu n/a (not applicable here)",
+			      nna);
 	snprintf(line + k, sizeof line - (size_t)k,
 		 "; %zu blocked attacks name a layer whose removal alone lets them through.",
 		 nshown);

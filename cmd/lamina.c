@@ -7,15 +7,17 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: lamina run [OPTIONS] [--] PROGRAM [ARGS...]   run PROGRAM in a sandbox\n"
-		"       lamina check [--pfc] PROFILE                 validate a profile, print a summary\n"
-		"       lamina explain [PROFILE]                     every layer in plain words\n"
-		"       lamina profiles                              the shipped profiles\n"
-		"       lamina demo [OPTIONS] [ATTACK|CLASS...]      which layer stops which attack\n"
-		"       lamina --version | --help\n"
-		"\n"
-		"Run 'lamina run --help' for the run options.\n");
+	fprintf(
+	    f,
+	    "usage: lamina run [OPTIONS] [--] PROGRAM [ARGS...]   run PROGRAM in a sandbox\n"
+	    "       lamina check [--pfc] PROFILE                 validate a profile, print a "
+	    "summary\n"
+	    "       lamina explain [PROFILE]                     every layer in plain words\n"
+	    "       lamina profiles                              the shipped profiles\n"
+	    "       lamina demo [OPTIONS] [ATTACK|CLASS...]      which layer stops which attack\n"
+	    "       lamina --version | --help\n"
+	    "\n"
+	    "Run 'lamina run --help' for the run options.\n");
 }
 
 /* Written at build time by lamina-embed (meson.build). */

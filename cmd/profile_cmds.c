@@ -28,7 +28,6 @@ static int usage_error(const char *cmd, const char *msg)
 	return LM_EXIT_FAILURE;
 }
 
-
 static void print_summary(const struct lm_config *c, const struct lm_profile_info *info)
 {
 	const struct lm_seccomp_policy *p = &c->seccomp;
@@ -131,9 +130,10 @@ static void print_summary(const struct lm_config *c, const struct lm_profile_inf
 		}
 	}
 	if (p->i386)
-		printf("  architectures:  x86_64 (native) and i386 (int $0x80; `i386 on`): the same "
-		       "rules, numbers translated by libseccomp;\n                  x32 and any "
-		       "other architecture: kill-process\n");
+		printf(
+		    "  architectures:  x86_64 (native) and i386 (int $0x80; `i386 on`): the same "
+		    "rules, numbers translated by libseccomp;\n                  x32 and any "
+		    "other architecture: kill-process\n");
 	else
 		printf("  architectures:  x86_64 (native); i386 (int $0x80), x32 and any other "
 		       "architecture: kill-process\n");
@@ -192,7 +192,8 @@ int lm_cmd_check(int argc, char **argv)
 			name = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			struct lm_err e = {0};
-			lm_error(&e, 0, "check", "unknown option '%.80s' (try 'lamina check --help')", argv[i]);
+			lm_error(&e, 0, "check",
+				 "unknown option '%.80s' (try 'lamina check --help')", argv[i]);
 			rc = fail(&e);
 			goto out;
 		} else if (name) {
@@ -239,7 +240,8 @@ int lm_cmd_explain(int argc, char **argv)
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			struct lm_err e = {0};
-			lm_error(&e, 0, "explain", "unknown option '%.80s' (try 'lamina explain --help')", argv[i]);
+			lm_error(&e, 0, "explain",
+				 "unknown option '%.80s' (try 'lamina explain --help')", argv[i]);
 			return fail(&e);
 		} else if (name) {
 			return usage_error("explain", "one profile at a time");

@@ -95,7 +95,8 @@ int lm_run_parse_args(int argc, char **argv, struct lm_config *c, struct lm_err 
 		nuses++;
 		u->s = lm_setting_by_option(u->name);
 		if (!u->s) {
-			lm_error(e, 0, "run", "unknown option '%.80s' (try 'lamina run --help')", a);
+			lm_error(e, 0, "run", "unknown option '%.80s' (try 'lamina run --help')",
+				 a);
 			goto out;
 		}
 		unsigned need = u->s->nargs, have = 0;
@@ -132,7 +133,8 @@ int lm_run_parse_args(int argc, char **argv, struct lm_config *c, struct lm_err 
 		goto out;
 	}
 	if (i >= argc || !argv[i][0]) {
-		lm_error(e, 0, "run", "no PROGRAM given (lamina run [OPTIONS] [--] PROGRAM [ARGS...])");
+		lm_error(e, 0, "run",
+			 "no PROGRAM given (lamina run [OPTIONS] [--] PROGRAM [ARGS...])");
 		goto out;
 	}
 	c->profile_name = strdup(profile);
@@ -193,7 +195,8 @@ int lm_cmd_run(int argc, char **argv)
 		for (const struct lm_layer *const *l = lm_layers; *l; l++)
 			if (!lm_layer_on(&c, (*l)->bit))
 				fprintf(stderr,
-					"lamina: WARNING: layer '%s' disabled (--unsafe-disable-layer): "
+					"lamina: WARNING: layer '%s' disabled "
+					"(--unsafe-disable-layer): "
 					"this is not a safe sandbox\n",
 					(*l)->name);
 		/* Once the options are applied (report mode, layers removed): the profile's rules

@@ -3,7 +3,8 @@
  * The kernel converts and JIT-compiles a filter at every seccomp(2) load, in time linear in its
  * length: libseccomp lays a profile out as a binary tree with one or two comparisons per system
  * call, hundreds of instructions for the shipped profiles.  Most calls are decided by their
- * number alone, and numbers with one decision come in long runs.  This file rewrites a finished program P as
+ * number alone, and numbers with one decision come in long runs.  This file rewrites a finished
+ * program P as
  *
  *   arch check -> a search tree over the runs -> one shared return per decision, or
  *   -> P' (P without the branches of the numbers the tree decided) for the calls whose decision

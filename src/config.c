@@ -106,16 +106,19 @@ void lm_config_free(struct lm_config *c)
 static int check_dst(const char *dst, struct lm_err *e)
 {
 	if (!dst || dst[0] != '/')
-		return lm_error(e, 0, "mount", "destination '%s' must be an absolute path inside the sandbox",
+		return lm_error(e, 0, "mount",
+				"destination '%s' must be an absolute path inside the sandbox",
 				dst ? dst : "");
 	if (strlen(dst) >= 4096)
-		return lm_error(e, 0, "mount", "destination path is too long (%zu bytes)", strlen(dst));
+		return lm_error(e, 0, "mount", "destination path is too long (%zu bytes)",
+				strlen(dst));
 	for (const char *p = dst; *p;) {
 		while (*p == '/')
 			p++;
 		const char *q = strchrnul(p, '/');
 		if (q - p == 2 && p[0] == '.' && p[1] == '.')
-			return lm_error(e, 0, "mount", "destination '%s' escapes the root through '..'", dst);
+			return lm_error(e, 0, "mount",
+					"destination '%s' escapes the root through '..'", dst);
 		p = q;
 	}
 	return 0;

@@ -78,7 +78,8 @@ char **lm_env_build(const struct lm_config *c, char **environ_in, struct lm_err 
 	if (lm_layer_on(c, LM_LAYER_ENV) && envv_set(&v, &n, "HOME", lm_mount_home(c)) < 0)
 		goto oom;
 	for (size_t i = 0; i < c->nenvops; i++)
-		if (envv_set(&v, &n, c->envops[i].key, c->envops[i].unset ? NULL : c->envops[i].value) < 0)
+		if (envv_set(&v, &n, c->envops[i].key,
+			     c->envops[i].unset ? NULL : c->envops[i].value) < 0)
 			goto oom;
 	return steal_pointer(&v);
 oom:
@@ -122,11 +123,21 @@ static int set_keep_env(struct lm_config *c, struct lm_args *a, struct lm_err *e
 }
 
 static const struct lm_setting env_settings[] = {
-    {.option = "--setenv", .directive = "setenv", .nargs = 2, .optional = 1, .metavar = "K V",
-     .help = "set K=V in the payload's environment", .set = set_setenv},
-    {.option = "--unsetenv", .directive = "unsetenv", .nargs = 1, .metavar = "K",
-     .help = "remove K from the payload's environment", .set = set_unsetenv},
-    {.option = "--keep-env", .directive = "keep-env",
+    {.option = "--setenv",
+     .directive = "setenv",
+     .nargs = 2,
+     .optional = 1,
+     .metavar = "K V",
+     .help = "set K=V in the payload's environment",
+     .set = set_setenv},
+    {.option = "--unsetenv",
+     .directive = "unsetenv",
+     .nargs = 1,
+     .metavar = "K",
+     .help = "remove K from the payload's environment",
+     .set = set_unsetenv},
+    {.option = "--keep-env",
+     .directive = "keep-env",
      .help = "keep the caller's environment (default: cleared to PATH, TERM, LANG, and HOME)",
      .set = set_keep_env},
     {0},

@@ -118,8 +118,8 @@ static void noop_handler(int sig)
  * Most launches: vfork() (called in lm_init_main itself: a vfork child must not return from
  * the function that called it), a child that borrows init's memory until its execve.  Nothing of
  * init's address space is copied (no page-table copy, no copy-on-write faults in either
- * process, no teardown of a copy at exec); the fd table is the child's own copy.  Sanitizers know vfork (they intercept it), not a raw clone
- * that shares memory.
+ * process, no teardown of a copy at exec); the fd table is the child's own copy.  Sanitizers know
+ * vfork (they intercept it), not a raw clone that shares memory.
  *
  * When a seccomp listener is wanted (report mode, notify rules), the child must create it in a
  * fd table it shares with init (CLONE_FILES): exec closes the child's O_CLOEXEC fds, and init
@@ -207,7 +207,8 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 	}
 	/* The sandbox, layer by layer: first what needs the caller's host identity, then the
 	 * rest (layers.c says why each comes where it does). */
-	if (lm_layers_run(LM_STAGE_INIT_HOST, sb, &e) < 0 || lm_layers_run(LM_STAGE_INIT, sb, &e) < 0)
+	if (lm_layers_run(LM_STAGE_INIT_HOST, sb, &e) < 0 ||
+	    lm_layers_run(LM_STAGE_INIT, sb, &e) < 0)
 		fail(ctl, &e);
 	/* The id change re-armed the parent-death signal; a supervisor that died before that
 	 * would go unnoticed, so look: it holds the other end of ctl. */
@@ -233,10 +234,9 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 	 * path does without. */
 	static struct payload_args vfork_pa;
 	bool sharing_fds = lm_seccomp_wants_listener(c);
-	struct payload_args *pa =
-	    sharing_fds ? mmap(NULL, sizeof *pa, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			       -1, 0)
-			: &vfork_pa;
+	struct payload_args *pa = sharing_fds ? mmap(NULL, sizeof *pa, PROT_READ | PROT_WRITE,
+						     MAP_SHARED | MAP_ANONYMOUS, -1, 0)
+					      : &vfork_pa;
 	if (pa == MAP_FAILED) {
 		lm_error(&e, errno, "init", "shared page");
 		fail(ctl, &e);
@@ -307,8 +307,8 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 				/* Exit only once the supervisor has hung up.  Our exit tears
 				 * the namespaces down, kernel work that is not preempted; the
 				 * supervisor, just woken by the message, often on this very
-				 * CPU, would wait for all of it before it could return.  If the supervisor dies instead, PR_SET_PDEATHSIG
-				 * ends the wait. */
+				 * CPU, would wait for all of it before it could return.  If the
+				 * supervisor dies instead, PR_SET_PDEATHSIG ends the wait. */
 				char b;
 				while (recv(ctl, &b, 1, 0) < 0 && errno == EINTR)
 					;

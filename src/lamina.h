@@ -25,14 +25,14 @@ enum {
 
 /* ---- errors ---------------------------------------------------------------------------- */
 struct lm_err {
-	int errnum;      /* errno of the failing call, 0 when not a syscall failure */
-	int exit_code;   /* exit status lamina should end with (125 unless 126/127) */
-	char msg[1024];  /* "layer: what failed: strerror", without the "lamina: " prefix */
+	int errnum;	/* errno of the failing call, 0 when not a syscall failure */
+	int exit_code;	/* exit status lamina should end with (125 unless 126/127) */
+	char msg[1024]; /* "layer: what failed: strerror", without the "lamina: " prefix */
 };
 
 /* Fill *e with "layer: fmt..." (and ": strerror(errnum)" when errnum != 0); returns -1. */
 int lm_error(struct lm_err *e, int errnum, const char *layer, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Make a message safe to print on one line (lm_error does it): control characters become '?',
  * bytes that are not valid UTF-8 become \xNN; in place, within cap bytes. */
 void lm_msg_clean(char *msg, size_t cap);
@@ -94,8 +94,8 @@ enum lm_mount_kind {
 };
 struct lm_mount {
 	enum lm_mount_kind kind;
-	char *src; /* host path (the symlink's target for LM_MOUNT_SYMLINK), NULL for tmpfs */
-	char *dst; /* absolute path inside the sandbox */
+	char *src;     /* host path (the symlink's target for LM_MOUNT_SYMLINK), NULL for tmpfs */
+	char *dst;     /* absolute path inside the sandbox */
 	bool try_src;  /* --ro-bind-try, --bind-try: a missing source is skipped */
 	bool rdonly;   /* LM_MOUNT_FILE: read-only (--bind-data) */
 	bool mode_set; /* tmpfs: mode given */
@@ -110,8 +110,8 @@ struct lm_mount {
 /* ---- rlimits --------------------------------------------------------------------------- */
 #define LM_NRLIMITS 16 /* RLIMIT_NLIMITS on Linux */
 struct lm_rlimit {
-	bool set;         /* requested (profile or command line) */
-	bool hard_set;    /* an explicit hard value was given */
+	bool set;      /* requested (profile or command line) */
+	bool hard_set; /* an explicit hard value was given */
 	rlim_t soft, hard;
 	bool from_profile; /* a profile's bound: lowered to the caller's hard limit, not an error */
 };
@@ -134,17 +134,17 @@ enum lm_cmp { LM_CMP_EQ, LM_CMP_NE, LM_CMP_LT, LM_CMP_LE, LM_CMP_GT, LM_CMP_GE, 
 struct lm_cond {
 	unsigned arg; /* 0..5 */
 	enum lm_cmp op;
-	uint64_t mask;  /* for LM_CMP_MASKED_EQ: (arg & mask) == value */
+	uint64_t mask; /* for LM_CMP_MASKED_EQ: (arg & mask) == value */
 	uint64_t value;
 };
 #define LM_MAX_CONDS 6
 struct lm_rule {
 	struct lm_action action;
-	char *syscall;   /* name as written (in the policy's string arena) */
-	int nr;          /* native syscall number (libseccomp resolution) */
+	char *syscall; /* name as written (in the policy's string arena) */
+	int nr;	       /* native syscall number (libseccomp resolution) */
 	struct lm_cond conds[LM_MAX_CONDS];
 	unsigned nconds;
-	char *file;      /* where the rule was written: FILE:LINE, for reports (in the arena) */
+	char *file; /* where the rule was written: FILE:LINE, for reports (in the arena) */
 	unsigned line;
 };
 /* Strings that live as long as a policy, carved from a few large blocks: a profile has hundreds
@@ -170,17 +170,17 @@ struct lm_profile_text {
 void lm_profile_texts_free(struct lm_profile_text *f, size_t n);
 
 struct lm_seccomp_policy {
-	bool present;            /* a profile with seccomp rules was loaded */
-	char *name;              /* profile name ("default") or path */
-	char *path;              /* file it came from */
+	bool present; /* a profile with seccomp rules was loaded */
+	char *name;   /* profile name ("default") or path */
+	char *path;   /* file it came from */
 	struct lm_action default_action;
-	unsigned default_line;   /* line of the default directive, 0 when implicit */
+	unsigned default_line; /* line of the default directive, 0 when implicit */
 	struct lm_rule *rules;
 	size_t nrules;
-	bool stdfd;              /* the std-fd layer (close/dup2/dup3/close_range on 0-2) */
-	bool allow_dup2_1_2;     /* the seed's one exception to the std-fd layer */
-	bool i386;               /* `i386 on`: i386 calls (int $0x80) get the same rules; off:
-				    they kill the process like every other foreign arch */
+	bool stdfd;	     /* the std-fd layer (close/dup2/dup3/close_range on 0-2) */
+	bool allow_dup2_1_2; /* the seed's one exception to the std-fd layer */
+	bool i386;	     /* `i386 on`: i386 calls (int $0x80) get the same rules; off:
+				they kill the process like every other foreign arch */
 	/* The profile's seccomp lines (rules, default, stdfd, i386, reset), trimmed, one a line,
 	 * in the order read (profile.c, "the seccomp lines"): equal texts make equal policies,
 	 * and the filters built into lamina are keyed by it. */
@@ -243,27 +243,27 @@ struct lm_resources {
 /* ---- the one description of a sandbox -------------------------------------------------- */
 struct lm_config {
 	/* payload */
-	char **argv;            /* PROGRAM ARGS..., NULL-terminated; not owned when from main() */
+	char **argv; /* PROGRAM ARGS..., NULL-terminated; not owned when from main() */
 	bool argv_owned;
 
 	/* identity */
 	bool uid_set, gid_set;
-	uid_t uid;              /* inside */
+	uid_t uid; /* inside */
 	gid_t gid;
-	uid_t host_uid;         /* as root: the unprivileged host uid the payload maps to */
+	uid_t host_uid; /* as root: the unprivileged host uid the payload maps to */
 	gid_t host_gid;
 
 	/* namespaces / root */
 	bool share_net;
-	char *hostname;         /* default "lamina" */
-	char *rootfs;           /* NULL: the built-in minimal root */
-	char *chdir;            /* working directory inside, default "/" (or $HOME when it exists?) */
+	char *hostname; /* default "lamina" */
+	char *rootfs;	/* NULL: the built-in minimal root */
+	char *chdir;	/* working directory inside, default "/" (or $HOME when it exists?) */
 	struct lm_mount *mounts;
 	size_t nmounts;
 
 	/* resources */
 	struct lm_rlimit rlimits[LM_NRLIMITS];
-	double timeout;         /* seconds; 0 = none */
+	double timeout; /* seconds; 0 = none */
 
 	/* environment */
 	bool keep_env;
@@ -272,15 +272,15 @@ struct lm_config {
 
 	/* seccomp */
 	struct lm_seccomp_policy seccomp;
-	bool report;            /* violation reports through user notification */
+	bool report; /* violation reports through user notification */
 
 	/* misc */
 	bool verbose;
 	unsigned disabled_layers; /* LM_LAYER_* bits, from --unsafe-disable-layer only */
-	char *profile_name;     /* as given to -p, for messages */
+	char *profile_name;	  /* as given to -p, for messages */
 
 	/* filled by the supervisor before clone */
-	bool caller_is_root;    /* euid 0: the payload is mapped to host_uid/host_gid */
+	bool caller_is_root; /* euid 0: the payload is mapped to host_uid/host_gid */
 	uid_t caller_uid;
 	gid_t caller_gid;
 
@@ -311,7 +311,7 @@ struct lm_config {
 	struct lm_resources res;
 	/* terminal (src/pty.c) */
 	bool tty_force; /* -t/--tty: a pty even when fds 0-2 are not terminals */
-	bool no_pty;    /* --no-pty: the payload gets the caller's fds 0-2 as they are */
+	bool no_pty;	/* --no-pty: the payload gets the caller's fds 0-2 as they are */
 	/* status (src/status.c) */
 	bool status_fd_set; /* --json-status-fd FD: JSON objects at the start and the end */
 	int status_fd;
@@ -436,12 +436,12 @@ int lm_run(struct lm_config *c, struct lm_err *e);
 
 /* verbose output: "lamina: LAYER: ..." on stderr when c->verbose. */
 void lm_verbose(const struct lm_config *c, const char *layer, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* profile.c: parse a profile held in memory (the fuzzer's entry point); filename is used in
  * messages and to resolve relative includes.  Same errors as lm_profile_load. */
-int lm_profile_parse_buffer(const char *text, size_t len, const char *filename,
-			    struct lm_config *c, struct lm_err *e);
+int lm_profile_parse_buffer(const char *text, size_t len, const char *filename, struct lm_config *c,
+			    struct lm_err *e);
 
 /* seccomp.c: write the pseudo-filter code (seccomp_export_pfc) of the filters lamina would load
  * for c (the profile's and the built-in ones) to fd; for `lamina check --pfc`. */
@@ -449,9 +449,9 @@ int lm_seccomp_export_pfc(const struct lm_config *c, int fd, struct lm_err *e);
 
 /* ---- report.c: seccomp violation reports, supervisor side (see the top of report.c) ----- */
 struct lm_report_state {
-	bool reported;     /* at least one violation was reported */
-	bool killed;       /* the supervisor killed a task for a kill-process/kill-thread rule */
-	int kill_signal;   /* the signal the payload should be seen to die of (SIGSYS) */
+	bool reported;	 /* at least one violation was reported */
+	bool killed;	 /* the supervisor killed a task for a kill-process/kill-thread rule */
+	int kill_signal; /* the signal the payload should be seen to die of (SIGSYS) */
 	unsigned count;
 };
 void lm_report_init(struct lm_report_state *st);
@@ -514,23 +514,23 @@ enum lm_source { LM_SRC_CLI, LM_SRC_PROFILE };
 /* The words of one use of a setting: the option's arguments, or the directive's words. */
 struct lm_args {
 	enum lm_source src;
-	const char *name;   /* as the user wrote it: "--bind", "bind" */
+	const char *name; /* as the user wrote it: "--bind", "bind" */
 	unsigned argc;
 	char *const *argv;
-	unsigned bad;       /* out: the word an error is about (profiles point at its column) */
+	unsigned bad; /* out: the word an error is about (profiles point at its column) */
 };
 
 /* One setting: a command-line option, a profile directive, or both with the same meaning.
  * set() validates and stores into the config; an error names the problem without the option
  * (the caller adds where it came from). */
 struct lm_setting {
-	const char *option;	/* "--bind"; NULL: profile only */
-	char short_opt;		/* 'p', or 0 */
-	const char *directive;	/* "bind"; NULL: command line only */
-	unsigned nargs;		/* the option's arguments; a directive's at most */
-	unsigned optional;	/* a directive may leave out this many trailing words */
-	const char *metavar;	/* "SRC DST" */
-	const char *help;	/* one line for --help */
+	const char *option;    /* "--bind"; NULL: profile only */
+	char short_opt;	       /* 'p', or 0 */
+	const char *directive; /* "bind"; NULL: command line only */
+	unsigned nargs;	       /* the option's arguments; a directive's at most */
+	unsigned optional;     /* a directive may leave out this many trailing words */
+	const char *metavar;   /* "SRC DST" */
+	const char *help;      /* one line for --help */
 	int (*set)(struct lm_config *c, struct lm_args *a, struct lm_err *e);
 };
 
@@ -549,9 +549,9 @@ struct lm_sandbox; /* one launch (src/sandbox.h) */
 struct lm_explain; /* what `lamina explain` knows beyond the config (src/profile.h) */
 
 struct lm_layer {
-	const char *name;  /* "rlimits": -v lines, explain, --unsafe-disable-layer */
-	unsigned bit;	   /* LM_LAYER_*; its switch */
-	bool removable;	   /* --unsafe-disable-layer accepts it */
+	const char *name; /* "rlimits": -v lines, explain, --unsafe-disable-layer */
+	unsigned bit;	  /* LM_LAYER_*; its switch */
+	bool removable;	  /* --unsafe-disable-layer accepts it */
 	const struct lm_setting *settings; /* {0}-terminated, or NULL */
 	int (*step[LM_NSTAGES])(struct lm_sandbox *sb, struct lm_err *e);
 	void (*end)(struct lm_sandbox *sb); /* supervisor, when the launch ends however it ends */

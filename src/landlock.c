@@ -337,9 +337,9 @@ static bool exists_inside(const struct lm_config *c, const char *path)
 		return !*rest || host_exists("/etc", rest);
 	}
 	if ((rest = beneath("/dev", path))) {
-		static const char *const dev[] = {"",	     "null",  "zero",	"full",	  "random",
-						  "urandom", "tty",   "pts",	"shm",	  "mqueue", "ptmx",
-						  "fd",	     "stdin", "stdout", "stderr", NULL};
+		static const char *const dev[] = {
+		    "",	   "null",   "zero", "full", "random", "urandom", "tty",    "pts",
+		    "shm", "mqueue", "ptmx", "fd",   "stdin",  "stdout",  "stderr", NULL};
 		for (const char *const *d = dev; *d; d++)
 			if (strcmp(rest, *d) == 0)
 				return true;

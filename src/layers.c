@@ -46,10 +46,22 @@
 #include <sys/stat.h>
 
 const struct lm_layer *const lm_layers[] = {
-    &lm_layer_fds,	 &lm_layer_session, &lm_layer_userns,	&lm_layer_ns,
-    &lm_layer_mount,	 &lm_layer_netns,   &lm_layer_terminal, &lm_layer_env,
-    &lm_layer_rlimits,	 &lm_layer_resources, &lm_layer_caps,	&lm_layer_nnp,
-    &lm_layer_landlock, &lm_layer_seccomp, &lm_layer_stdfd,   &lm_layer_status,
+    &lm_layer_fds,
+    &lm_layer_session,
+    &lm_layer_userns,
+    &lm_layer_ns,
+    &lm_layer_mount,
+    &lm_layer_netns,
+    &lm_layer_terminal,
+    &lm_layer_env,
+    &lm_layer_rlimits,
+    &lm_layer_resources,
+    &lm_layer_caps,
+    &lm_layer_nnp,
+    &lm_layer_landlock,
+    &lm_layer_seccomp,
+    &lm_layer_stdfd,
+    &lm_layer_status,
     NULL,
 };
 
@@ -181,9 +193,10 @@ static int set_timeout(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 	errno = 0;
 	double t = ok ? strtod(v, &end) : 0;
 	if (!ok || *end || errno || !(t > 0) || t > 31536000.0)
-		return lm_error(e, 0, "timeout",
-				"%s '%.40s' is not a number of seconds (more than 0, at most a year)",
-				a->name, v);
+		return lm_error(
+		    e, 0, "timeout",
+		    "%s '%.40s' is not a number of seconds (more than 0, at most a year)", a->name,
+		    v);
 	c->timeout = t;
 	return 0;
 }
@@ -235,19 +248,36 @@ static int set_disable(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 }
 
 const struct lm_setting lm_core_settings[] = {
-    {.option = "--profile", .short_opt = 'p', .nargs = 1, .metavar = "NAME|FILE",
+    {.option = "--profile",
+     .short_opt = 'p',
+     .nargs = 1,
+     .metavar = "NAME|FILE",
      .help = "a shipped profile by name, or a profile file (default: default)",
      .set = set_profile},
-    {.option = "--untrusted-profile", .nargs = 1, .metavar = "FILE",
+    {.option = "--untrusted-profile",
+     .nargs = 1,
+     .metavar = "FILE",
      .help = "a profile someone else wrote: it may only narrow a shipped one it includes",
      .set = set_untrusted_profile},
-    {.option = "--untrusted-allow-path", .nargs = 1, .metavar = "DIR",
-     .help = "--untrusted-profile may bind host paths beneath DIR", .set = set_untrusted_allow_path},
-    {.option = "--timeout", .directive = "timeout", .nargs = 1, .metavar = "SECONDS",
-     .help = "wall-clock limit for the whole sandbox (exit 124)", .set = set_timeout},
-    {.option = "--verbose", .short_opt = 'v',
-     .help = "one line per layer as it is applied (implies --report)", .set = set_verbose},
-    {.option = "--unsafe-disable-layer", .nargs = 1, .metavar = "NAME",
-     .help = "DEMO ONLY: remove one layer (see the list below)", .set = set_disable},
+    {.option = "--untrusted-allow-path",
+     .nargs = 1,
+     .metavar = "DIR",
+     .help = "--untrusted-profile may bind host paths beneath DIR",
+     .set = set_untrusted_allow_path},
+    {.option = "--timeout",
+     .directive = "timeout",
+     .nargs = 1,
+     .metavar = "SECONDS",
+     .help = "wall-clock limit for the whole sandbox (exit 124)",
+     .set = set_timeout},
+    {.option = "--verbose",
+     .short_opt = 'v',
+     .help = "one line per layer as it is applied (implies --report)",
+     .set = set_verbose},
+    {.option = "--unsafe-disable-layer",
+     .nargs = 1,
+     .metavar = "NAME",
+     .help = "DEMO ONLY: remove one layer (see the list below)",
+     .set = set_disable},
     {0},
 };

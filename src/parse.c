@@ -25,11 +25,20 @@ int lm_parse_u64(const char *s, uint64_t max, bool allow_suffix, uint64_t *out)
 	uint64_t mul = 1;
 	if (*end && allow_suffix) {
 		switch (toupper((unsigned char)*end)) {
-		case 'K': mul = 1ull << 10; break;
-		case 'M': mul = 1ull << 20; break;
-		case 'G': mul = 1ull << 30; break;
-		case 'T': mul = 1ull << 40; break;
-		default: return -1;
+		case 'K':
+			mul = 1ull << 10;
+			break;
+		case 'M':
+			mul = 1ull << 20;
+			break;
+		case 'G':
+			mul = 1ull << 30;
+			break;
+		case 'T':
+			mul = 1ull << 40;
+			break;
+		default:
+			return -1;
 		}
 		end++;
 		if (*end == 'i' || *end == 'I')

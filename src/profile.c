@@ -1847,8 +1847,8 @@ static int dir_group(struct pstate *st, struct src *s)
 
 /* The profile's own directives (the layers' settings are in their rows) and the rules'. */
 static const char *const directive_words[] = {
-    "include", "purpose", "group", "default", "stdfd", "reset", "i386", "allow",
-    "errno", "kill-process", "kill-thread", "trap", "log", "notify",
+    "include", "purpose", "group",	  "default",	 "stdfd", "reset", "i386",
+    "allow",   "errno",	  "kill-process", "kill-thread", "trap",  "log",   "notify",
 };
 
 static int parse_line(struct pstate *st, struct src *s)

@@ -13,12 +13,22 @@
 #include <sys/resource.h>
 
 static const char *const names[LM_NRLIMITS] = {
-	[RLIMIT_AS] = "as",           [RLIMIT_CORE] = "core",         [RLIMIT_CPU] = "cpu",
-	[RLIMIT_DATA] = "data",       [RLIMIT_FSIZE] = "fsize",       [RLIMIT_LOCKS] = "locks",
-	[RLIMIT_MEMLOCK] = "memlock", [RLIMIT_MSGQUEUE] = "msgqueue", [RLIMIT_NICE] = "nice",
-	[RLIMIT_NOFILE] = "nofile",   [RLIMIT_NPROC] = "nproc",       [RLIMIT_RSS] = "rss",
-	[RLIMIT_RTPRIO] = "rtprio",   [RLIMIT_RTTIME] = "rttime",     [RLIMIT_SIGPENDING] = "sigpending",
-	[RLIMIT_STACK] = "stack",
+    [RLIMIT_AS] = "as",
+    [RLIMIT_CORE] = "core",
+    [RLIMIT_CPU] = "cpu",
+    [RLIMIT_DATA] = "data",
+    [RLIMIT_FSIZE] = "fsize",
+    [RLIMIT_LOCKS] = "locks",
+    [RLIMIT_MEMLOCK] = "memlock",
+    [RLIMIT_MSGQUEUE] = "msgqueue",
+    [RLIMIT_NICE] = "nice",
+    [RLIMIT_NOFILE] = "nofile",
+    [RLIMIT_NPROC] = "nproc",
+    [RLIMIT_RSS] = "rss",
+    [RLIMIT_RTPRIO] = "rtprio",
+    [RLIMIT_RTTIME] = "rttime",
+    [RLIMIT_SIGPENDING] = "sigpending",
+    [RLIMIT_STACK] = "stack",
 };
 
 /* Safe defaults a build step lives with: no core dumps, bounded processes, files and file
@@ -61,15 +71,17 @@ int lm_parse_rlimit(const char *spec, struct lm_config *c, struct lm_err *e)
 	char name[32];
 	size_t nl = (size_t)(eq - spec);
 	if (nl == 0 || nl >= sizeof name)
-		return lm_error(e, 0, "rlimit", "'%.*s' is not a resource name", (int)(nl > 40 ? 40 : nl), spec);
+		return lm_error(e, 0, "rlimit", "'%.*s' is not a resource name",
+				(int)(nl > 40 ? 40 : nl), spec);
 	memcpy(name, spec, nl);
 	name[nl] = 0;
 	int res = lm_rlimit_from_name(name);
 	if (res < 0)
-		return lm_error(e, 0, "rlimit",
-				"unknown resource '%s' (as, core, cpu, data, fsize, locks, memlock, "
-				"msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)",
-				name);
+		return lm_error(
+		    e, 0, "rlimit",
+		    "unknown resource '%s' (as, core, cpu, data, fsize, locks, memlock, "
+		    "msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack)",
+		    name);
 	const char *v = eq + 1;
 	const char *colon = strchr(v, ':');
 	char soft[64];
@@ -80,15 +92,16 @@ int lm_parse_rlimit(const char *spec, struct lm_config *c, struct lm_err *e)
 	soft[sl] = 0;
 	uint64_t s, h = 0;
 	if (lm_parse_u64(soft, UINT64_MAX, true, &s) < 0)
-		return lm_error(e, 0, "rlimit", "%s: bad value '%s' (a number, K/M/G suffix, or unlimited)",
-				name, soft);
+		return lm_error(e, 0, "rlimit",
+				"%s: bad value '%s' (a number, K/M/G suffix, or unlimited)", name,
+				soft);
 	if (colon && lm_parse_u64(colon + 1, UINT64_MAX, true, &h) < 0)
 		return lm_error(e, 0, "rlimit", "%s: bad hard value '%s'", name, colon + 1);
 	rlim_t rs = s == UINT64_MAX ? RLIM_INFINITY : (rlim_t)s;
 	rlim_t rh = colon ? (h == UINT64_MAX ? RLIM_INFINITY : (rlim_t)h) : 0;
 	if (colon && rs > rh)
-		return lm_error(e, 0, "rlimit", "%s: soft limit %s is above the hard limit %s", name,
-				soft, colon + 1);
+		return lm_error(e, 0, "rlimit", "%s: soft limit %s is above the hard limit %s",
+				name, soft, colon + 1);
 	c->rlimits[res].set = true;
 	c->rlimits[res].soft = rs;
 	c->rlimits[res].hard_set = colon != NULL;
@@ -149,7 +162,8 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
 			continue;
 		rlim_t hard = q->hard_set ? q->hard : q->soft, soft = q->soft;
 		char a[32], b[32];
-		bool above = caller[i].rlim_max != RLIM_INFINITY && (hard == RLIM_INFINITY || hard > caller[i].rlim_max);
+		bool above = caller[i].rlim_max != RLIM_INFINITY &&
+			     (hard == RLIM_INFINITY || hard > caller[i].rlim_max);
 		if (above && q->from_profile) {
 			hard = caller[i].rlim_max;
 			if (soft == RLIM_INFINITY || soft > hard)
@@ -159,10 +173,11 @@ int lm_rlimit_resolve(struct lm_config *c, struct rlimit out[LM_NRLIMITS],
 		if (above) {
 			lm_rlimit_format(a, sizeof a, hard);
 			lm_rlimit_format(b, sizeof b, caller[i].rlim_max);
-			return lm_error(e, 0, "rlimit",
-					"%s=%s is above the caller's hard limit %s (hard limits can only be "
-					"lowered without CAP_SYS_RESOURCE)",
-					names[i], a, b);
+			return lm_error(
+			    e, 0, "rlimit",
+			    "%s=%s is above the caller's hard limit %s (hard limits can only be "
+			    "lowered without CAP_SYS_RESOURCE)",
+			    names[i], a, b);
 		}
 		out[i].rlim_cur = soft;
 		out[i].rlim_max = hard;
@@ -234,7 +249,8 @@ static int rlimits_payload(struct lm_sandbox *sb, struct lm_err *e)
 		return -1;
 	if (c->verbose) {
 		char b[4][32];
-		lm_verbose(c, "rlimit", "core=%s nofile=%s nproc=%s fsize=%s (the rest as resolved)",
+		lm_verbose(c, "rlimit",
+			   "core=%s nofile=%s nproc=%s fsize=%s (the rest as resolved)",
 			   lm_rlimit_format(b[0], sizeof b[0], resolved[RLIMIT_CORE].rlim_cur),
 			   lm_rlimit_format(b[1], sizeof b[1], resolved[RLIMIT_NOFILE].rlim_cur),
 			   lm_rlimit_format(b[2], sizeof b[2], resolved[RLIMIT_NPROC].rlim_cur),
@@ -252,7 +268,8 @@ static int set_rlimit(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 	 * The resource is the one just parsed: the last set, found by name. */
 	char name[32];
 	size_t n = strcspn(a->argv[0], "=");
-	snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1), a->argv[0]);
+	snprintf(name, sizeof name, "%.*s", (int)(n < sizeof name ? n : sizeof name - 1),
+		 a->argv[0]);
 	int r = lm_rlimit_from_name(name);
 	if (r >= 0)
 		c->rlimits[r].from_profile = a->src == LM_SRC_PROFILE;
@@ -260,7 +277,10 @@ static int set_rlimit(struct lm_config *c, struct lm_args *a, struct lm_err *e)
 }
 
 static const struct lm_setting rlimit_settings[] = {
-    {.option = "--rlimit", .directive = "rlimit", .nargs = 1, .metavar = "NAME=SOFT[:HARD]",
+    {.option = "--rlimit",
+     .directive = "rlimit",
+     .nargs = 1,
+     .metavar = "NAME=SOFT[:HARD]",
      .help = "e.g. nofile=256, as=1G, nproc=64, core=0 (SOFT alone sets both)",
      .set = set_rlimit},
     {0},
@@ -325,7 +345,8 @@ static void rlimits_summary(FILE *out, const struct lm_config *c)
 		if (c->rlimits[i].set) {
 			const struct lm_rlimit *r = &c->rlimits[i];
 			char v[32];
-			fprintf(out, " %s=%s", lm_rlimit_name(i), lm_rlimit_format(v, sizeof v, r->soft));
+			fprintf(out, " %s=%s", lm_rlimit_name(i),
+				lm_rlimit_format(v, sizeof v, r->soft));
 			if (r->hard_set)
 				fprintf(out, ":%s", lm_rlimit_format(v, sizeof v, r->hard));
 			fprintf(out, ";");

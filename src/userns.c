@@ -625,16 +625,18 @@ static int range_is_free(uint64_t lo, uint64_t count, struct lm_err *e)
 				(unsigned long long)accounts);
 	if ((id = account_in("/etc/passwd", lo, hi, who, sizeof who)) >= 0 ||
 	    (id = account_in("/etc/group", lo, hi, who, sizeof who)) >= 0)
-		return lm_error(e, 0, L,
-				"--userns-range %llu:%llu holds id %lld of the host's account '%s': "
-				"choose a range without it",
-				(unsigned long long)lo, (unsigned long long)count, (long long)id, who);
+		return lm_error(
+		    e, 0, L,
+		    "--userns-range %llu:%llu holds id %lld of the host's account '%s': "
+		    "choose a range without it",
+		    (unsigned long long)lo, (unsigned long long)count, (long long)id, who);
 	if (others_subids("/etc/subuid", lo, hi, who, sizeof who) ||
 	    others_subids("/etc/subgid", lo, hi, who, sizeof who))
-		return lm_error(e, 0, L,
-				"--userns-range %llu:%llu overlaps the subordinate ids of '%s' "
-				"(/etc/subuid, /etc/subgid): choose a range of root's own or none's",
-				(unsigned long long)lo, (unsigned long long)count, who);
+		return lm_error(
+		    e, 0, L,
+		    "--userns-range %llu:%llu overlaps the subordinate ids of '%s' "
+		    "(/etc/subuid, /etc/subgid): choose a range of root's own or none's",
+		    (unsigned long long)lo, (unsigned long long)count, who);
 	return 0;
 }
 

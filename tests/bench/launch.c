@@ -140,8 +140,7 @@ int main(int argc, char **argv)
 							 sizeof(first_fail[i]));
 			}
 			if (raw)
-				fprintf(raw, "%s\t%ld\t%.1f\t%d\n", rows[i].name, round, t,
-					status);
+				fprintf(raw, "%s\t%ld\t%.1f\t%d\n", rows[i].name, round, t, status);
 		}
 	}
 	if (raw && fclose(raw) != 0)
@@ -182,15 +181,16 @@ int main(int argc, char **argv)
 		else
 			printf("\n  as uid %ld: %ld runs per row after %ld warm-up, microseconds\n",
 			       rows[g].uid, runs, warmup);
-		printf("  %-*s %8s %8s %8s %8s %7s %5s", (int)w, "row", "median", "min", "p90", "max",
-		       "cpu", "fail");
+		printf("  %-*s %8s %8s %8s %8s %7s %5s", (int)w, "row", "median", "min", "p90",
+		       "max", "cpu", "fail");
 		for (size_t m = 0; m < nm; m++)
 			printf("   /r%zu", m + 1);
 		printf("\n");
 		for (size_t m = 0; m < nm; m++) {
 			size_t i = members[m];
 			if (skip[i]) {
-				printf("  %-*s  (left out: failed in warm-up)\n", (int)w, rows[i].name);
+				printf("  %-*s  (left out: failed in warm-up)\n", (int)w,
+				       rows[i].name);
 				continue;
 			}
 			printf("  %-*s %8.0f %8.0f %8.0f %8.0f %7.0f %5ld", (int)w, rows[i].name,
@@ -206,8 +206,9 @@ int main(int argc, char **argv)
 				printf("  (first failure: %s)", first_fail[i]);
 			printf("\n");
 		}
-		printf("  (cpu: median user+system time of the command and what it reaped; /rN: this "
-		       "row's median divided by the median of row N of this table)\n");
+		printf(
+		    "  (cpu: median user+system time of the command and what it reaped; /rN: this "
+		    "row's median divided by the median of row N of this table)\n");
 		for (size_t m = 0; m < nm; m++)
 			printf("  r%zu = %s\n", m + 1, rows[members[m]].name);
 	}
@@ -216,9 +217,10 @@ int main(int argc, char **argv)
 		if (skip[i])
 			printf("#launch %s skipped\n", rows[i].name);
 		else
-			printf("#launch %s median=%.1f min=%.1f p90=%.1f max=%.1f cpu=%.1f runs=%ld "
-			       "failures=%ld\n",
-			       rows[i].name, med[i], mn[i], p90[i], mx[i], cmed[i], runs, fails[i]);
+			printf(
+			    "#launch %s median=%.1f min=%.1f p90=%.1f max=%.1f cpu=%.1f runs=%ld "
+			    "failures=%ld\n",
+			    rows[i].name, med[i], mn[i], p90[i], mx[i], cmed[i], runs, fails[i]);
 	}
 	for (size_t i = 0; i < nrows; i++) {
 		free(us[i]);

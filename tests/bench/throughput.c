@@ -28,8 +28,8 @@ struct slot {
 
 struct batch {
 	double seconds;
-	double busy_ms; /* machine-wide busy CPU time during the batch (/proc/stat), in ms */
-	double *lat_us; /* LAUNCHES values */
+	double busy_ms;	  /* machine-wide busy CPU time during the batch (/proc/stat), in ms */
+	double *lat_us;	  /* LAUNCHES values */
 	int64_t *done_ns; /* completion time of the k-th reaped launch, from the batch start */
 	long failures;
 	char first_fail[32];
@@ -169,16 +169,16 @@ int main(int argc, char **argv)
 			if (skip[i])
 				continue;
 			run_batch(&rows[i], n, j, null_fd, &b[i][r]);
-			fprintf(stderr, "  throughput: round %ld/%ld %-24s %7.1f launches/s\n", r + 1,
-				rounds, rows[i].name, (double)n / b[i][r].seconds);
+			fprintf(stderr, "  throughput: round %ld/%ld %-24s %7.1f launches/s\n",
+				r + 1, rounds, rows[i].name, (double)n / b[i][r].seconds);
 		}
 
 	size_t w = 4;
 	for (size_t i = 0; i < nrows; i++)
 		if (strlen(rows[i].name) > w)
 			w = strlen(rows[i].name);
-	printf("\n  %ld launches, %ld in flight, %ld rounds per row; latency in milliseconds\n", n, j,
-	       rounds);
+	printf("\n  %ld launches, %ld in flight, %ld rounds per row; latency in milliseconds\n", n,
+	       j, rounds);
 	printf("  %-*s %9s %7s %7s %7s %5s %7s %7s %8s  %s\n", (int)w, "row", "launch/s", "p50",
 	       "p90", "max", "fail", "early", "late", "cpu/run", "per round (launches/s)");
 	double *all = bench_xcalloc((size_t)(n * rounds), sizeof(double));
@@ -188,7 +188,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < nrows; i++) {
 		if (skip[i]) {
 			printf("  %-*s  (left out: fails)\n", (int)w, rows[i].name);
-			snprintf(lines[i], sizeof(lines[i]), "#throughput %s skipped", rows[i].name);
+			snprintf(lines[i], sizeof(lines[i]), "#throughput %s skipped",
+				 rows[i].name);
 			continue;
 		}
 		long fails = 0;
@@ -198,12 +199,15 @@ int main(int argc, char **argv)
 		for (long r = 0; r < rounds; r++) {
 			const struct batch *x = &b[i][r];
 			rate += (double)n / x->seconds / (double)rounds;
-			early += (double)win / ((double)(x->done_ns[e0 + win - 1] - x->done_ns[e0]) / 1e9) /
+			early += (double)win /
+				 ((double)(x->done_ns[e0 + win - 1] - x->done_ns[e0]) / 1e9) /
 				 (double)rounds;
-			late += (double)win / ((double)(x->done_ns[l0 + win - 1] - x->done_ns[l0]) / 1e9) /
+			late += (double)win /
+				((double)(x->done_ns[l0 + win - 1] - x->done_ns[l0]) / 1e9) /
 				(double)rounds;
-			busy = busy < 0 || x->busy_ms < 0 ? -1
-							  : busy + x->busy_ms / (double)n / (double)rounds;
+			busy = busy < 0 || x->busy_ms < 0
+				   ? -1
+				   : busy + x->busy_ms / (double)n / (double)rounds;
 			fails += x->failures;
 			if (!*ff && x->failures)
 				ff = x->first_fail;
@@ -212,8 +216,8 @@ int main(int argc, char **argv)
 		}
 		double p50 = bench_percentile(all, na, 50), p90 = bench_percentile(all, na, 90);
 		double mx = all[na - 1];
-		printf("  %-*s %9.1f %7.2f %7.2f %7.2f %5ld %7.0f %7.0f %8.2f ", (int)w, rows[i].name,
-		       rate, p50, p90, mx, fails, early, late, busy);
+		printf("  %-*s %9.1f %7.2f %7.2f %7.2f %5ld %7.0f %7.0f %8.2f ", (int)w,
+		       rows[i].name, rate, p50, p90, mx, fails, early, late, busy);
 		for (long r = 0; r < rounds; r++)
 			printf(" %.0f", (double)n / b[i][r].seconds);
 		if (fails)
@@ -224,10 +228,11 @@ int main(int argc, char **argv)
 			 "early=%.1f late=%.1f busy=%.3f",
 			 rows[i].name, rate, p50, p90, mx, fails, early, late, busy);
 	}
-	printf("  (early/late: launches/s over completions %ld..%ld and %ld..%ld of each batch, past "
-	       "the ramp-up and before the drain;\n   cpu/run: busy CPU time of the whole machine "
-	       "(/proc/stat, all CPUs, kernel workers included) per launch, in ms)\n\n",
-	       e0 + 1, e0 + win, l0 + 1, l0 + win);
+	printf(
+	    "  (early/late: launches/s over completions %ld..%ld and %ld..%ld of each batch, past "
+	    "the ramp-up and before the drain;\n   cpu/run: busy CPU time of the whole machine "
+	    "(/proc/stat, all CPUs, kernel workers included) per launch, in ms)\n\n",
+	    e0 + 1, e0 + win, l0 + 1, l0 + win);
 	fflush(stdout);
 	for (size_t i = 0; i < nrows; i++)
 		printf("%s\n", lines[i]);

@@ -68,14 +68,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (memchr(e.msg, '\n', n)) {
 			if (!control) {
-				fprintf(stderr, "fuzz_cmdline: multi-line error message: [%s]\n", e.msg);
+				fprintf(stderr, "fuzz_cmdline: multi-line error message: [%s]\n",
+					e.msg);
 				abort();
 			}
 			if (echoed_control++ == 0)
-				fprintf(stderr,
-					"fuzz_cmdline: note: an error message echoes a control byte "
-					"of the input (a multi-line message): [%s]\n",
-					e.msg);
+				fprintf(
+				    stderr,
+				    "fuzz_cmdline: note: an error message echoes a control byte "
+				    "of the input (a multi-line message): [%s]\n",
+				    e.msg);
 		}
 		if (e.exit_code != 0 && e.exit_code != LM_EXIT_FAILURE) {
 			fprintf(stderr, "fuzz_cmdline: exit code %d for a usage error: %s\n",

@@ -21,8 +21,8 @@
 
 /* Declared here as well as (eventually) in lamina.h: the harness does not depend on where the
  * prototype lands. */
-int lm_profile_parse_buffer(const char *text, size_t len, const char *filename,
-			    struct lm_config *c, struct lm_err *e);
+int lm_profile_parse_buffer(const char *text, size_t len, const char *filename, struct lm_config *c,
+			    struct lm_err *e);
 
 static char *profile_name;
 
@@ -43,12 +43,13 @@ static void check_error(const struct lm_err *e)
 		abort();
 	}
 	if (n == 0 || memchr(e->msg, '\n', n)) {
-		fprintf(stderr, "fuzz_profile: error message empty or not one line: [%s]\n", e->msg);
+		fprintf(stderr, "fuzz_profile: error message empty or not one line: [%s]\n",
+			e->msg);
 		abort();
 	}
 	if (e->exit_code != LM_EXIT_FAILURE) {
-		fprintf(stderr, "fuzz_profile: exit code %d for a profile error: %s\n", e->exit_code,
-			e->msg);
+		fprintf(stderr, "fuzz_profile: exit code %d for a profile error: %s\n",
+			e->exit_code, e->msg);
 		abort();
 	}
 }
@@ -63,8 +64,8 @@ static void check_policy(const struct lm_seccomp_policy *p)
 		}
 		for (unsigned k = 0; k < r->nconds; k++)
 			if (r->conds[k].arg > 5 || r->conds[k].op > LM_CMP_MASKED_EQ) {
-				fprintf(stderr, "fuzz_profile: rule %zu condition %u out of range\n",
-					i, k);
+				fprintf(stderr,
+					"fuzz_profile: rule %zu condition %u out of range\n", i, k);
 				abort();
 			}
 		char *s = lm_rule_str(r);
@@ -106,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (c2.seccomp.nrules != c.seccomp.nrules || c2.seccomp.text_len != c.seccomp.text_len ||
 	    (c.seccomp.text_len &&
 	     memcmp(c2.seccomp.text, c.seccomp.text, c.seccomp.text_len) != 0)) {
-		fprintf(stderr, "fuzz_profile: parsing the same text twice gave different policies\n");
+		fprintf(stderr,
+			"fuzz_profile: parsing the same text twice gave different policies\n");
 		abort();
 	}
 	lm_config_free(&c2);

@@ -21,8 +21,8 @@
 #include "lamina.h"
 #include "seccomp_internal.h"
 
-int lm_profile_parse_buffer(const char *text, size_t len, const char *filename,
-			    struct lm_config *c, struct lm_err *e);
+int lm_profile_parse_buffer(const char *text, size_t len, const char *filename, struct lm_config *c,
+			    struct lm_err *e);
 
 static char *profile_name;
 static int null_fd = -1;

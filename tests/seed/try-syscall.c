@@ -28,7 +28,6 @@
 
 #include "seed_common.h"
 
-
 static int report(const char *name, long r, int err)
 {
 	char buf[256];

@@ -1,7 +1,7 @@
 /* Unit tests of the environment layer (src/env.c, lm_env_build) and of the --setenv/--unsetenv
  * operations it applies (lm_config_add_envop): the kept set (PATH, TERM, LANG), the default
- * PATH, HOME set to the sandbox's, the operations in order, --keep-env, the layer switched off, names refused.  Each case
- * compares the whole environment, in order, with the one expected. */
+ * PATH, HOME set to the sandbox's, the operations in order, --keep-env, the layer switched off,
+ * names refused.  Each case compares the whole environment, in order, with the one expected. */
 #include "lamina.h"
 
 #include <stdio.h>

@@ -615,7 +615,7 @@ static void test_errors(void)
 	BAD("keep-env!\n", "t.profile:1:9: unexpected '!' after 'keep-env'");
 	BAD("ro-bind\n", "t.profile:1:8: expected SRC DST after ro-bind");
 	BAD("bind /a rel\n", "t.profile:1:9: mount: destination 'rel' must be an absolute path "
-			      "inside the sandbox");
+			     "inside the sandbox");
 	BAD("bind /a /b /c\n", "t.profile:1:12: unexpected text after bind SRC DST (a directive "
 			       "takes one line)");
 	BAD("tmpfs /a/../../etc\n", "t.profile:1:7: mount: destination '/a/../../etc' escapes the "

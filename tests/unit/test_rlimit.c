@@ -75,7 +75,8 @@ static void test_defaults(void)
 	CHECK(is(&out[RLIMIT_FSIZE], fsize, fsize), "fsize=16G (or the caller's hard limit)");
 	/* the kernel's per-user quotas a sandbox shares with its creator: bounded */
 	rlim_t sigp = lowered(RLIMIT_SIGPENDING, 4096), mq = lowered(RLIMIT_MSGQUEUE, 409600);
-	CHECK(is(&out[RLIMIT_SIGPENDING], sigp, sigp), "sigpending=4096 (or the caller's hard limit)");
+	CHECK(is(&out[RLIMIT_SIGPENDING], sigp, sigp),
+	      "sigpending=4096 (or the caller's hard limit)");
 	CHECK(is(&out[RLIMIT_MSGQUEUE], mq, mq), "msgqueue=400K (or the caller's hard limit)");
 	/* the rest are the caller's own, and inherited receives the caller's limits */
 	static const int theirs[] = {RLIMIT_AS, RLIMIT_CPU, RLIMIT_DATA, RLIMIT_STACK,
