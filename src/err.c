@@ -99,6 +99,33 @@ int lm_error(struct lm_err *e, int errnum, const char *layer, const char *fmt, .
 	return -1;
 }
 
+int lm_error_plain(struct lm_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	lm_msg_clean(e->msg, sizeof e->msg);
+	e->errnum = 0;
+	e->exit_code = LM_EXIT_FAILURE;
+	return -1;
+}
+
+int lm_write_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 void lm_freep(void *p)
 {
 	free(*(void **)p);

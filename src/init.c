@@ -49,38 +49,11 @@ struct payload_args {
 	int listener;
 };
 
-/* Find PROGRAM the way execvp does, but in the payload's own PATH (from its environment), and
- * remember the most telling error: EACCES over ENOENT, as the shell does. */
+/* exec the payload (lm_exec_search); on failure e says why, with 127 or 126. */
 static void exec_program(char **argv, char **envp, struct lm_err *e)
 {
 	const char *prog = argv[0];
-	if (strchr(prog, '/')) {
-		execve(prog, argv, envp);
-	} else {
-		const char *path = "/usr/local/bin:/usr/bin:/bin";
-		for (char **p = envp; *p; p++)
-			if (strncmp(*p, "PATH=", 5) == 0)
-				path = *p + 5;
-		int best = ENOENT;
-		char buf[4096];
-		for (const char *d = path;; d++) {
-			const char *end = strchrnul(d, ':');
-			size_t dl = (size_t)(end - d);
-			if (dl + strlen(prog) + 2 < sizeof buf) {
-				if (dl == 0)
-					snprintf(buf, sizeof buf, "%s", prog);
-				else
-					snprintf(buf, sizeof buf, "%.*s/%s", (int)dl, d, prog);
-				execve(buf, argv, envp);
-				if (errno != ENOENT && errno != ENOTDIR)
-					best = errno;
-			}
-			if (!*end)
-				break;
-			d = end;
-		}
-		errno = best;
-	}
+	lm_exec_search(argv, envp, "/usr/local/bin:/usr/bin:/bin");
 	int err = errno;
 	e->exit_code = err == ENOENT || err == ENOTDIR ? LM_EXIT_NOTFOUND : LM_EXIT_NOEXEC;
 	if (err == ENOENT && !strchr(prog, '/'))

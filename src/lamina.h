@@ -33,6 +33,14 @@ struct lm_err {
 /* Fill *e with "layer: fmt..." (and ": strerror(errnum)" when errnum != 0); returns -1. */
 int lm_error(struct lm_err *e, int errnum, const char *layer, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Fill *e with the message alone, no layer's prefix (the profile parser puts FILE:LINE:COL in
+ * front, the command line "run: "); returns -1. */
+int lm_error_plain(struct lm_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* exec.c: execve argv[0], searched as execvp would in env's PATH (dflt_path where env has
+ * none); returns -1 with the most telling errno (EACCES over ENOENT) when nothing ran. */
+int lm_exec_search(char **argv, char **env, const char *dflt_path);
+/* write(2) all n bytes of buf (EINTR retried): 0, or -1 with errno. */
+int lm_write_all(int fd, const void *buf, size_t n);
 /* Make a message safe to print on one line (lm_error does it): control characters become '?',
  * bytes that are not valid UTF-8 become \xNN; in place, within cap bytes. */
 void lm_msg_clean(char *msg, size_t cap);

@@ -132,35 +132,22 @@ const struct lm_setting *lm_setting_by_directive(const char *name, size_t len)
 	return NULL;
 }
 
-/* An error about how a setting was written, without a layer's prefix: the profile parser puts
- * FILE:LINE:COL in front, the command line "run: ". */
-__attribute__((format(printf, 2, 3))) static int arity_error(struct lm_err *e, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	lm_msg_clean(e->msg, sizeof e->msg);
-	e->errnum = 0;
-	e->exit_code = LM_EXIT_FAILURE;
-	return -1;
-}
-
 int lm_setting_apply(const struct lm_setting *s, struct lm_config *c, struct lm_args *a,
 		     struct lm_err *e)
 {
 	a->bad = 0;
 	if (a->argc > s->nargs) {
 		a->bad = s->nargs;
-		return arity_error(e, "unexpected text after %s%s%s (a directive takes one line)",
-				   a->name, s->metavar ? " " : "", s->metavar ? s->metavar : "");
+		return lm_error_plain(e,
+				      "unexpected text after %s%s%s (a directive takes one line)",
+				      a->name, s->metavar ? " " : "", s->metavar ? s->metavar : "");
 	}
 	if (a->argc + s->optional < s->nargs || (a->src == LM_SRC_CLI && a->argc < s->nargs)) {
 		a->bad = a->argc;
 		if (a->src == LM_SRC_CLI)
-			return arity_error(e, "run: option %s needs %u argument%s", a->name,
-					   s->nargs, s->nargs > 1 ? "s" : "");
-		return arity_error(e, "expected %s after %s", s->metavar, a->name);
+			return lm_error_plain(e, "run: option %s needs %u argument%s", a->name,
+					      s->nargs, s->nargs > 1 ? "s" : "");
+		return lm_error_plain(e, "expected %s after %s", s->metavar, a->name);
 	}
 	return s->set(c, a, e);
 }

@@ -848,20 +848,6 @@ static int make_symlink(struct build *b, const struct lm_mount *m, struct lm_err
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* --file and --bind-data: the content the supervisor read from the caller's fd, as a file of
  * the scratch tmpfs bound at dst (read-only for --bind-data). */
 static int mount_file(struct build *b, const struct lm_mount *m, struct lm_err *e)
@@ -876,7 +862,7 @@ static int mount_file(struct build *b, const struct lm_mount *m, struct lm_err *
 	snprintf(name, sizeof name, "files/%u", b->nfiles++);
 	cleanup_close int fd =
 	    openat(sc, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || write_all(fd, m->data ? m->data : "", m->len) < 0)
+	if (fd < 0 || lm_write_all(fd, m->data ? m->data : "", m->len) < 0)
 		return lm_error(e, errno, L, "%s %s %s", opt, m->src, m->dst);
 	cleanup_close int t = clone_attr(
 	    sc, name, 0, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->rdonly ? MOUNT_ATTR_RDONLY : 0),

@@ -115,30 +115,7 @@ static const char *env_get(char **env, const char *key)
 static int exec_in_path(char **argv, char **env, struct lm_err *e)
 {
 	const char *prog = argv[0];
-	if (strchr(prog, '/')) {
-		execve(prog, argv, env);
-	} else {
-		const char *path = env_get(env, "PATH");
-		if (!path)
-			path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-		int best = ENOENT;
-		char buf[4096];
-		for (const char *d = path;; d++) {
-			const char *end = strchrnul(d, ':');
-			size_t dl = (size_t)(end - d);
-			if (dl + strlen(prog) + 2 < sizeof buf) {
-				snprintf(buf, sizeof buf, "%.*s%s%s", (int)dl, d, dl ? "/" : "",
-					 prog);
-				execve(buf, argv, env);
-				if (errno != ENOENT && errno != ENOTDIR)
-					best = errno;
-			}
-			if (!*end)
-				break;
-			d = end;
-		}
-		errno = best;
-	}
+	lm_exec_search(argv, env, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	int err = errno;
 	e->exit_code = err == ENOENT || err == ENOTDIR ? LM_EXIT_NOTFOUND : LM_EXIT_NOEXEC;
 	if (err == ENOENT && !strchr(prog, '/'))

@@ -146,19 +146,6 @@ static const struct lm_rule *crossing(const struct lm_rule *const *rules, size_t
 	return rules[lo - 1];
 }
 
-/* "FILE:LINE:1: message", the format of the parser's errors. */
-__attribute__((format(printf, 2, 3))) static int cost_error(struct lm_err *e, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	lm_msg_clean(e->msg, sizeof e->msg);
-	e->errnum = 0;
-	e->exit_code = LM_EXIT_FAILURE;
-	return -1;
-}
-
 int lm_seccomp_check_cost(const struct lm_seccomp_policy *p, uint64_t *total_out, struct lm_err *e)
 {
 	uint64_t total = 0;
@@ -194,7 +181,7 @@ int lm_seccomp_check_cost(const struct lm_seccomp_policy *p, uint64_t *total_out
 			return lm_error(e, ENOMEM, "seccomp", "estimating the compile cost");
 		const char *file = x->file ? x->file : "profile";
 		if (room == LM_SECCOMP_BUDGET_CALL)
-			return cost_error(
+			return lm_error_plain(
 			    e,
 			    "%s:%u:1: the conditions of the %s rules cost too much to "
 			    "compile: with this rule libseccomp's decision tree for %s "
@@ -202,7 +189,7 @@ int lm_seccomp_check_cost(const struct lm_seccomp_policy *p, uint64_t *total_out
 			    file, x->line, r->syscall, r->syscall, LM_SECCOMP_BUDGET_CALL,
 			    arches == 2 ? "both architectures, under i386 on"
 					: "the budget of one call");
-		return cost_error(
+		return lm_error_plain(
 		    e,
 		    "%s:%u:1: the profile's conditions cost too much to compile: with "
 		    "this rule libseccomp's decision trees would hold more than %u "

@@ -42,21 +42,6 @@ struct compiled_hdr {
 	struct lm_err err; /* when !ok */
 };
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* 0 and n bytes, or -1 (EOF counts as an error: the child died before sending them). */
 static int read_all(int fd, void *buf, size_t n)
 {
@@ -84,9 +69,9 @@ static _Noreturn void compile_child(const struct lm_config *c, int fd)
 		for (unsigned i = 0; i < set.nprogs && i < 2; i++)
 			h.len[i] = set.prog[i].len;
 	}
-	int rc = write_all(fd, &h, sizeof h);
+	int rc = lm_write_all(fd, &h, sizeof h);
 	for (unsigned i = 0; rc == 0 && h.ok && i < h.nprogs; i++)
-		rc = write_all(fd, set.prog[i].insns, h.len[i] * sizeof(struct sock_filter));
+		rc = lm_write_all(fd, set.prog[i].insns, h.len[i] * sizeof(struct sock_filter));
 	_exit(rc == 0 ? 0 : 1);
 }
 

@@ -240,20 +240,38 @@ static void defs_values(const char *text, const char *const *keys, uint64_t *val
 	}
 }
 
-static void taken_subids(struct taken *t, const char *file)
+/* The next well-formed line of a subordinate id file (NAME:START:COUNT, COUNT > 0) from *cur
+ * (the text is cut into lines in place); false at the end. */
+static bool subid_next(char **cur, const char **name, uint64_t *start, uint64_t *count)
 {
-	cleanup_free char *text = read_small(AT_FDCWD, file, 64u << 20);
-	for (char *line = text, *next; line && *line; line = next) {
+	for (char *line = *cur, *next; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = 0;
-		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		*cur = next;
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL, *e1, *e2;
 		if (!b)
 			continue;
-		uint64_t start = strtoull(a + 1, NULL, 10), count = strtoull(b + 1, NULL, 10);
-		if (count)
-			taken_add(t, start, start + count - 1);
+		*a = 0;
+		*start = strtoull(a + 1, &e1, 10);
+		*count = strtoull(b + 1, &e2, 10);
+		if (e1 == a + 1 || *e1 != ':' || e2 == b + 1 || *count == 0)
+			continue;
+		*name = line;
+		return true;
 	}
+	*cur = NULL;
+	return false;
+}
+
+static void taken_subids(struct taken *t, const char *file)
+{
+	cleanup_free char *text = read_small(AT_FDCWD, file, 64u << 20);
+	char *cur = text;
+	const char *name;
+	uint64_t start, count;
+	while (subid_next(&cur, &name, &start, &count))
+		taken_add(t, start, start + count - 1);
 }
 
 /* The ids lamina's pool must not use on this host. */
@@ -436,19 +454,11 @@ static bool subid_entry(const char *file, const char *user, uid_t uid, uint32_t 
 	cleanup_free char *text = read_small(AT_FDCWD, file, 64u << 20);
 	char uidstr[16];
 	snprintf(uidstr, sizeof uidstr, "%u", (unsigned)uid);
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-		if (!b)
-			continue;
-		*a = 0;
-		if (strcmp(line, user) && strcmp(line, uidstr))
-			continue;
-		char *e1, *e2;
-		unsigned long long s = strtoull(a + 1, &e1, 10), n = strtoull(b + 1, &e2, 10);
-		if (e1 == a + 1 || *e1 != ':' || e2 == b + 1 || n == 0 || s > UINT32_MAX ||
+	char *cur = text;
+	const char *name;
+	uint64_t s, n;
+	while (subid_next(&cur, &name, &s, &n)) {
+		if ((strcmp(name, user) && strcmp(name, uidstr)) || s > UINT32_MAX ||
 		    n > UINT32_MAX - s)
 			continue;
 		*start = (uint32_t)s;
@@ -584,19 +594,14 @@ static int64_t account_in(const char *file, uint64_t lo, uint64_t hi, char *who,
 static bool others_subids(const char *file, uint64_t lo, uint64_t hi, char *who, size_t wn)
 {
 	cleanup_free char *text = read_small(AT_FDCWD, file, 64u << 20);
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
-		if (!b)
-			continue;
-		*a = 0;
-		uint64_t start = strtoull(a + 1, NULL, 10), count = strtoull(b + 1, NULL, 10);
-		if (!count || !strcmp(line, "root") || !strcmp(line, "0") || start > hi ||
+	char *cur = text;
+	const char *name;
+	uint64_t start, count;
+	while (subid_next(&cur, &name, &start, &count)) {
+		if (!strcmp(name, "root") || !strcmp(name, "0") || start > hi ||
 		    start + count - 1 < lo)
 			continue;
-		snprintf(who, wn, "%s", line);
+		snprintf(who, wn, "%s", name);
 		return true;
 	}
 	return false;
