@@ -270,8 +270,8 @@ _Noreturn void lm_init_main(struct lm_sandbox *sb)
 				/* Nothing of the sandbox may outlive this message: the
 				 * supervisor returns on it, without waiting for init's own
 				 * exit (the kernel's teardown of the namespaces, mounts
-				 * first, takes a few hundred microseconds and no process of
-				 * the sandbox is left to see it). */
+				 * first, is the kernel's own work, and no process of the
+				 * sandbox is left to see it). */
 				if (in_own_pidns)
 					end_the_rest(payload);
 				struct lm_ctl_msg em = {.type = LM_CTL_EXIT, .code = st};

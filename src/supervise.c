@@ -4,7 +4,7 @@
  * it every process of the sandbox.  It sleeps in one ppoll: no fixed sleeps, no polling loop.
  * It returns as soon as init reports the payload's status: init has killed and reaped every
  * other process of the sandbox by then, and its own exit (the kernel freeing the mounts and the
- * namespaces, a few hundred microseconds) goes on without anyone waiting, as bubblewrap's does. */
+ * namespaces) goes on without anyone waiting, as bubblewrap's does. */
 #include "sandbox.h"
 #include "pty.h"
 
